@@ -1,0 +1,24 @@
+"""The ``medcode`` console script: registers each command group's Typer app."""
+
+from __future__ import annotations
+
+import typer
+
+from serving.cli import bench, codesets, demo
+
+app = typer.Typer(
+    help="medcode: ML-assisted medical coding suggestions and audit-risk flags.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+)
+app.add_typer(codesets.app, name="codesets")
+app.command("demo")(demo.demo)
+app.command("bench")(bench.bench)
+
+
+def main() -> None:
+    app()
+
+
+if __name__ == "__main__":
+    main()
