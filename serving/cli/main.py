@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from serving.cli import bench, codesets, demo
+from serving.cli import bench, codesets, data, demo
 
 app = typer.Typer(
     help="medcode: ML-assisted medical coding suggestions and audit-risk flags.",
@@ -12,6 +12,7 @@ app = typer.Typer(
     pretty_exceptions_enable=False,
 )
 app.add_typer(codesets.app, name="codesets")
+app.add_typer(data.app, name="data")
 app.command("demo")(demo.demo)
 app.command("bench")(bench.bench)
 
