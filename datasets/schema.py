@@ -212,6 +212,13 @@ class Encounter(_Record):
     gold: Gold | None = None
     expected_flags: list[ExpectedFlag] = Field(default_factory=list)
 
+    @field_validator("text")
+    @classmethod
+    def _text_not_blank(cls, value: str) -> str:
+        if not value.strip():
+            raise ValueError("the note text is empty; an encounter needs its note")
+        return value
+
     def without_labels(self) -> Encounter:
         """A copy with ``gold`` and ``expected_flags`` removed: what a predictor may see."""
         return self.model_copy(update={"gold": None, "expected_flags": []})
