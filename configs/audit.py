@@ -1,0 +1,78 @@
+"""The audit engine's configuration (``configs/audit.yaml``), validated by pydantic.
+
+Which checks run (by registered, versioned name), the confidence each model-based check needs before it flags, and
+the weights of the encounter risk score. Thresholds are tuned on train-family synthetic data only, never on the
+held-out family. Unknown keys are refused.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+import yaml
+from pydantic import BaseModel, ConfigDict, Field
+
+DEFAULT_PATH = Path(__file__).with_name("audit.yaml")
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class Thresholds(_Strict):
+    """Minimum calibrated probability of the underlying model before a model-based check raises its flag."""
+
+    em_level: float = Field(default=0.5, ge=0.0, le=1.0)
+    missed_service: float = Field(default=0.5, ge=0.0, le=1.0)
+    unsupported_diagnosis: float = Field(default=0.5, ge=0.0, le=1.0)
+    hcc_gap: float = Field(default=0.5, ge=0.0, le=1.0)
+    unspecified_code: float = Field(default=0.5, ge=0.0, le=1.0)
+
+
+class RiskWeights(_Strict):
+    """Weight of each severity in the encounter risk score (1 - prod(1 - weight x confidence))."""
+
+    compliance: float = Field(default=0.9, ge=0.0, le=1.0)
+    denial: float = Field(default=0.6, ge=0.0, le=1.0)
+    revenue: float = Field(default=0.5, ge=0.0, le=1.0)
+    dollars_scale: float = Field(default=200.0, gt=0.0, description="dollars at which the $ factor reaches 1 - 1/e")
+
+
+class AuditConfig(_Strict):
+    """Everything the audit engine reads."""
+
+    version: Literal[1] = 1
+    checks: list[str] = Field(
+        default_factory=lambda: [
+            "audit.ncci_ptp.v1",
+            "audit.mue.v1",
+            "audit.addon.v1",
+            "audit.global_period.v1",
+            "audit.modifier25.v1",
+            "audit.em_level.v1",
+            "audit.missed_service.v1",
+            "audit.diagnosis_support.v1",
+            "audit.unspecified_code.v1",
+            "audit.hcc_gap.v1",
+            "audit.payer_rules.v1",
+        ]
+    )
+    thresholds: Thresholds = Thresholds()
+    risk: RiskWeights = RiskWeights()
+    queries: bool = True
+
+
+def load_audit_config(path: Path | None = None) -> AuditConfig:
+    """Read and validate an audit config file (``configs/audit.yaml`` by default).
+
+    Raises:
+        FileNotFoundError: the file does not exist (the message names it).
+        pydantic.ValidationError: a value is out of range or a key is unknown.
+    """
+    target = path or DEFAULT_PATH
+    if not target.is_file():
+        raise FileNotFoundError(f"No audit config at {target}. Pass --config with an existing YAML file.")
+    with target.open(encoding="utf-8") as handle:
+        data = yaml.safe_load(handle) or {}
+    return AuditConfig.model_validate(data)

@@ -1,0 +1,72 @@
+"""Audit error messages with stable codes (``AUD2xx``): each says what went wrong and what to do next.
+
+Messages never quote note text or patient fields: ids, codes, file names and setting names only.
+"""
+
+from __future__ import annotations
+
+AUD201 = "AUD201"  # payer rules file malformed
+AUD202 = "AUD202"  # unknown check name in the registry
+AUD203 = "AUD203"  # CMS tables unavailable for an edit that needs them
+AUD204 = "AUD204"  # a model output handed to the engine is malformed
+AUD205 = "AUD205"  # CDI query template table malformed
+AUD206 = "AUD206"  # audit configuration malformed
+
+ERROR_CODES: tuple[str, ...] = (AUD201, AUD202, AUD203, AUD204, AUD205, AUD206)
+
+
+class AuditError(RuntimeError):
+    """Base class of audit errors; ``code`` is the stable ``AUD2xx`` identifier."""
+
+    code = "AUD200"
+
+    def __init__(self, message: str) -> None:
+        super().__init__(f"{self.code} {message}")
+
+
+class PayerRulesError(AuditError, ValueError):
+    """AUD201: the payer rules YAML is malformed (the message names the file, the rule and the field)."""
+
+    code = AUD201
+
+
+class UnknownCheckError(AuditError, KeyError):
+    """AUD202: a check name is not in the registry."""
+
+    code = AUD202
+
+    def __init__(self, name: str, known: list[str]) -> None:
+        super().__init__(f"No audit check named {name!r}; registered checks are {known}. Fix the name in the config.")
+
+    def __str__(self) -> str:  # KeyError quotes its argument; keep the plain sentence
+        return str(self.args[0])
+
+
+class CmsTablesMissingError(AuditError):
+    """AUD203: an edit needs the CMS tables and they are not installed."""
+
+    code = AUD203
+
+    def __init__(self, detail: str) -> None:
+        super().__init__(
+            f"The CMS tables are needed for {detail} but are not available. Set MEDCODE_DATA_DIR to the shared data "
+            "folder or run 'medcode codesets refresh --from DIR' with the CMS files."
+        )
+
+
+class ModelOutputError(AuditError, ValueError):
+    """AUD204: a model output handed to the audit engine is malformed."""
+
+    code = AUD204
+
+
+class QueryTemplateError(AuditError, ValueError):
+    """AUD205: the CDI query template table is malformed."""
+
+    code = AUD205
+
+
+class AuditConfigError(AuditError, ValueError):
+    """AUD206: the audit configuration is malformed."""
+
+    code = AUD206
