@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from serving.cli import bench, codesets, data, demo
+from serving.cli import bench, codesets, data, demo, evaluate, feedback, serve, train
 
 app = typer.Typer(
     help="medcode: ML-assisted medical coding suggestions and audit-risk flags.",
@@ -15,6 +15,11 @@ app.add_typer(codesets.app, name="codesets")
 app.add_typer(data.app, name="data")
 app.command("demo")(demo.demo)
 app.command("bench")(bench.bench)
+app.command("train")(train.train)
+app.command("evaluate")(evaluate.evaluate)
+app.command("serve")(serve.serve)
+app.add_typer(serve.keys_app, name="keys")
+app.add_typer(feedback.app, name="feedback")
 
 
 def main() -> None:

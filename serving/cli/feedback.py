@@ -1,0 +1,30 @@
+"""``medcode feedback export``: coders' review decisions as labelled encounters (JSONL) for retraining."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+
+app = typer.Typer(help="Coder feedback from the review queue.", no_args_is_help=True)
+
+
+@app.command("export")
+def export(
+    out: Path = typer.Option(..., "--out", help="Encounter JSONL to write (DESIGN.md schema with gold.icd10cm)"),
+) -> None:
+    """Write each resolved review item as an encounter whose gold codes are the coder's accepted/edited/added codes.
+
+    Training reads the file like any encounter JSONL (``medcode train --task icd10 --data FILE``).
+    """
+    from datasets.io import EncounterWriter
+    from serving.core.config import Settings
+    from serving.db.session import Database
+    from serving.queue import labelled_encounters
+
+    database = Database(Settings().database_url)
+    database.migrate()
+    with database.session() as session, EncounterWriter(out, format="jsonl") as writer:
+        count = writer.write_all(labelled_encounters(session))
+    database.dispose()
+    typer.echo(f"Wrote {count} labelled encounter(s) to {out}.")

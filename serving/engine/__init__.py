@@ -1,0 +1,411 @@
+"""The prediction side of the service: one ``SuggestionEngine`` composing whatever model components are loaded.
+
+Components are model bundles loaded once at start-up (a folder or an MLflow model URI): the ICD-10-CM suggester is
+required for suggestions; further bundles (CPT/HCPCS services, E/M) join through ``MEDCODE_EXTRA_BUNDLES``. HCC
+findings come from the ICD suggestions through the CMS-HCC V28 map; audit checks combine the suggestions with the
+NCCI/MUE tables when present. Nothing here invents a prediction: with no ICD bundle the engine is not ready and
+every prediction raises ``API015``. Never import torch or ``training/`` from here.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+from datasets.codesets import CodeSets
+from datasets.schema import Encounter
+from serving.engine.base import BundleLoadError, CodeSuggester, CodeSuggestion, Span
+from serving.engine.onnx_text import FORMAT as ONNX_TEXT_FORMAT
+from serving.engine.onnx_text import OnnxTextClassifier, read_manifest
+from serving.errors import ApiError
+from serving.models import (
+    AuditFlagPublic,
+    AuditResponse,
+    EvidenceSpan,
+    HccFinding,
+    HccGap,
+    HccGapsResponse,
+    SuggestionPublic,
+)
+
+__all__ = ["BundleLoadError", "CodeSuggester", "CodeSuggestion", "Span", "SuggestionEngine", "load_component"]
+
+logger = logging.getLogger("medcode.serving.engine")
+DEFAULT_AUTO_THRESHOLD = 0.9
+# Confidence under which a billed diagnosis counts as not supported by the note.
+UNSUPPORTED_BELOW = 0.05
+# Confidence at or above which a documented HCC condition counts as present for gap scans.
+HCC_DOCUMENTED_AT = 0.5
+
+# Manifest "format" -> loader. The ICD-10-CM suggester of models/ registers here once its bundle loader exists.
+LOADERS: dict[str, Callable[[Path, dict[str, Any]], CodeSuggester]] = {ONNX_TEXT_FORMAT: OnnxTextClassifier.load}
+
+
+def _resolve(reference: str) -> Path:
+    """A local folder for a bundle reference: a path, or an MLflow model URI downloaded once."""
+    if "://" in reference or reference.startswith(("models:/", "runs:/")):
+        try:
+            import mlflow.artifacts
+        except ImportError as error:  # pragma: no cover - mlflow is in the lock file
+            raise BundleLoadError(
+                f"BND-S05 {reference} is an MLflow URI but mlflow is not installed; pip install -r requirements.lock."
+            ) from error
+        return Path(mlflow.artifacts.download_artifacts(artifact_uri=reference))
+    folder = Path(reference)
+    if not folder.is_dir():
+        raise BundleLoadError(f"BND-S01 No model bundle folder at {folder.resolve()}; fix MEDCODE_ICD_BUNDLE.")
+    return folder
+
+
+def load_component(reference: str) -> CodeSuggester:
+    """Load one bundle by its manifest's ``format``; unknown formats fail (no silent fallback)."""
+    folder = _resolve(reference)
+    manifest = read_manifest(folder)
+    kind = str(manifest.get("format", ""))
+    loader = LOADERS.get(kind)
+    if loader is None:
+        raise BundleLoadError(
+            f"BND-S06 {folder}/manifest.json has format {kind!r}, which this service cannot load (known: "
+            f"{sorted(LOADERS)}). Upgrade medcode or re-export the bundle."
+        )
+    return loader(folder, manifest)
+
+
+def _spans(spans: tuple[Span, ...]) -> list[EvidenceSpan]:
+    return [EvidenceSpan(start=s.start, end=s.end) for s in spans]
+
+
+class SuggestionEngine:
+    """Composes the loaded components behind one interface returning API models.
+
+    Args:
+        components: loaded bundles by code system (``ICD10CM`` required for predictions; ``CPT``, ``HCPCS``, ``EM``).
+        codesets: code sets for titles, claim validation, HCC mapping and NCCI/MUE checks.
+        auto_threshold: confidence at or above which a suggestion is routed ``auto``; None takes the ICD bundle's
+            tuned ``thresholds.auto`` (or 0.9).
+        min_confidence: suggestions below are dropped.
+        top_k: most suggestions per component.
+    """
+
+    def __init__(
+        self,
+        components: dict[str, CodeSuggester],
+        codesets: CodeSets | None,
+        *,
+        auto_threshold: float | None = None,
+        min_confidence: float = 0.05,
+        top_k: int = 15,
+    ) -> None:
+        self.components = components
+        self.codesets = codesets
+        icd = components.get("ICD10CM")
+        bundle_auto = icd.thresholds.get("auto") if icd is not None else None
+        self.auto_threshold = auto_threshold if auto_threshold is not None else bundle_auto or DEFAULT_AUTO_THRESHOLD
+        self.min_confidence = min_confidence
+        self.top_k = top_k
+        self._hcc: Any = None
+
+    @property
+    def ready(self) -> bool:
+        """Whether the ICD-10-CM suggester is loaded."""
+        return "ICD10CM" in self.components
+
+    @property
+    def bundle_ids(self) -> dict[str, str]:
+        """Loaded bundle id per code system."""
+        return {system: component.bundle_id for system, component in self.components.items()}
+
+    def _require(self) -> CodeSuggester:
+        icd = self.components.get("ICD10CM")
+        if icd is None:
+            raise ApiError("API015")
+        return icd
+
+    def _hcc_model(self) -> Any:
+        if self._hcc is None and self.codesets is not None:
+            self._hcc = self.codesets.hcc("V28", 2026)
+        return self._hcc
+
+    def _title(self, system: str, code: str) -> str:
+        if self.codesets is None:
+            return ""
+        try:
+            if system == "ICD10CM":
+                found = self.codesets.icd10cm.find_code(code)
+                return found.title if found is not None else ""
+            if system == "HCPCS" and self.codesets.has_cms:
+                record = self.codesets.cms.hcpcs(code)
+                return record.description if record is not None else ""
+        except Exception:  # titles are decoration; a lookup problem must not fail a prediction
+            logger.warning("title lookup failed", extra={"system": system})
+        return ""
+
+    def raw_suggestions(self, encounter: Encounter) -> list[CodeSuggestion]:
+        """Every component's ranked suggestions for the (label-free) encounter."""
+        self._require()
+        clean = encounter.without_labels()
+        found: list[CodeSuggestion] = []
+        for component in self.components.values():
+            found.extend(component.suggest(clean, top_k=self.top_k, min_confidence=self.min_confidence))
+        return found
+
+    def suggest(self, encounter: Encounter) -> list[SuggestionPublic]:
+        """Suggestions with titles and tiers, plus the HCCs (V28, after hierarchies) the ICD suggestions map to."""
+        raw = self.raw_suggestions(encounter)
+        public = [
+            SuggestionPublic(
+                system=s.system,  # type: ignore[arg-type]
+                code=s.code,
+                title=self._title(s.system, s.code),
+                confidence=round(s.confidence, 4),
+                tier="auto" if s.confidence >= self.auto_threshold else "review",
+                evidence=_spans(s.evidence),
+            )
+            for s in raw
+        ]
+        for finding in self._hcc_findings(raw, self.min_confidence):
+            public.append(
+                SuggestionPublic(
+                    system="HCC",
+                    code=finding.hcc,
+                    title=finding.label,
+                    confidence=finding.confidence,
+                    tier="auto" if finding.confidence >= self.auto_threshold else "review",
+                    evidence=finding.evidence,
+                )
+            )
+        return public
+
+    def _hcc_findings(self, raw: list[CodeSuggestion], at_least: float) -> list[HccFinding]:
+        model = self._hcc_model()
+        if model is None:
+            return []
+        best: dict[str, HccFinding] = {}
+        for s in raw:
+            if s.system != "ICD10CM" or s.confidence < at_least:
+                continue
+            for hcc in model.hccs_for(s.code):
+                if hcc not in best or best[hcc].confidence < s.confidence:
+                    best[hcc] = HccFinding(
+                        hcc=hcc,
+                        label=model.label(hcc),
+                        icd10cm=s.code,
+                        confidence=round(s.confidence, 4),
+                        evidence=_spans(s.evidence),
+                    )
+        kept = set(model.apply_hierarchies(list(best))) if best else set()
+        return [best[h] for h in best if h in kept]
+
+    # --- claim validation and audit --------------------------------------------------------------------------------
+    def unknown_claim_codes(self, encounter: Encounter) -> list[str]:
+        """Codes of the claim (and history claims) that no loaded code set knows."""
+        if self.codesets is None:
+            return []
+        claims = [encounter.claim] if encounter.claim is not None else []
+        claims += [h.claim for h in encounter.history]
+        unknown: dict[str, None] = {}
+        icd = self.codesets.icd10cm
+        has_cms = self.codesets.has_cms
+        for claim in claims:
+            for code in claim.diagnoses():
+                if icd.find_code(code) is None:
+                    unknown.setdefault(code, None)
+            for line in claim.lines:
+                if has_cms and line.code[0].isalpha() and self.codesets.cms.hcpcs(line.code) is None:
+                    unknown.setdefault(line.code, None)
+        return list(unknown)
+
+    def check_claim(self, encounter: Encounter) -> None:
+        """Raise ``API010`` naming unknown codes (codes are not PHI)."""
+        unknown = self.unknown_claim_codes(encounter)
+        if unknown:
+            raise ApiError("API010", codes=", ".join(unknown[:20]))
+
+    def audit(self, encounter: Encounter) -> AuditResponse:
+        """Audit the billed claim against the note with the checks available on this machine."""
+        if encounter.claim is None:
+            raise ApiError("API011")
+        self.check_claim(encounter)
+        raw = self.raw_suggestions(encounter)
+        checks = ["unsupported_diagnosis", "hcc_gap"]
+        skipped: list[str] = []
+        flags = self._diagnosis_flags(encounter, raw) + self._hcc_gap_flags(encounter, raw)
+        if self.codesets is not None and self.codesets.has_cms and encounter.date_of_service is not None:
+            checks += ["ncci_ptp_conflict", "mue_exceeded", "addon_without_primary"]
+            flags += self._ncci_flags(encounter, encounter.date_of_service)
+        else:
+            skipped += ["ncci_ptp_conflict", "mue_exceeded", "addon_without_primary"]
+        skipped += [
+            "em_overcoded",
+            "em_undercoded",
+            "missed_service",
+            "missing_modifier_25",
+            "unspecified_code",
+            "global_period_conflict",
+        ]
+        return AuditResponse(
+            encounter_id=encounter.encounter_id,
+            bundle_ids=sorted(self.bundle_ids.values()),
+            flags=flags,
+            checks=checks,
+            skipped_checks=skipped,
+        )
+
+    def _diagnosis_flags(self, encounter: Encounter, raw: list[CodeSuggestion]) -> list[AuditFlagPublic]:
+        assert encounter.claim is not None
+        by_category: dict[str, float] = {}
+        for s in raw:
+            if s.system == "ICD10CM":
+                key = s.code[:3]
+                by_category[key] = max(by_category.get(key, 0.0), s.confidence)
+        flags = []
+        for code in encounter.claim.diagnoses():
+            support = by_category.get(code[:3], 0.0)
+            if support < UNSUPPORTED_BELOW:
+                flags.append(
+                    AuditFlagPublic(
+                        type="unsupported_diagnosis",
+                        icd10cm=code,
+                        severity="medium",
+                        confidence=round(1.0 - support, 4),
+                        explanation=f"No documentation in the note supports {code} or its category {code[:3]}.",
+                    )
+                )
+        return flags
+
+    def _hcc_gap_flags(self, encounter: Encounter, raw: list[CodeSuggestion]) -> list[AuditFlagPublic]:
+        model = self._hcc_model()
+        if model is None or encounter.claim is None:
+            return []
+        billed = set(model.map_diagnoses(encounter.claim.diagnoses()))
+        return [
+            AuditFlagPublic(
+                type="hcc_gap",
+                hcc=f.hcc,
+                icd10cm=f.icd10cm,
+                severity="high",
+                confidence=f.confidence,
+                evidence=f.evidence,
+                explanation=f"{f.hcc} ({f.label}) is documented as {f.icd10cm} but no billed diagnosis maps to it.",
+            )
+            for f in self._hcc_findings(raw, HCC_DOCUMENTED_AT)
+            if f.hcc not in billed
+        ]
+
+    def _ncci_flags(self, encounter: Encounter, date_of_service: dt.date) -> list[AuditFlagPublic]:
+        assert encounter.claim is not None and self.codesets is not None
+        cms = self.codesets.cms
+        lines = encounter.claim.lines
+        flags: list[AuditFlagPublic] = []
+        modifiers = {line.code: set(line.modifiers) for line in lines}
+        bypass = {"59", "XE", "XP", "XS", "XU", "25", "91", "LT", "RT", "24", "57", "58", "78", "79"}
+        for edit in cms.ptp_edits([line.code for line in lines], date_of_service):
+            allowed = edit.modifier_indicator == 1 and bool(modifiers.get(edit.column2, set()) & bypass)
+            if edit.modifier_indicator == 9 or allowed:
+                continue
+            fee = cms.fee(edit.column2, date_of_service)
+            flags.append(
+                AuditFlagPublic(
+                    type="ncci_ptp_conflict",
+                    column1=edit.column1,
+                    column2=edit.column2,
+                    severity="high",
+                    confidence=1.0,
+                    impact_usd=fee.payment() if fee is not None else None,
+                    explanation=f"NCCI bundles {edit.column2} into {edit.column1} ({edit.version}); "
+                    + (
+                        "no bypass modifier on the claim." if edit.modifier_indicator == 1 else "never separately paid."
+                    ),
+                )
+            )
+        units: dict[str, int] = {}
+        for line in lines:
+            units[line.code] = units.get(line.code, 0) + line.units
+        for code, total in units.items():
+            mue = cms.mue(code, date_of_service)
+            if mue is not None and total > mue.max_units:
+                fee = cms.fee(code, date_of_service)
+                flags.append(
+                    AuditFlagPublic(
+                        type="mue_exceeded",
+                        code=code,
+                        severity="medium",
+                        confidence=1.0,
+                        impact_usd=fee.payment() * (total - mue.max_units) if fee is not None else None,
+                        explanation=f"{total} units of {code} exceed the MUE of {mue.max_units} ({mue.version}).",
+                    )
+                )
+        billed = set(units)
+        for code in billed:
+            addon = cms.addon_edit(code, date_of_service)
+            if addon is not None and addon.primary_codes and not (addon.primary_codes & billed):
+                flags.append(
+                    AuditFlagPublic(
+                        type="addon_without_primary",
+                        code=code,
+                        severity="high",
+                        confidence=1.0,
+                        explanation=f"Add-on code {code} is billed without one of its primary codes ({addon.version}).",
+                    )
+                )
+        return flags
+
+    # --- HCC gap scan ----------------------------------------------------------------------------------------------
+    def hcc_gaps(self, encounter: Encounter) -> HccGapsResponse:
+        """HCCs documented in the note but not billed, and HCCs billed in history but not documented now."""
+        self.check_claim(encounter)
+        raw = self.raw_suggestions(encounter)
+        model = self._hcc_model()
+        if model is None:
+            raise ApiError("API015")
+        documented = self._hcc_findings(raw, HCC_DOCUMENTED_AT)
+        billed_now = model.map_diagnoses(encounter.claim.diagnoses()) if encounter.claim is not None else {}
+        documented_hccs = {f.hcc for f in documented}
+        gaps = [HccGap(kind="documented_not_billed", **f.model_dump()) for f in documented if f.hcc not in billed_now]
+        seen_history: dict[str, str] = {}
+        for entry in sorted(encounter.history, key=lambda h: h.date_of_service, reverse=True):
+            for hcc, codes in model.map_diagnoses(entry.claim.diagnoses()).items():
+                seen_history.setdefault(hcc, codes[0])
+        for hcc, code in seen_history.items():
+            if hcc not in documented_hccs and hcc not in billed_now:
+                gaps.append(
+                    HccGap(kind="recapture", hcc=hcc, label=model.label(hcc), icd10cm=code, confidence=1.0, evidence=[])
+                )
+        return HccGapsResponse(
+            encounter_id=encounter.encounter_id,
+            patient_id=encounter.patient_id,
+            model=f"CMS-HCC V28 PY{model.payment_year}",
+            documented=documented,
+            billed=sorted(billed_now),
+            gaps=gaps,
+        )
+
+
+def build_engine(
+    icd_bundle: str | None,
+    extra_bundles: list[str],
+    codesets: CodeSets | None,
+    *,
+    auto_threshold: float | None,
+    min_confidence: float,
+    top_k: int,
+) -> SuggestionEngine:
+    """Load every configured bundle once; a bad bundle raises :class:`BundleLoadError` (the service must not start)."""
+    components: dict[str, CodeSuggester] = {}
+    for reference in ([icd_bundle] if icd_bundle else []) + list(extra_bundles):
+        component = load_component(reference)
+        if component.system in components:
+            raise BundleLoadError(
+                f"BND-S07 Two bundles serve {component.system} ({components[component.system].bundle_id} and "
+                f"{component.bundle_id}); configure one per code system."
+            )
+        components[component.system] = component
+        logger.info("loaded bundle", extra={"bundle_id": component.bundle_id, "system": component.system})
+    if icd_bundle and "ICD10CM" not in components:
+        raise BundleLoadError(f"BND-S08 MEDCODE_ICD_BUNDLE={icd_bundle} does not serve ICD10CM codes; fix the setting.")
+    return SuggestionEngine(
+        components, codesets, auto_threshold=auto_threshold, min_confidence=min_confidence, top_k=top_k
+    )

@@ -1,0 +1,1 @@
+"""The coders' web page: server-rendered templates (queue, item, compliance) with a little JavaScript."""
