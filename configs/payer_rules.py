@@ -27,6 +27,8 @@ DEFAULT_PATH = Path(__file__).with_name("payer_rules.yaml")
 class PayerRulesFileError(ValueError):
     """AUD201: the payer rules file is malformed (file, rule and field named; fix the YAML)."""
 
+    code = "AUD201"
+
 
 class _Strict(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)

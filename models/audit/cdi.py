@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from datasets.codesets import Icd10cm
 from models.audit.context import AuditContext
 from models.audit.errors import QueryTemplateError
 from models.audit.flags import AuditFlag, CdiQuery, EvidenceSpan, QueryOption
@@ -110,6 +111,27 @@ def sentences_with(text: str, terms: tuple[str, ...], limit: int = MAX_INDICATOR
     return out
 
 
+def specificity_options(icd: Icd10cm, billed: str, documented: str | None, limit: int = 5) -> list[str]:
+    """Clinically neighbouring codes for a specificity query, in code order (no option is singled out).
+
+    The documented specific code, up to three billable siblings that are themselves specific, and the billed code,
+    so that the provider can also confirm the less specific one.
+    """
+    codes: list[str] = []
+    if documented and icd.find_code(documented) is not None:
+        codes.append(documented)
+        parent = icd.get_code(documented).parent
+        if parent:
+            siblings = [
+                c for c in icd.children(parent)
+                if c != documented and icd.is_billable(c) and "unspecified" not in icd.title(c).lower()
+            ]  # fmt: skip
+            codes += siblings[:3]
+    if icd.find_code(billed) is not None:
+        codes.append(billed)
+    return sorted(dict.fromkeys(codes))[:limit]
+
+
 def _options(template_options: tuple[QueryOption, ...]) -> list[QueryOption]:
     return [*template_options, QueryOption(label=OTHER), QueryOption(label=UNABLE)]
 
@@ -170,15 +192,8 @@ class QueryGenerator:
                 continue
             billed = flag.billed
             covered.add(billed)
-            item = icd.find_code(billed)
-            if item is None or item.parent is None:
-                continue
-            siblings = [c for c in icd.children(item.parent) if icd.is_billable(c) and c != billed]
-            specific = [c for c in siblings if "unspecified" not in icd.title(c).lower()]
-            if flag.supported and flag.supported in specific:  # keep the documented one among the options, unmarked
-                specific.remove(flag.supported)
-                specific.insert(len(specific) // 2, flag.supported)
-            choices = tuple(QueryOption(label=icd.title(c), code=c) for c in specific[:6])
+            options = specificity_options(icd, billed, flag.supported)
+            choices = tuple(QueryOption(label=icd.title(c), code=c) for c in options)
             if len(choices) < 2:
                 continue
             indicators = [e for e in flag.evidence if e.source == "note"][:MAX_INDICATORS]

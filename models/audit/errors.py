@@ -5,7 +5,9 @@ Messages never quote note text or patient fields: ids, codes, file names and set
 
 from __future__ import annotations
 
-AUD201 = "AUD201"  # payer rules file malformed
+from configs.payer_rules import PayerRulesFileError as PayerRulesError  # noqa: F401 - re-exported: AUD201
+
+AUD201 = "AUD201"  # payer rules file malformed (raised by configs.payer_rules, re-exported as PayerRulesError)
 AUD202 = "AUD202"  # unknown check name in the registry
 AUD203 = "AUD203"  # CMS tables unavailable for an edit that needs them
 AUD204 = "AUD204"  # a model output handed to the engine is malformed
@@ -22,12 +24,6 @@ class AuditError(RuntimeError):
 
     def __init__(self, message: str) -> None:
         super().__init__(f"{self.code} {message}")
-
-
-class PayerRulesError(AuditError, ValueError):
-    """AUD201: the payer rules YAML is malformed (the message names the file, the rule and the field)."""
-
-    code = AUD201
 
 
 class UnknownCheckError(AuditError, KeyError):

@@ -8,35 +8,24 @@ levels when the leveler gives a distribution, else its probability of the suppor
 
 from __future__ import annotations
 
-from datasets.codesets.em import em_level_rules, em_rank
+from datasets.codesets.em import em_rank
 from models.audit.codes import is_problem_visit
 from models.audit.context import AuditContext
 from models.audit.flags import AuditFlag, EvidenceSpan
 from models.audit.inputs import EmFinding
 from models.audit.registry import register
 
-_MDM_ORDER = {"none": -1, "straightforward": 0, "low": 1, "moderate": 2, "high": 3}
-
-
-def level_order(code: str) -> tuple[str, int] | None:
-    """(category, comparable level) of an E/M code: its position in its family, or its MDM rank across families."""
-    rank = em_rank(code)
-    if rank is None:
-        return None
-    return rank[0], rank[2]
-
 
 def compare(billed: str, supported: str) -> int | None:
-    """Sign of billed minus supported level (1 overcoded, -1 undercoded, 0 same), None when not comparable."""
+    """Sign of billed minus supported level (1 overcoded, -1 undercoded, 0 same), None when not comparable.
+
+    Only codes of one family (category and patient status) compare: a new-patient code billed for an established
+    patient is a different error, not a level error.
+    """
     b, s = em_rank(billed), em_rank(supported)
-    if b is None or s is None or b[0] != s[0]:
+    if b is None or s is None or b[:2] != s[:2]:
         return None
-    if b[1] == s[1]:
-        return (b[2] > s[2]) - (b[2] < s[2])
-    # new vs established codes of one category: compare the MDM level each requires
-    rules = {r.code: r for r in em_level_rules()}
-    mb, ms = _MDM_ORDER[rules[billed].mdm_level], _MDM_ORDER[rules[supported].mdm_level]
-    return (mb > ms) - (mb < ms)
+    return (b[2] > s[2]) - (b[2] < s[2])
 
 
 def side_probability(finding: EmFinding, billed: str, direction: int) -> float:

@@ -3,7 +3,7 @@
 CMS Medicare Claims Processing Manual, Chapter 12, sections 30.6.6 and 40.2, and NCCI Policy Manual Chapter XI:
 the same-day E/M is included in a minor procedure (global 000/010) unless it is significant and separately
 identifiable and carries modifier 25; the decision for a major procedure (global 090) takes modifier 57; an NCCI PTP
-edit with the E/M as one code and modifier indicator 1 (injections, nebulizers, spirometry) is bypassed by 25 on the
+edit with the E/M as column 2 and modifier indicator 1 (injections, nebulizers, spirometry) is bypassed by 25 on the
 E/M; a problem visit beside a preventive visit is reported with 25 on the problem visit.
 """
 
@@ -33,9 +33,9 @@ def triggers(ctx: AuditContext, visit: str) -> list[tuple[str, str, str]]:
             found.append((line.code, "a major procedure with a 90-day global period is billed", "57"))
     reasons = {code for code, _, _ in found}
     for edit in ctx.ptp_edits:
-        if not is_em_modifier25_edit(edit) or visit not in (edit.column1, edit.column2):
+        if not is_em_modifier25_edit(edit) or edit.column2 != visit:
             continue
-        other = edit.column1 if edit.column2 == visit else edit.column2
+        other = edit.column1
         if other not in reasons:
             found.append(
                 (other, f"NCCI bundles the visit with it (PTP edit {edit.version}, modifier indicator 1)", "25")

@@ -34,8 +34,8 @@ class MueCheck:
         flags: list[AuditFlag] = []
         for code in dict.fromkeys(ctx.billed_codes):
             edit = cms.mue(code, ctx.date_of_service)
-            if edit is None:
-                continue
+            if edit is None or edit.max_units <= 0:
+                continue  # an MUE of 0 marks a service Medicare does not cover, not a unit limit
             lines = ctx.lines_of(code)
             if edit.adjudication_indicator == 1:
                 worst = max(lines, key=lambda item: item[1].units)

@@ -6,8 +6,8 @@ distinct service (59, XE/XS/XP/XU, an anatomic modifier, 25/57/24/79/91 where th
 the documentation supports it; 9 means the edit does not apply. Anatomic modifiers bypass only when the two lines
 carry different ones (a right and a left knee), never the same one on both lines.
 
-Edits between a problem-oriented E/M visit and a procedure or preventive visit with indicator 1 are the modifier 25
-problem and are reported once, by ``audit.modifier25.v1`` (the fix is a modifier on the visit, not 59).
+Edits with indicator 1 whose column 2 is a problem-oriented E/M visit (beside a procedure, injection or preventive
+visit) are the modifier 25 problem and are reported once, by ``audit.modifier25.v1`` (the fix is 25 on the visit).
 """
 
 from __future__ import annotations
@@ -27,29 +27,29 @@ ANATOMIC_MODIFIERS = frozenset(
 
 
 def is_em_modifier25_edit(edit: PtpEdit) -> bool:
-    """An indicator-1 edit between a problem E/M visit and a non-visit or preventive code (the modifier 25 case)."""
-    if edit.modifier_indicator != 1:
-        return False
-    c1, c2 = edit.column1, edit.column2
-    return (is_problem_visit(c2) and not is_problem_visit(c1)) or (is_problem_visit(c1) and not is_problem_visit(c2))
+    """An indicator-1 edit with a problem E/M visit as column 2 and a non-visit or preventive code as column 1: the
+    bypass is modifier 25 on the visit, so the modifier 25 check reports it."""
+    return edit.modifier_indicator == 1 and is_problem_visit(edit.column2) and not is_problem_visit(edit.column1)
 
 
 def bypass_decision(
-    edit: PtpEdit, mods1: set[str], mods2: set[str], refused: dict[str, ModifierNotAccepted]
+    mods1: set[str], mods2: set[str], refused: dict[str, ModifierNotAccepted]
 ) -> tuple[bool, str | None]:
-    """Whether the lines' modifiers bypass an indicator-1 edit, and the payer rule that refused one, if any.
+    """Whether the modifiers bypass an indicator-1 edit, and the payer rule that refused one, if any.
+
+    NCCI Policy Manual, Chapter I, E: the modifier goes on the column 2 code; anatomic modifiers show different sites
+    only when both lines carry them and they differ (a right and a left knee).
 
     Args:
-        edit: the PTP edit (indicator 1).
         mods1: modifiers on the column 1 code's lines.
         mods2: modifiers on the column 2 code's lines.
         refused: modifier -> the payer rule that does not accept it for this payer.
     """
     anatomic1, anatomic2 = mods1 & ANATOMIC_MODIFIERS, mods2 & ANATOMIC_MODIFIERS
-    if anatomic2 and anatomic2 != anatomic1:
+    if anatomic1 and anatomic2 and anatomic1 != anatomic2:
         return True, None
     refused_by: str | None = None
-    for modifier in sorted((mods1 | mods2) & (PTP_BYPASS_MODIFIERS - ANATOMIC_MODIFIERS)):
+    for modifier in sorted(mods2 & (PTP_BYPASS_MODIFIERS - ANATOMIC_MODIFIERS)):
         if modifier in refused:
             refused_by = refused[modifier].id
             continue
@@ -75,7 +75,7 @@ class NcciPtpCheck:
             mods1, mods2 = ctx.modifiers_of(edit.column1), ctx.modifiers_of(edit.column2)
             rule_id = f"{self.name}/indicator{edit.modifier_indicator}"
             if edit.modifier_indicator == 1:
-                bypassed, refused_by = bypass_decision(edit, mods1, mods2, refused)
+                bypassed, refused_by = bypass_decision(mods1, mods2, refused)
                 if bypassed:
                     continue
                 if refused_by is not None:

@@ -1,14 +1,15 @@
 """Missed services: a performed, separately billable service (procedure, injection, drug, test) not on the claim.
 
 The service detector says what the note documents as performed, with units and a calibrated probability. A
-detected service is *not* missed when its code is billed, when it is an E/M visit (the E/M checks judge those), or
-when NCCI bundles it into a billed code on the date of service (a PTP edit with the detected code as column 2, or
-with indicator 0 either way): then it is not separately payable and adding it would create an unbundling error.
+detected service is *not* missed when its code is billed, when it is a problem-oriented E/M visit (the E/M checks
+judge those; a performed but unbilled preventive visit is a missed service), or when NCCI bundles it into a billed
+code on the date of service (a PTP edit with the detected code as column 2, or with indicator 0 either way): then it
+is not separately payable and adding it would create an unbundling error.
 """
 
 from __future__ import annotations
 
-from models.audit.codes import POSTOP_VISIT, is_visit
+from models.audit.codes import POSTOP_VISIT, is_problem_visit
 from models.audit.context import AuditContext
 from models.audit.flags import AuditFlag
 from models.audit.inputs import ServiceFinding
@@ -44,7 +45,7 @@ class MissedServiceCheck:
         seen: set[str] = set()
         for service in sorted(services, key=lambda s: -s.confidence):
             code = service.code
-            if code in billed or code in seen or code == POSTOP_VISIT or is_visit(code):
+            if code in billed or code in seen or code == POSTOP_VISIT or is_problem_visit(code):
                 continue
             if service.confidence < ctx.config.thresholds.missed_service:
                 continue
