@@ -98,19 +98,6 @@ def _round(value: Any, digits: int = 6) -> float | None:
     return None if value is None else round(float(value), digits)
 
 
-def _flag_record(flag: dict[str, Any]) -> dict[str, Any]:
-    """A flag as stored: every engine field except evidence text (kept as offsets and source, never note text)."""
-    record = dict(flag)
-    record["evidence"] = [
-        {k: v for k, v in span.items() if k != "text" or span.get("source") != "note"}
-        for span in flag.get("evidence", [])
-    ]
-    impact = flag.get("dollar_impact") or {}
-    record["impact_usd"] = _round(impact.get("amount"), 2)
-    record["direction"] = impact.get("direction")
-    return record
-
-
 def _history_dx(encounter: Encounter) -> dict[str, list[str]]:
     by_date: dict[str, list[str]] = {}
     for entry in encounter.history:
@@ -151,7 +138,7 @@ def _context(index: int, encounter: Encounter) -> dict[str, Any]:
 def audit_row(index: int, encounter: Encounter, result: Any) -> dict[str, Any]:
     """The output row (:data:`serving.batch.schema.OUTPUT_COLUMNS`) of one audited encounter."""
     audit = _as_dict(result)
-    flags = [_flag_record(_as_dict(f)) for f in audit.get("flags", [])]
+    flags = [_as_dict(f) for f in audit.get("flags", [])]
     at_risk = _round(audit.get("dollars_at_risk")) or 0.0
     opportunity = _round(audit.get("dollars_opportunity")) or 0.0
     hcc_documented = [
@@ -181,6 +168,9 @@ def audit_row(index: int, encounter: Encounter, result: Any) -> dict[str, Any]:
         flags=_dump(flags),
         suggestions=_dump(suggestions),
         hcc_documented=_dump(hcc_documented),
+        queries=_dump([_as_dict(q) for q in audit.get("queries", [])]),
+        tables=_dump(audit.get("tables", {})),
+        checks_skipped=_dump(audit.get("checks_skipped", {})),
     )
     if audit.get("billed_em"):
         row["em_billed"] = audit["billed_em"]
@@ -198,6 +188,9 @@ def error_row(index: int, encounter: Encounter, error: BaseException) -> dict[st
         flags="[]",
         suggestions="{}",
         hcc_documented="[]",
+        queries="[]",
+        tables="{}",
+        checks_skipped="{}",
     )
     return row
 

@@ -420,6 +420,7 @@ def flag_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
         for flag in json.loads(row["flags"] or "[]"):
             first = FLAG_FIRST_KEY.get(flag.get("type", ""), "code")
             key = flag.get(first) if first else flag.get("billed")
+            impact = flag.get("dollar_impact") or {}
             flat.append(
                 {
                     "input_index": row["input_index"],
@@ -430,8 +431,8 @@ def flag_rows(rows: list[dict[str, Any]]) -> list[dict[str, Any]]:
                     "key": None if key is None else str(key),
                     "severity": flag.get("severity"),
                     "confidence": flag.get("confidence"),
-                    "impact_usd": flag.get("impact_usd"),
-                    "direction": flag.get("direction"),
+                    "impact_usd": impact.get("amount"),
+                    "direction": impact.get("direction"),
                     "explanation": flag.get("explanation"),
                 }
             )

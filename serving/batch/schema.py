@@ -37,9 +37,12 @@ OUTPUT_COLUMNS: tuple[tuple[str, ColumnKind, str], ...] = (
     ("billed_codes", "string", "JSON list of billed CPT/HCPCS codes"),
     ("billed_dx", "string", "JSON list of billed ICD-10-CM codes"),
     ("history_dx", "string", "JSON object date -> ICD-10-CM codes billed on earlier claims of the patient"),
-    ("flags", "string", "JSON list of flags: type, key fields, severity, confidence, impact_usd, evidence, ..."),
+    ("flags", "string", "JSON list of the engine's flags as it dumps them (type, key fields, severity, evidence...)"),
     ("suggestions", "string", "JSON object of the engine's code suggestions (by system) for coders"),
     ("hcc_documented", "string", "JSON list of documented HCC conditions: {hcc, icd10cm, confidence}"),
+    ("queries", "string", "JSON list of the engine's CDI provider queries"),
+    ("tables", "string", "JSON object table -> version used on the date of service"),
+    ("checks_skipped", "string", "JSON object check -> why it could not run"),
 )
 COLUMN_NAMES: tuple[str, ...] = tuple(name for name, _, _ in OUTPUT_COLUMNS)
 JSON_COLUMNS: tuple[str, ...] = (
@@ -49,6 +52,9 @@ JSON_COLUMNS: tuple[str, ...] = (
     "flags",
     "suggestions",
     "hcc_documented",
+    "queries",
+    "tables",
+    "checks_skipped",
 )
 _SPARK_TYPES: dict[str, str] = {"int64": "BIGINT", "float64": "DOUBLE", "string": "STRING"}
 
