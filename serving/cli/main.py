@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from serving.cli import bench, codesets, data, demo, evaluate, feedback, serve, train
+from serving.cli import batch, bench, codesets, data, demo, evaluate, feedback, serve, train
 
 app = typer.Typer(
     help="medcode: ML-assisted medical coding suggestions and audit-risk flags.",
@@ -15,6 +15,8 @@ app.add_typer(codesets.app, name="codesets")
 app.add_typer(data.app, name="data")
 app.command("demo")(demo.demo)
 app.command("bench")(bench.bench)
+# Single-file audits run serving/cli/audit.py; a folder --out or --engine runs the batch runner (serving/batch).
+app.command("audit")(batch.audit)
 app.command("train")(train.train)
 app.command("evaluate")(evaluate.evaluate)
 app.command("serve")(serve.serve)
