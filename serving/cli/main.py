@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from serving.cli import batch, bench, codesets, data, demo, evaluate, feedback, serve, train
+from serving.cli import batch, bench, codesets, data, demo, evaluate, feedback, serve, synth, train
 
 app = typer.Typer(
     help="medcode: ML-assisted medical coding suggestions and audit-risk flags.",
@@ -22,6 +22,8 @@ app.command("evaluate")(evaluate.evaluate)
 app.command("serve")(serve.serve)
 app.add_typer(serve.keys_app, name="keys")
 app.add_typer(feedback.app, name="feedback")
+app.command("synth")(synth.synth)
+app.command("synth-stats")(synth.synth_stats)
 
 
 def main() -> None:
