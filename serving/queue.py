@@ -124,6 +124,11 @@ def _counts(session: Session, item_ids: list[int]) -> dict[int, tuple[int, int]]
     return {int(i): (int(n), int(p or 0)) for i, n, p in rows}
 
 
+def item_summary(session: Session, item: ReviewItem) -> QueueItemPublic:
+    """The list view of one item, counted in the database."""
+    return item_public(item, _counts(session, [item.id]).get(item.id, (0, 0)))
+
+
 def item_public(item: ReviewItem, counts: tuple[int, int]) -> QueueItemPublic:
     """The list view of an item."""
     return QueueItemPublic(

@@ -12,7 +12,7 @@ from serving.db.tables import ReviewItem, utcnow
 from serving.engine import SuggestionEngine
 from serving.errors import ApiError
 from serving.models import ItemStatus, QueueItemDetail, QueueItemPublic, QueueItemsPublic, QueueItemUpdate
-from serving.queue import apply_decisions, item_detail, list_items, log_access
+from serving.queue import apply_decisions, item_detail, item_summary, list_items, log_access
 
 router = APIRouter(prefix="/review-queue", tags=["review-queue"], responses=ERROR_RESPONSES)
 
@@ -56,8 +56,7 @@ def claim_queue_item(item: QueueItemDep, database: DatabaseDep, reviewer: Curren
         row.updated_at = utcnow()
         log_access(session, reviewer, "claim_item", encounter_id=row.encounter.encounter_id, item_id=row.id)
         session.flush()
-        detail = item_detail(session, row)
-    return QueueItemPublic(**detail.model_dump(include=set(QueueItemPublic.model_fields)))
+        return item_summary(session, row)
 
 
 @router.post("/{item_id}/decisions", response_model=QueueItemPublic)
@@ -79,5 +78,4 @@ def resolve_queue_item(
         session.flush()
         row = session.get(ReviewItem, item.id)
         assert row is not None
-        detail = item_detail(session, row)
-    return QueueItemPublic(**detail.model_dump(include=set(QueueItemPublic.model_fields)))
+        return item_summary(session, row)

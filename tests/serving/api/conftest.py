@@ -64,7 +64,7 @@ def reset_postgres(url: str) -> None:
 def database_url(backend: str, folder: Path) -> str:
     if backend == "postgresql":
         if not PG_URL:
-            pytest.skip("set MEDCODE_TEST_DATABASE_URL (eval \"$(bash scripts/pg_test_cluster.sh)\") for PostgreSQL")
+            pytest.skip('set MEDCODE_TEST_DATABASE_URL (eval "$(bash scripts/pg_test_cluster.sh)") for PostgreSQL')
         reset_postgres(PG_URL)
         return PG_URL
     return f"sqlite:///{folder / 'medcode.db'}"

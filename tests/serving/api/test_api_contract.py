@@ -81,7 +81,9 @@ def test_suggest_all_auto_encounter_is_not_queued_unless_sampled(tiny_bundle: Pa
     with running_service(url, tiny_bundle, auto_threshold=0.0, qa_sample_rate=0.0) as running:
         body = running.client.post("/api/v1/suggest", json=encounter("auto-1"), headers=running.headers("coder")).json()
         assert (body["routing"], body["review_item_id"]) == ("auto", None)
-    with running_service(f"sqlite:///{tmp_path / 'db2.sqlite'}", tiny_bundle, auto_threshold=0.0, qa_sample_rate=1.0) as running:
+    with running_service(
+        f"sqlite:///{tmp_path / 'db2.sqlite'}", tiny_bundle, auto_threshold=0.0, qa_sample_rate=1.0
+    ) as running:
         body = running.client.post("/api/v1/suggest", json=encounter("auto-2"), headers=running.headers("coder")).json()
         assert body["routing"] == "qa_sample"
         item = running.client.get(f"/api/v1/review-queue/{body['review_item_id']}", headers=running.headers("coder"))
@@ -91,9 +93,7 @@ def test_suggest_all_auto_encounter_is_not_queued_unless_sampled(tiny_bundle: Pa
 
 def _new_item(service: Service, encounter_id: str) -> dict:
     body = service.client.post("/api/v1/suggest", json=encounter(encounter_id), headers=service.headers("coder")).json()
-    return service.client.get(
-        f"/api/v1/review-queue/{body['review_item_id']}", headers=service.headers("coder")
-    ).json()
+    return service.client.get(f"/api/v1/review-queue/{body['review_item_id']}", headers=service.headers("coder")).json()
 
 
 def test_review_decisions_are_stored_with_user_time_and_reason(service: Service) -> None:
@@ -127,7 +127,9 @@ def test_review_decisions_are_stored_with_user_time_and_reason(service: Service)
 
 def test_review_item_resolves_when_nothing_is_pending(service: Service) -> None:
     item = _new_item(service, "contract-resolve")
-    decisions = [{"suggestion_id": s["id"], "action": "accept"} for s in item["suggestions"] if s["status"] == "pending"]
+    decisions = [
+        {"suggestion_id": s["id"], "action": "accept"} for s in item["suggestions"] if s["status"] == "pending"
+    ]
     response = service.client.post(
         f"/api/v1/review-queue/{item['id']}/decisions", json={"decisions": decisions}, headers=service.headers("coder")
     )
@@ -140,7 +142,10 @@ def test_review_edit_and_reject_need_a_reason_and_edit_a_code(service: Service) 
     item = _new_item(service, "contract-reason")
     sid = item["suggestions"][0]["id"]
     url = f"/api/v1/review-queue/{item['id']}/decisions"
-    for decision in ({"suggestion_id": sid, "action": "reject"}, {"suggestion_id": sid, "action": "edit", "reason": "x"}):
+    for decision in (
+        {"suggestion_id": sid, "action": "reject"},
+        {"suggestion_id": sid, "action": "edit", "reason": "x"},
+    ):
         response = service.client.post(url, json={"decisions": [decision]}, headers=service.headers("coder"))
         assert response.status_code == 422
         assert response.json()["code"] == "API018"
@@ -286,7 +291,9 @@ def _fhir_bundle(note: str) -> dict:
                     "resourceType": "Claim",
                     "id": "c1",
                     "diagnosis": [{"sequence": 1, "diagnosisCodeableConcept": {"coding": [{"code": "E11.9"}]}}],
-                    "item": [{"sequence": 1, "productOrService": {"coding": [{"code": "99213"}]}, "diagnosisSequence": [1]}],
+                    "item": [
+                        {"sequence": 1, "productOrService": {"coding": [{"code": "99213"}]}, "diagnosisSequence": [1]}
+                    ],
                 }
             },
         ],
@@ -359,7 +366,9 @@ def test_access_log_refuses_update_and_delete(service: Service) -> None:
 def test_rate_limit_answers_429_with_retry_after(tiny_bundle: Path, tmp_path: Path) -> None:
     url = f"sqlite:///{tmp_path / 'db.sqlite'}"
     with running_service(url, tiny_bundle, rate_limit_per_minute=1, rate_limit_burst=3) as running:
-        statuses = [running.client.get("/api/v1/auth/me", headers=running.headers("coder")).status_code for _ in range(5)]
+        statuses = [
+            running.client.get("/api/v1/auth/me", headers=running.headers("coder")).status_code for _ in range(5)
+        ]
         assert statuses[:3] == [200, 200, 200]
         last = running.client.get("/api/v1/auth/me", headers=running.headers("coder"))
         assert last.status_code == 429 and last.json()["code"] == "API013"
@@ -402,9 +411,13 @@ def test_note_text_never_reaches_logs_or_error_bodies(service: Service, caplog: 
     record["claim"] = {"lines": [{"code": "99213", "dx": ["Q99.999"]}]}
     bad = service.client.post("/api/v1/suggest", json=record, headers=service.headers("coder"))
     wrong_type = service.client.post(
-        "/api/v1/suggest", json={"encounter_id": secret, "text": secret, "age": secret}, headers=service.headers("coder")
+        "/api/v1/suggest",
+        json={"encounter_id": secret, "text": secret, "age": secret},
+        headers=service.headers("coder"),
     )
-    ok = service.client.post("/api/v1/suggest", json=encounter("phi-ok", text=f"{secret} diabetes"), headers=service.headers("coder"))
+    ok = service.client.post(
+        "/api/v1/suggest", json=encounter("phi-ok", text=f"{secret} diabetes"), headers=service.headers("coder")
+    )
     assert ok.status_code == 200
     assert secret not in bad.text and secret not in wrong_type.text
     assert secret not in caplog.text

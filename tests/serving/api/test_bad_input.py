@@ -55,7 +55,9 @@ def test_suggest_bad_input_is_a_clear_4xx_and_stores_nothing(service: Service, c
         pytest.skip("HCPCS validation needs the CMS tables (MEDCODE_DATA_DIR)")
     before = _counts(service)
     headers = {**service.headers("coder"), **kwargs.get("headers", {})}
-    response = service.client.post("/api/v1/suggest", headers=headers, **{k: v for k, v in kwargs.items() if k != "headers"})
+    response = service.client.post(
+        "/api/v1/suggest", headers=headers, **{k: v for k, v in kwargs.items() if k != "headers"}
+    )
     assert (response.status_code, response.json()["code"]) == (status, code), response.text
     assert response.json()["detail"].endswith((".", ")")), "messages end with the next step"
     assert _counts(service) == before
@@ -89,6 +91,8 @@ def test_decision_body_rejects_unknown_fields(service: Service) -> None:
     )
     assert response.status_code in (404, 422)
     response = service.client.post(
-        "/api/v1/review-queue/1/decisions", json={"decisions": [{"action": "approve"}]}, headers=service.headers("coder")
+        "/api/v1/review-queue/1/decisions",
+        json={"decisions": [{"action": "approve"}]},
+        headers=service.headers("coder"),
     )
     assert response.status_code in (404, 422)

@@ -67,7 +67,5 @@ def test_concurrent_decisions_lose_none(any_db_service: Service, n_items: int, p
         assert pending == 0
         statuses_by_item = set(session.scalars(select(ReviewItem.status)))
         assert statuses_by_item == {"resolved"}
-        logged = session.scalar(
-            select(func.count(AccessLogEntry.id)).where(AccessLogEntry.action == "review_decision")
-        )
+        logged = session.scalar(select(func.count(AccessLogEntry.id)).where(AccessLogEntry.action == "review_decision"))
         assert logged == N_DECISIONS
