@@ -262,3 +262,49 @@ def em_rank(code: str, rules: tuple[EmLevelRule, ...] | None = None) -> tuple[Em
             family = [r for r in rules if r.category == rule.category and r.patient_status == rule.patient_status]
             return rule.category, rule.patient_status, family.index(rule)
     return None
+
+
+MedicareVisitKind = Literal["ippe", "awv_initial", "awv_subsequent", "complexity_addon"]
+
+
+@dataclass(frozen=True)
+class MedicareVisitRule:
+    """A Medicare-only visit code: the IPPE (G0402), annual wellness visits (G0438/G0439), the G2211 add-on.
+
+    Example: ``G0439 awv_subsequent`` — each later annual wellness visit, once every 12 months.
+    """
+
+    code: str
+    kind: MedicareVisitKind
+    base_codes: tuple[str, ...]
+    source: str
+    note: str
+
+    @classmethod
+    def from_dict(cls, row: dict[str, Any], where: str = "row") -> MedicareVisitRule:
+        _check_keys(cls, row, where)
+        _check_literal(row["kind"], get_args(MedicareVisitKind), "kind", where)
+        base = row["base_codes"]
+        codes = tuple(c for c in base.split("|") if c) if isinstance(base, str) else tuple(base)
+        return cls(row["code"], row["kind"], codes, row["source"], row["note"])
+
+    def to_dict(self) -> dict[str, Any]:
+        out = asdict(self)
+        out["base_codes"] = "|".join(self.base_codes)
+        return out
+
+
+@lru_cache(maxsize=1)
+def medicare_visit_rules() -> tuple[MedicareVisitRule, ...]:
+    return _load("em_medicare_2024.csv", MedicareVisitRule)
+
+
+def medicare_visit_code(kind: MedicareVisitKind, rules: tuple[MedicareVisitRule, ...] | None = None) -> str:
+    """The HCPCS code of a Medicare visit kind, e.g. ``"awv_subsequent"`` -> ``"G0439"`` (CMS MLN 6775)."""
+    rules = medicare_visit_rules() if rules is None else rules
+    for rule in rules:
+        if rule.kind == kind:
+            return rule.code
+    raise EmRuleError(
+        f"EM103 No Medicare visit code of kind {kind!r}; check datasets/codesets/data/em_medicare_2024.csv."
+    )

@@ -1,0 +1,130 @@
+"""Assertion of a mention: negated, historical, family, hypothetical, uncertain or planned (ordered for later).
+
+ConText (Harkema et al., 2009): a trigger opens a scope over the next (``forward``) or previous (``backward``) few
+words of its sentence, stopped by a ``terminate`` trigger. Triggers are human-readable records in
+``data/assertion_cues_v1.json``, each with a one-line clinical example; the section also asserts (a condition
+listed under FAMILY HISTORY is ``family``, under PAST MEDICAL HISTORY ``historical``).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, fields
+from functools import lru_cache
+from importlib import resources
+from typing import Any, Literal, get_args
+
+from models.clinical.document import ClinicalDocument
+
+Category = Literal["negated", "historical", "family", "hypothetical", "uncertain", "planned", "terminate"]
+Direction = Literal["forward", "backward", "both", "terminate"]
+FORWARD_WORDS = 8
+BACKWARD_WORDS = 5
+_SECTION_CATEGORY: dict[str, Category] = {"family": "family", "pmh": "historical", "psh": "historical"}
+_WORD = re.compile(r"[a-z0-9/&'-]+")
+
+
+@dataclass(frozen=True)
+class CueRule:
+    """A trigger literal (lower case), what it asserts and where its scope runs."""
+
+    literal: str
+    category: Category
+    direction: Direction
+    example: str
+
+    @classmethod
+    def from_dict(cls, row: dict[str, Any]) -> CueRule:
+        allowed = {f.name for f in fields(cls)}
+        unknown = sorted(set(row) - allowed)
+        if unknown or set(row) != allowed:
+            raise ValueError(f"CueRule takes exactly {sorted(allowed)}; got {sorted(row)} (unknown {unknown}).")
+        if row["category"] not in get_args(Category):
+            raise ValueError(f"CueRule category must be one of {get_args(Category)}; got {row['category']!r}.")
+        if row["direction"] not in get_args(Direction):
+            raise ValueError(f"CueRule direction must be one of {get_args(Direction)}; got {row['direction']!r}.")
+        return cls(**row)
+
+    def to_dict(self) -> dict[str, str]:
+        return {"literal": self.literal, "category": self.category, "direction": self.direction,
+                "example": self.example}  # fmt: skip
+
+
+@lru_cache(maxsize=1)
+def cue_rules() -> tuple[CueRule, ...]:
+    """The shipped cue rules."""
+    path = resources.files("models.clinical") / "data" / "assertion_cues_v1.json"
+    payload = json.loads(path.read_text(encoding="utf-8"))
+    return tuple(CueRule.from_dict(r) for r in payload["rules"])
+
+
+@dataclass(frozen=True)
+class Assertion:
+    """The categories whose scope covers a mention, and the triggers that put them there."""
+
+    categories: frozenset[str]
+    triggers: tuple[str, ...] = ()
+
+    @property
+    def present(self) -> bool:
+        """Affirmed, current, about the patient, and not hypothetical or uncertain."""
+        return not (self.categories & {"negated", "historical", "family", "hypothetical", "uncertain"})
+
+    def has(self, category: Category) -> bool:
+        return category in self.categories
+
+
+def _words(text: str, offset: int) -> list[tuple[str, int, int]]:
+    return [(m.group(), offset + m.start(), offset + m.end()) for m in _WORD.finditer(text.lower())]
+
+
+def assert_span(
+    doc: ClinicalDocument, start: int, end: int, rules: tuple[CueRule, ...] | None = None, use_section: bool = True
+) -> Assertion:
+    """Assertion of ``doc.text[start:end]`` from the triggers of its sentence and its section.
+
+    Example: in "Return if chest pain recurs." the span "chest pain" is ``hypothetical``; in "Denies fever but has
+    cough." the span "cough" is affirmed ("but" ends the negation's scope).
+    """
+    rules = cue_rules() if rules is None else rules
+    sentence = doc.sentence_at(start)
+    categories: set[str] = set()
+    found: list[str] = []
+    if sentence is None:
+        return Assertion(frozenset())
+    if use_section and sentence.section in _SECTION_CATEGORY:
+        categories.add(_SECTION_CATEGORY[sentence.section])
+        found.append(f"section:{sentence.section}")
+    words = _words(sentence.text, sentence.start)
+    tokens = [w for w, _, _ in words]
+    hits: list[tuple[int, int, CueRule]] = []
+    i = 0
+    by_len = sorted(rules, key=lambda r: -len(r.literal.split()))
+    while i < len(tokens):
+        for rule in by_len:
+            lit = rule.literal.split()
+            if tokens[i : i + len(lit)] == lit:
+                hits.append((i, i + len(lit), rule))
+                i += len(lit) - 1
+                break
+        i += 1
+    target = [k for k, (_, s, e) in enumerate(words) if s < end and e > start]
+    if not target:
+        return Assertion(frozenset(categories), tuple(found))
+    first, last = target[0], target[-1]
+    stops = [s for s, _, r in hits if r.category == "terminate"]
+    for s, e, rule in hits:
+        if rule.category == "terminate" or (s <= last and e > first):
+            continue
+        if rule.direction in ("forward", "both") and e <= first:
+            blocked = any(e <= t <= first for t in stops)
+            if not blocked and first - e < FORWARD_WORDS:
+                categories.add(rule.category)
+                found.append(rule.literal)
+        if rule.direction in ("backward", "both") and s > last:
+            blocked = any(last < t < s for t in stops)
+            if not blocked and s - last <= BACKWARD_WORDS:
+                categories.add(rule.category)
+                found.append(rule.literal)
+    return Assertion(frozenset(categories), tuple(found))

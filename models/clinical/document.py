@@ -1,0 +1,214 @@
+"""The document object every extractor reads and annotates: sentences, sections, and mentions with evidence spans.
+
+A pipeline component (``models/em/components``) receives a :class:`ClinicalDocument`, adds one kind of annotation
+to ``doc.mentions`` and returns the document. Evidence is always a character span into the original note, so the
+audit engine and the review UI can highlight it.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Literal
+
+SectionKind = Literal[
+    "chief_complaint",
+    "hpi",
+    "ros",
+    "pmh",
+    "psh",
+    "family",
+    "social",
+    "medications",
+    "allergies",
+    "exam",
+    "data",
+    "procedure",
+    "assessment",
+    "plan",
+    "time",
+    "preventive",
+    "other",
+]
+
+# Header vocabulary -> section kind, by keyword (order matters: the first keyword found wins). Headers written
+# alone on a line ("ASSESSMENT AND PLAN", "== Objective ==", "Results") are classified by keyword; a header that
+# starts a line and is followed by text ("HPI: 45 yo ...") must be one of _INLINE_HEADERS, so that "Result reviewed:
+# BMP ..." inside a plan does not open a new section.
+_KEYWORDS: tuple[tuple[str, SectionKind], ...] = (
+    (r"\bfamily\b|\bfhx?\b", "family"),
+    (r"\bsocial\b|\bshx?\b", "social"),
+    (r"surgical", "psh"),
+    (r"review of systems|\bros\b", "ros"),
+    (r"assessment|impression|\ba/?p\b|\ba&p\b|diagnos[ie]s", "assessment"),
+    (r"\bplan\b|recommendation|disposition", "plan"),
+    (r"complaint|reason for|\bcc\b|concern", "chief_complaint"),
+    (r"present illness|\bhpi\b|subjective|interval history|^history$", "hpi"),
+    (
+        r"problem list|active problems?$|^problems?$|^probs?$|^pl$|chronic conditions|past medical|\bpmh\b|"
+        r"medical history|past history",
+        "pmh",
+    ),
+    (r"medication|\bmeds\b|\brx\b", "medications"),
+    (r"allerg|^all$", "allergies"),
+    (r"exam|objective|vital|\bpe\b", "exam"),
+    (r"procedure|\bproc\b", "procedure"),
+    (r"\blabs?\b|laborator|result|data|diagnostic|imaging|studies", "data"),
+    (r"prevent|health maint|\bhm\b|immuniz|wellness", "preventive"),
+    (r"\btime\b", "time"),
+)
+_INLINE_HEADERS = re.compile(
+    r"^[ \t]*(?:[-*#=]+[ \t]*)?(?P<header>chief complaint|cc|reason for visit|history of present illness|"
+    r"hpi|subjective|"
+    r"review of systems|ros|past medical history|pmh|past surgical history|psh|problem list|active problems|"
+    r"family history|fh|fhx|family hx|social history|sh|shx|social hx|medications|current medications|meds|"
+    r"medication list|allergies|allergy list|physical exam(?:ination)?|exam|pe|objective|vitals|vital signs|"
+    r"labs|data reviewed|results|diagnostics|labs/imaging|procedures?|procedure note|proc|"
+    r"assessment and plan|assessment & plan|assessment/plan|a/p|a&p|assessment|impression|plan|"
+    r"health maintenance|preventive care|preventive services|hm|s|o|a|p)[ \t]*:",
+    re.IGNORECASE | re.MULTILINE,
+)
+_ALONE_HEADER = re.compile(
+    r"^[ \t]*(?:=+|#+|\*+)?[ \t]*(?P<header>[A-Za-z][A-Za-z /&'-]{0,40}?)[ \t]*(?:=+|\*+)?[ \t]*:?[ \t]*$", re.MULTILINE
+)
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[#-])|\n+|(?<=;)\s+| \| ")
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """A span of the note: ``text == note[start:end]``."""
+
+    start: int
+    end: int
+    text: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"start": self.start, "end": self.end, "text": self.text}
+
+
+@dataclass(frozen=True)
+class Sentence:
+    """A sentence (or list line) of the note with its section."""
+
+    start: int
+    end: int
+    text: str
+    section: SectionKind
+
+
+@dataclass(frozen=True)
+class Section:
+    kind: SectionKind
+    start: int
+    end: int
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One annotation: its kind (``problem``, ``data``, ``risk``, ``time``, ``visit``, ``service``, ``meat``), a label
+    from that kind's closed vocabulary, the evidence span, and free attributes (e.g. a problem's status)."""
+
+    kind: str
+    label: str
+    evidence: Evidence
+    attrs: dict[str, Any] = field(default_factory=dict)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "label": self.label, "evidence": self.evidence.to_dict(), "attrs": dict(self.attrs)}
+
+
+def _section_kind(header: str) -> SectionKind:
+    lowered = header.strip().lower()
+    for pattern, kind in _KEYWORDS:
+        if re.search(pattern, lowered):
+            return kind
+    return "other"
+
+
+def find_sections(text: str) -> list[Section]:
+    """Sections by their headers; text before the first header is ``other``.
+
+    A header is either a short line on its own (``ASSESSMENT AND PLAN``, ``== Objective ==``, ``Results:``), classified
+    by keyword, or a known header word at the start of a line followed by a colon (``HPI: 45 yo ...``, ``A: ...``).
+    """
+    marks: list[tuple[int, SectionKind]] = [(0, "other")]
+    for match in _ALONE_HEADER.finditer(text):
+        header = match.group("header")
+        if len(header.split()) > 5 or header.endswith("."):
+            continue
+        kind = _section_kind(header)
+        if kind != "other":
+            marks.append((match.start(), kind))
+    for match in _INLINE_HEADERS.finditer(text):
+        header = match.group("header")
+        if len(header) == 1 and not header.isupper():
+            continue
+        kind = _section_kind(
+            {"s": "subjective", "o": "objective", "a": "assessment", "p": "plan"}.get(header.lower(), header)
+        )
+        marks.append((match.start(), kind))
+    marks.sort()
+    sections: list[Section] = []
+    for i, (start, kind) in enumerate(marks):
+        end = marks[i + 1][0] if i + 1 < len(marks) else len(text)
+        if end > start:
+            sections.append(Section(kind, start, end))
+    return sections
+
+
+def split_sentences(text: str, sections: list[Section]) -> list[Sentence]:
+    """Sentences and list lines of the note, each tagged with the section it sits in."""
+    out: list[Sentence] = []
+    position = 0
+    bounds = [*(_SENTENCE_END.finditer(text)), None]
+    for boundary in bounds:
+        stop = len(text) if boundary is None else boundary.start()
+        chunk = text[position:stop]
+        if chunk.strip():
+            lead = len(chunk) - len(chunk.lstrip())
+            trail = len(chunk.rstrip())
+            start, end = position + lead, position + trail
+            kind: SectionKind = "other"
+            for section in sections:
+                if section.start <= start < section.end:
+                    kind = section.kind
+                    break
+            out.append(Sentence(start, end, text[start:end], kind))
+        if boundary is not None:
+            position = boundary.end()
+    return out
+
+
+class ClinicalDocument:
+    """A note with its context fields, sections, sentences and the mentions that components add.
+
+    Args:
+        text: the de-identified note.
+        context: structured encounter fields a component may read (``setting``, ``patient_status``,
+            ``time_minutes``, ``age``, ``sex``, ``payer``); never labels.
+    """
+
+    def __init__(self, text: str, context: dict[str, Any] | None = None) -> None:
+        self.text = text
+        self.context: dict[str, Any] = dict(context or {})
+        self.sections = find_sections(text)
+        self.sentences = split_sentences(text, self.sections)
+        self.mentions: list[Mention] = []
+
+    def add(self, kind: str, label: str, start: int, end: int, **attrs: Any) -> Mention:
+        """Record a mention whose evidence is ``text[start:end]``."""
+        mention = Mention(kind, label, Evidence(start, end, self.text[start:end]), dict(attrs))
+        self.mentions.append(mention)
+        return mention
+
+    def of(self, kind: str) -> list[Mention]:
+        return [m for m in self.mentions if m.kind == kind]
+
+    def sentence_at(self, offset: int) -> Sentence | None:
+        for sentence in self.sentences:
+            if sentence.start <= offset < sentence.end:
+                return sentence
+        return None
+
+    def has_sections(self, *kinds: SectionKind) -> bool:
+        return any(s.kind in kinds for s in self.sections)

@@ -1,0 +1,64 @@
+"""Lines of the assessment and plan: the unit a problem is addressed in ("2. Hypertension - stable. Plan: ...")."""
+
+from __future__ import annotations
+
+import itertools
+import re
+from dataclasses import dataclass
+
+from models.clinical.document import ClinicalDocument
+
+PLAN_SECTIONS = frozenset({"assessment", "plan", "preventive"})
+_NUMBERED = re.compile(r"(?:(?<=\s)|^)(?=(?:#\s?)?\d{1,2}[.)]\s+[A-Za-z])")
+_BULLET = re.compile(r"^\s*(?:[-*•#]+\s*|\d{1,2}[.)]\s*)")
+
+
+def _numbered_cuts(raw: str) -> list[int]:
+    """Starts of inline numbered items "1. ... 2. ... 3. ..." (consecutive numbers from 1 only, so that
+    "ISI score 16. CBT-I workbook" is not cut)."""
+    cuts: list[int] = []
+    expected = 1
+    for match in _NUMBERED.finditer(raw):
+        number = int(re.match(r"#?\s?(\d+)", raw[match.start() :]).group(1))  # type: ignore[union-attr]
+        if number == expected:
+            cuts.append(match.start())
+            expected += 1
+    return cuts if len(cuts) > 1 else []
+
+
+@dataclass(frozen=True)
+class Line:
+    """A line (or numbered item) of the note with its section."""
+
+    start: int
+    end: int
+    text: str
+    section: str
+
+
+def lines(doc: ClinicalDocument, sections: frozenset[str] | None = None) -> list[Line]:
+    """Non-empty lines of the note (numbered items on one line are split), optionally only in ``sections``."""
+    out: list[Line] = []
+    position = 0
+    for raw in doc.text.split("\n"):
+        start = position
+        position += len(raw) + 1
+        if not raw.strip():
+            continue
+        cuts = _numbered_cuts(raw)
+        bounds = sorted({0, *cuts, len(raw)})
+        for a, b in itertools.pairwise(bounds):
+            piece = raw[a:b]
+            if not piece.strip():
+                continue
+            lead = len(piece) - len(piece.lstrip())
+            s, e = start + a + lead, start + a + len(piece.rstrip())
+            sentence = doc.sentence_at(s)
+            section = sentence.section if sentence else "other"
+            if sections is None or section in sections:
+                out.append(Line(s, e, doc.text[s:e], section))
+    return out
+
+
+def strip_bullet(text: str) -> str:
+    return _BULLET.sub("", text, count=1)

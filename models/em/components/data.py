@@ -1,0 +1,171 @@
+"""Data component (``medcode.em.data.v1``): amount and complexity of data to be reviewed and analysed.
+
+AMA CPT E/M guidelines (2021/2023). Category 1: each *unique test* ordered or reviewed (a test ordered at this visit
+includes the later review of its result; a panel is one test), each unique *external note* source, and the
+assessment requiring an *independent historian*. Category 2: *independent interpretation* of a test reported by
+another physician. Category 3: *discussion of management* with an external physician or other qualified
+professional. A test whose interpretation we bill (ECG 93000, spirometry) does not count again as data; a
+point-of-care lab we perform does count as a test ordered. Example: "Ordered: CBC, lipid panel." -> two
+``data/test_ordered`` mentions.
+"""
+
+from __future__ import annotations
+
+import re
+
+from models.clinical.assertion import assert_span
+from models.clinical.document import ClinicalDocument
+from models.em.cues import EmCues, default_cues
+
+_DATA_SECTIONS = frozenset(
+    {"assessment", "plan", "preventive", "data", "other", "hpi", "exam", "procedure", "chief_complaint"}
+)
+_SPLIT = re.compile(r",|;|\band\b|\s\+\s|/(?=[a-z])")
+_NEAR = 12  # characters between a cue and the first test it governs ("Ordered: CBC", "reviewed the CMP")
+_NEAR_BEFORE = 45  # "comprehensive metabolic panel (the previous primary care office) reviewed"
+_LISTED = re.compile(r"(?:\s*(?:placed|today))?\s*:\s*(?P<items>[^.\n]+)")
+_MODALITIES = ("ultrasound", "ct", "mri", "x-ray", "monitor", "echocardiogram")
+
+
+def _canonical(test: str) -> str:
+    text = re.sub(r"\b(?:report|results?|level|panel|the|a|an|repeat|fasting|stat)\b", " ", test.lower())
+    aliases = {"bmp": "basic metabolic", "cmp": "comprehensive metabolic", "cxr": "chest x-ray", "ua": "urinalysis",
+               "hgb a1c": "a1c", "hemoglobin a1c": "a1c", "echo": "echocardiogram", "lfts": "hepatic function",
+               "lft": "hepatic function", "liver function tests": "hepatic function", "complete blood count": "cbc",
+               "inr": "prothrombin time with inr", "prothrombin time": "prothrombin time with inr"}  # fmt: skip
+    text = re.sub(r"\s+", " ", text).strip(" .:-()")
+    text = text.replace("xray", "x-ray")
+    # one imaging or monitoring study per modality and note ("transvaginal ultrasound ordered" in the plan and
+    # "Orders: pelvic ultrasound" below it are the same order)
+    for modality in _MODALITIES:
+        if text == modality or text.endswith(" " + modality):
+            return modality
+    for alias, canon in aliases.items():
+        if re.fullmatch(rf"{re.escape(alias)}(?: .*)?", text):
+            return canon
+    return text
+
+
+_LIST_GAP = re.compile(r"^(?:\s*(?:,|;|/|&|\+|\band\b|\bplus\b)\s*)+(?:an? |the )?$")
+
+
+def _tests_in(fragment: str, cues: EmCues) -> list[tuple[str, int, int]]:
+    """The unique tests of the first list of test names in a fragment, with offsets into the fragment.
+
+    "Ordered: CBC, BMP and lipid panel." gives three tests; "CMP (outside office) reviewed, creatinine 1.0, LFTs
+    normal" gives one (the later "LFTs" is a value of the reviewed panel, not another test).
+    """
+    found: list[tuple[str, int, int]] = []
+    last_end: int | None = None
+    for match in cues.tests.finditer(fragment):
+        name = match.group(0).strip()
+        if not name:
+            continue
+        if last_end is not None and not _LIST_GAP.match(fragment[last_end : match.start()]):
+            break
+        found.append((_canonical(name), match.start(), match.end()))
+        last_end = match.end()
+    return found
+
+
+def _same_test(name: str, counted: set[str]) -> bool:
+    """A test already counted under a longer or shorter name ("stress test" / "exercise stress test")."""
+    return any(name == c or name.endswith(" " + c) or c.endswith(" " + name) for c in counted)
+
+
+def annotate_data(doc: ClinicalDocument, cues: EmCues | None = None) -> ClinicalDocument:
+    """Add ``data`` mentions: test_ordered / test_result (one per unique test), external_note (per source),
+    independent_historian, independent_interpretation, external_discussion."""
+    cues = cues or default_cues()
+    billed_interpretation = [
+        m
+        for m in doc.of("service")
+        if not m.attrs.get("counts_as_data", False) and m.attrs.get("service_kind") == "test"
+    ]
+    poc_tests = [m for m in doc.of("service") if m.attrs.get("counts_as_data", False)]
+    counted: set[str] = set()
+    labels_seen: set[str] = set()
+    sources: set[str] = set()
+
+    def overlaps_billed(start: int, end: int) -> bool:
+        for m in billed_interpretation:
+            sentence = doc.sentence_at(m.evidence.start)
+            if sentence is not None and sentence.start <= start < sentence.end:
+                return True
+        return False
+
+    for sentence in doc.sentences:
+        if sentence.section not in _DATA_SECTIONS:
+            continue
+        lowered = sentence.text.lower()
+        history_only = sentence.section == "hpi"  # the HPI may name a historian or outside records, not orders
+        # Category 1 and 2/3 labels
+        for label in cues.data:
+            match = label.pattern.search(lowered)
+            if match is None:
+                continue
+            start, end = sentence.start + match.start(), sentence.start + match.end()
+            if label.label == "independent_interpretation" and overlaps_billed(start, end):
+                continue
+            assertion = assert_span(doc, start, end, use_section=False)
+            if assertion.has("negated") or assertion.has("hypothetical"):
+                continue
+            if label.label == "external_note":
+                key = re.sub(r"\W+", " ", lowered).strip()  # one source per sentence
+                if key in sources:
+                    continue
+                sources.add(key)
+            elif label.label in labels_seen:
+                continue
+            labels_seen.add(label.label)
+            doc.add("data", label.label, start, end)
+        if history_only:
+            continue
+        # tests ordered (a cue before the list) and results reviewed
+        cue_spans = [(m.start(), m.end(), "test_ordered") for m in cues.order.finditer(lowered)]
+        cue_spans += [(m.start(), m.end(), "test_result") for m in cues.review.finditer(lowered)]
+        if not cue_spans and sentence.section == "data":
+            # a results section lists what was reviewed: "TSH (outside office): 2.3, normal"
+            lead = re.match(r"^[\W_]*(?:[a-z /&-]{1,25}:\s*)?", lowered)
+            cue_spans = [(0, lead.end() if lead else 0, "test_result")]
+        if not cue_spans:
+            continue
+        # A cue governs the list of test names right after it ("Ordered: CBC, BMP") or right before it ("CMP from
+        # the ED reviewed", "BMP ordered"); a cue elsewhere in the sentence ("precautions reviewed") does not.
+        for cue_start, cue_end, label in sorted(cue_spans):
+            after = _tests_in(lowered[cue_end : cue_end + 160], cues)
+            listed = _LISTED.match(lowered, cue_end)
+            if listed is not None and label == "test_ordered":
+                # "Orders placed: echocardiogram, ambulatory ECG monitor, TSH": every list item is a test, named in
+                # the lexicon or not (a misspelt "basic metabolic panle" still counts once)
+                tests = []
+                for item in re.finditer(r"[^,;]+", listed.group("items")):
+                    for part in re.split(r"\band\b(?![^,;]*\b(?:naat|nerve conduction|chlamydia)\b)", item.group(0)):
+                        words = part.strip(" .")
+                        if words and len(words.split()) <= 6:
+                            known = _tests_in(words, cues)
+                            name = known[0][0] if known else _canonical(words)
+                            offset = listed.start("items") + item.start() + item.group(0).find(words[:8])
+                            tests.append((name, offset, offset + len(words)))
+            elif after and after[0][1] <= _NEAR:
+                tests = [(n, cue_end + a, cue_end + b) for n, a, b in after]
+            else:
+                window_start = max(0, cue_start - 120)
+                before = [t for t in _tests_in(lowered[window_start:cue_start], cues)]
+                before = [(n, window_start + a, window_start + b) for n, a, b in before]
+                tests = before if before and cue_start - before[-1][2] <= _NEAR_BEFORE else []
+            for name, s, e in tests:
+                start, end = sentence.start + s, sentence.start + e
+                if _same_test(name, counted) or overlaps_billed(start, end):
+                    continue
+                assertion = assert_span(doc, start, end, use_section=False)
+                if assertion.has("negated") or assertion.has("hypothetical"):
+                    continue
+                counted.add(name)
+                doc.add("data", label, start, end, test=name)
+    for service in poc_tests:
+        name = f"poc:{service.label}"
+        if name not in counted:
+            counted.add(name)
+            doc.add("data", "test_ordered", service.evidence.start, service.evidence.end, test=name, poc=True)
+    return doc

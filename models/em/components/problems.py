@@ -1,0 +1,88 @@
+"""Problems component (``medcode.em.problems.v1``): problems addressed at the visit and their status.
+
+AMA CPT E/M guidelines (2021/2023), "Number and Complexity of Problems Addressed": a problem is *addressed* when it
+is evaluated or treated at the encounter by the reporting practitioner; a condition only listed (problem list,
+past history) or mentioned by another professional is not. So only items of the assessment and plan count, one per
+line or numbered item; lines that order or review data, rule something out, or record time are not problems.
+
+Status comes from the item's own wording, in the order of the AMA table from the most complex down ("threat to
+life" before "severe exacerbation" before "systemic symptoms" ... before "acute uncomplicated"). With no status
+wording, a chronic condition (``chronic_conditions`` cues) is *stable* unless its plan changes therapy (start,
+increase, add, switch: not at goal -> *progression*); anything else is *acute uncomplicated*.
+Example: "2. Hypertension - worsening, not at treatment goal. BP 158/94. Plan: increase lisinopril." ->
+``problem/chronic_progression``.
+"""
+
+from __future__ import annotations
+
+import re
+
+from models.clinical.assertion import assert_span
+from models.clinical.document import ClinicalDocument
+from models.em.components._lines import PLAN_SECTIONS, lines, strip_bullet
+from models.em.cues import EmCues, default_cues
+
+_NOT_A_PROBLEM = re.compile(
+    r"^(?:[a-z &/]{1,25}:\s*)?(?:ordered|orders?\b|labs?(?:/studies)? ordered|will (?:get|obtain|order|check)|"
+    r"f/u\b.*ordered|"
+    r"reviewed|review of|rev'?d|results?\b|external|records?\b|outside|went through|looked at|history (?:obtained|was)|"
+    r"hx from|independent|i independently|my own|discussed|discussion|case discussed|d/w|rule[- ]?out|r/o|"
+    r"need to r/o|differential|\?|sdoh|total time|time\b|i spent|immuniz|vaccine|gave\b|acp\b|advance care|note:|"
+    r"global|separate|in addition|also (?:addressed|seen)|sep\.? problem|electronically|e-signed|signed|signature|"
+    r"--|return precautions|rtc\b|follow[- ]?up in|problems? addressed|the (?:\w+ ){0,3}gave|"
+    r"(?:the )?(?:\w+ ){0,4}notes? (?:were )?reviewed|routine|health maintenance|preventive|age-appropriate|"
+    r"(?:depression )?screening|counsel|hm\b|hra\b|health risk|cognitive|functional|fall risk|awv|"
+    r"personalized prevention|written screening|imms?\b)"
+)
+_HEADER_ONLY = re.compile(r"^[\W_]*[A-Za-z /&]{1,30}[\W_]*:?\s*$")
+_PLAN_SPLIT = re.compile(r"\bplan\s*:|\|\s*plan", re.IGNORECASE)
+_CHANGE = re.compile(
+    r"\b(?:increas\w*|add(?:ed|ing)?|start\w*|switch\w*|titrat\w*|uptitrat\w*|escalat\w*|intensif\w*|new rx)\b"
+)
+
+
+def annotate_problems(doc: ClinicalDocument, cues: EmCues | None = None) -> ClinicalDocument:
+    """Add one ``problem`` mention per addressed problem, labelled with its status (see module docstring)."""
+    cues = cues or default_cues()
+    candidates = lines(doc, PLAN_SECTIONS)
+    for line in candidates:
+        body = strip_bullet(line.text)
+        lowered = body.lower()
+        if _HEADER_ONLY.match(body) or _NOT_A_PROBLEM.match(lowered):
+            continue
+        offset = line.start + (len(line.text) - len(body))
+        assertion = assert_span(doc, offset, min(line.end, offset + 12), use_section=False)
+        if assertion.has("hypothetical") or assertion.has("negated"):
+            continue
+        split = _PLAN_SPLIT.search(body)
+        head = lowered[: split.start()] if split else lowered[:200]
+        status, evidence = None, None
+        for label in cues.problem_status:
+            match = label.pattern.search(head)
+            if match is not None:
+                status, evidence = label.label, (offset + match.start(), offset + match.end())
+                break
+        chronic = cues.chronic.search(head)
+        if status is None:
+            if chronic is None and not split and len(head.split()) > 12:
+                continue  # a free-text plan sentence, not a problem item
+            if chronic is not None:
+                status = "chronic_progression" if _CHANGE.search(lowered) else "chronic_stable"
+                evidence = (offset + chronic.start(), offset + chronic.end())
+                inferred = True
+            else:
+                status, evidence, inferred = "acute_uncomplicated", (offset, line.end), True
+        else:
+            inferred = False
+        name_end = min(len(body), next((i for i, ch in enumerate(body) if ch in "-:(|,;."), len(body)))
+        doc.add(
+            "problem",
+            status,
+            offset,
+            line.end,
+            name=body[:name_end].strip(),
+            status_span=evidence,
+            inferred=inferred,
+            chronic=chronic is not None,
+        )
+    return doc
