@@ -1,0 +1,181 @@
+"""Documented HCC conditions from the note itself, for when no ICD-10-CM suggester bundle is loaded.
+
+A small title matcher restricted to the ~10,000 billable ICD-10-CM codes that map to a CMS-HCC (V28 or V24): each
+assessment/plan item (affirmed, current, about the patient) is compared with every such code's title by IDF-weighted
+word coverage, with clinical abbreviations expanded ("T2DM w/ CKD 3a" -> type 2 diabetes mellitus with chronic
+kidney disease stage 3a). The best code above ``min_coverage`` is a suggestion; MEAT is then checked by
+:mod:`models.hcc.meat` as for any other diagnosis. The proper source of suggestions is the ICD-10-CM suggester
+(``models/icd10``); this finder keeps the HCC scan usable without it.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from datasets.codesets.hcc import HccModel
+from models.clinical.assertion import assert_span
+from models.clinical.document import ClinicalDocument, Evidence
+from models.em.components._lines import PLAN_SECTIONS, lines, strip_bullet
+
+_ABBREVIATIONS: dict[str, str] = {
+    "t2dm": "type 2 diabetes mellitus", "t1dm": "type 1 diabetes mellitus", "dm2": "type 2 diabetes mellitus",
+    "dm1": "type 1 diabetes mellitus", "dm": "diabetes mellitus", "niddm": "type 2 diabetes mellitus",
+    "ckd": "chronic kidney disease", "esrd": "end stage renal disease", "chf": "congestive heart failure",
+    "hfref": "systolic heart failure", "hfpef": "diastolic heart failure", "copd": "chronic obstructive pulmonary",
+    "afib": "atrial fibrillation", "a-fib": "atrial fibrillation", "paf": "paroxysmal atrial fibrillation",
+    "mdd": "major depressive disorder", "cad": "coronary artery disease", "pad": "peripheral arterial disease",
+    "pvd": "peripheral vascular disease", "dvt": "deep vein thrombosis", "pe": "pulmonary embolism",
+    "cva": "cerebral infarction", "oud": "opioid dependence", "aud": "alcohol dependence",
+    "hiv": "human immunodeficiency virus", "ileal": "small intestine", "ileitis": "crohn small intestine",
+    "hcv": "hepatitis c", "hbv": "hepatitis b", "ra": "rheumatoid arthritis", "uc": "ulcerative colitis",
+    "sle": "systemic lupus erythematosus", "ms": "multiple sclerosis", "als": "amyotrophic lateral sclerosis",
+    "ild": "interstitial lung disease", "nash": "nonalcoholic steatohepatitis", "mds": "myelodysplastic syndrome",
+    "w/": "with", "w/o": "without", "htn": "hypertension", "hld": "hyperlipidemia", "osa": "obstructive sleep apnea",
+}  # fmt: skip
+_STEM = {"diabetic": "diabetes", "renal": "kidney", "kidneys": "kidney", "depressive": "depressive",
+         "cardiac": "heart", "hepatic": "liver", "pulmonary": "pulmonary", "neuropathy": "neuropathy",
+         "polyneuropathy": "polyneuropathy", "stage": "stage", "obstructive": "obstructive"}  # fmt: skip
+_STOP = frozenset(
+    {"a", "an", "the", "of", "and", "or", "in", "on", "with", "due", "to", "other", "unspecified", "specified",
+     "by", "as", "for", "not", "elsewhere", "classified", "type", "disorder", "disease", "diseases", "without",
+     "complications", "mention", "current", "episode", "use", "status", "is", "at", "goal", "stable", "chronic",
+     "uncomplicated", "s", "w", "tx", "pt"}
+)  # fmt: skip
+_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)?|w/o|w/")
+
+
+def _words(text: str) -> list[str]:
+    out: list[str] = []
+    for raw in _WORD.findall(text.lower()):
+        expanded = _ABBREVIATIONS.get(raw)
+        for word in expanded.split() if expanded else [raw]:
+            word = _STEM.get(word, word)
+            if word.endswith("s") and len(word) > 4 and not word.endswith(("ss", "us", "is")):
+                word = word[:-1]
+            if word not in _STOP:
+                out.append(word)
+    return out
+
+
+@dataclass(frozen=True)
+class ConditionMatch:
+    """A documented condition: the best HCC-mapped ICD-10-CM code for an assessment item, with its coverage."""
+
+    icd10cm: str
+    title: str
+    coverage: float
+    evidence: Evidence
+
+
+class HccConditionFinder:
+    """Title matcher over the HCC-mapped codes (see module docstring).
+
+    Args:
+        titles: ``(code, title)`` pairs of billable ICD-10-CM codes.
+        models: HCC models whose mapped codes are kept.
+        min_coverage: minimum F-measure of IDF-weighted word overlap between item and title.
+    """
+
+    def __init__(self, titles: Iterable[tuple[str, str]], models: Iterable[HccModel], min_coverage: float = 0.6):
+        self.min_coverage = min_coverage
+        models = list(models)
+        # Every billable code is indexed so that "psoriasis vulgaris" finds its own (non-HCC) code instead of the
+        # closest HCC one; only HCC-mapped results are returned.
+        self.codes: list[tuple[str, str, tuple[str, ...]]] = []
+        self.mapped: list[bool] = []
+        self.by_code: dict[str, int] = {}
+        for code, title in titles:
+            try:
+                mapped = any(m.hccs_for(code) for m in models)
+            except ValueError:
+                continue
+            words = tuple(dict.fromkeys(_words(re.sub(r"\([^)]*\)", " ", title))))
+            if words:
+                self.by_code[code] = len(self.codes)
+                self.codes.append((code, title, words))
+                self.mapped.append(mapped)
+        df: Counter[str] = Counter(w for _, _, ws in self.codes for w in ws)
+        n = len(self.codes) or 1
+        self.idf = {w: math.log(1 + n / c) for w, c in df.items()}
+        self.index: dict[str, list[int]] = {}
+        for i, (_, _, ws) in enumerate(self.codes):
+            for w in ws:
+                self.index.setdefault(w, []).append(i)
+
+    def match_text(self, text: str) -> tuple[str, str, float] | None:
+        """Best (code, title, coverage) for one item's text, or None below ``min_coverage``."""
+        return self._best(set(_words(text)))
+
+    def match_all(self, text: str, limit: int = 2) -> list[tuple[str, str, float]]:
+        """Up to ``limit`` codes for one item: the best match, then the best for the words it left unexplained.
+
+        ICD-10-CM guideline I.A.15 ("with"): diabetes and CKD or polyneuropathy in one item are linked, so
+        "T2DM w/ CKD stage 3a" gives the combination code E11.22 beside N18.31.
+        """
+        words = set(_words(text))
+        found: list[tuple[str, str, float]] = []
+        for _ in range(limit + 1):
+            if not words or len(found) >= limit:
+                break
+            best = self._best(words)
+            if best is None:
+                break
+            if self.mapped[self.by_code[best[0]]]:
+                found.append(best)
+            title_words = set(_words(re.sub(r"\([^)]*\)", " ", best[1])))
+            if not words & title_words:
+                break
+            words -= title_words
+        codes = [c for c, _, _ in found]
+        for diabetes in [c for c in codes if c[:3] in ("E10", "E11", "E13")]:
+            for other in codes:
+                suffix = {"N18": "22", "G62": "42", "G63": "42"}.get(other[:3])
+                if suffix and not diabetes.endswith(("22", "42")):
+                    combined = f"{diabetes[:3]}.{suffix}"
+                    found = [(combined, "combination", 1.0) if c == diabetes else (c, t, v) for c, t, v in found]
+        return found
+
+    def _best(self, words: set[str]) -> tuple[str, str, float] | None:
+        candidates = {i for w in words for i in self.index.get(w, ())}
+        weight = {w: self.idf.get(w, 0.0) for w in words}
+        item_total = sum(weight.values())
+        best: tuple[float, int, int] | None = None
+        for i in candidates:
+            _, _, title_words = self.codes[i]
+            total = sum(self.idf[w] for w in title_words)
+            got = sum(self.idf[w] for w in title_words if w in words)
+            recall = got / total if total else 0.0  # how much of the title the item states
+            precision = got / item_total if item_total else 0.0  # how much of the item the title explains
+            score = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
+            key = (round(score, 6), -len(title_words), -i)
+            if best is None or key > best:
+                best = key
+        if best is None or best[0] < self.min_coverage:
+            return None
+        code, title, _ = self.codes[-best[2]]
+        if code[:3] in ("E08", "E09", "E10", "E13") and not words & {"1", "secondary", "drug", "induced", "other"}:
+            # ICD-10-CM guideline I.C.4.a.2: diabetes of unstated type is type 2 (E11)
+            twin = self.by_code.get("E11" + code[3:])
+            if twin is not None:
+                code, title = self.codes[twin][0], self.codes[twin][1]
+        return code, title, best[0]
+
+    def find(self, doc: ClinicalDocument) -> list[ConditionMatch]:
+        """Documented conditions of the assessment/plan (one per item; the item's name part is matched)."""
+        out: list[ConditionMatch] = []
+        for line in lines(doc, PLAN_SECTIONS):
+            body = strip_bullet(line.text)
+            name = re.split(r"\s[-|]\s|:|\(|\.\s|;|\bstatus\b", body, maxsplit=1, flags=re.IGNORECASE)[0]
+            name = re.sub(r"^(?:dx|diagnosis)\s*", "", name, flags=re.IGNORECASE)
+            if not name.strip():
+                continue
+            offset = line.start + (len(line.text) - len(body)) + body.find(name)
+            if not assert_span(doc, offset, offset + len(name), use_section=False).present:
+                continue
+            for code, title, score in self.match_all(name):
+                out.append(ConditionMatch(code, title, score, Evidence(offset, offset + len(name), name)))
+        return out
