@@ -30,6 +30,30 @@ class Thresholds(_Strict):
     unspecified_code: float = Field(default=0.5, ge=0.0, le=1.0)
 
 
+class DxStatusCalibration(_Strict):
+    """Precision, on train-family synthetic data, of the diagnosis-support rules' answer for each status."""
+
+    supported: float = Field(default=0.9, ge=0.0, le=1.0)
+    negated: float = Field(default=0.9, ge=0.0, le=1.0)
+    ruled_out: float = Field(default=0.9, ge=0.0, le=1.0)
+    history_only: float = Field(default=0.9, ge=0.0, le=1.0)
+    not_addressed: float = Field(default=0.9, ge=0.0, le=1.0)
+    absent: float = Field(default=0.9, ge=0.0, le=1.0)
+
+
+class Calibration(_Strict):
+    """Measured precision of model answers that have no per-note calibrated probability installed yet.
+
+    Each figure is the share of correct answers on train-family synthetic data (never the held-out family); a
+    model bundle's per-note probability replaces it when installed.
+    """
+
+    em_level: float = Field(default=0.9, ge=0.0, le=1.0, description="rule-based E/M level equals the gold level")
+    service: float = Field(default=0.9, ge=0.0, le=1.0, description="a detected service is in the gold services")
+    em_addon: float = Field(default=0.9, ge=0.0, le=1.0, description="a leveler add-on/companion code is gold")
+    dx_status: DxStatusCalibration = DxStatusCalibration()
+
+
 class RiskWeights(_Strict):
     """Weight of each severity in the encounter risk score (1 - prod(1 - weight x confidence))."""
 
@@ -59,6 +83,7 @@ class AuditConfig(_Strict):
         ]
     )
     thresholds: Thresholds = Thresholds()
+    calibration: Calibration = Calibration()
     risk: RiskWeights = RiskWeights()
     queries: bool = True
 

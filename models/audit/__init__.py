@@ -6,7 +6,7 @@ the risk score and provider summary, the CDI query generator. Does not live here
 (``models/em``, ``models/services``, ``models/icd10``, ``models/hcc``), metrics (``evaluation/audit.py``), or I/O.
 """
 
-from models.audit.adapters import Providers, load_providers
+from models.audit.adapters import DefaultModels, Providers, load_default_models, load_providers
 from models.audit.engine import AuditEngine
 from models.audit.flags import AuditFlag, CdiQuery, DollarImpact, EncounterAudit, EvidenceSpan, QueryOption
 from models.audit.risk import flag_table, provider_summary, rank_for_review, risk_score
@@ -15,6 +15,7 @@ __all__ = [
     "AuditEngine",
     "AuditFlag",
     "CdiQuery",
+    "DefaultModels",
     "DollarImpact",
     "EncounterAudit",
     "EvidenceSpan",
@@ -22,6 +23,7 @@ __all__ = [
     "QueryOption",
     "flag_table",
     "load_default_engine",
+    "load_default_models",
     "load_providers",
     "provider_summary",
     "rank_for_review",
@@ -31,5 +33,9 @@ __all__ = [
 
 def load_default_engine() -> AuditEngine:
     """The audit engine with the default config, payer rules and every installed model (batch runner factory)."""
-    providers = load_providers()
-    return AuditEngine(em=providers.em, services=providers.services, diagnoses=providers.diagnoses, hccs=providers.hccs)
+    from configs.audit import load_audit_config
+    from datasets.codesets import CodeSets
+
+    codesets = CodeSets.from_settings()
+    config = load_audit_config()
+    return AuditEngine(codesets=codesets, config=config, models=load_default_models(codesets, config))

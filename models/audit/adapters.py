@@ -1,19 +1,78 @@
 """Adapters from each model's own output types to the audit engine's narrow inputs (:mod:`models.audit.inputs`).
 
-One adapter per model; each loads its model the way serving does (from a bundle path or the default artefacts)
-and says which version it wraps. :func:`load_providers` returns the adapters whose models are installed, so a
-partial installation still audits the claim-only checks and records which model-based checks were skipped.
+:class:`DefaultModels` runs the installed models once per encounter and shares their work: the E/M leveler parses
+the note into one :class:`~models.clinical.document.ClinicalDocument` (its pipeline also runs the service
+detector); the diagnosis-support classifier and the HCC MEAT finder reuse that document; the ICD-10-CM suggester
+(when a bundle is installed) supplies the documented codes and their calibrated probabilities, which the HCC mapper
+and the specificity check read. Nothing here reads ``gold`` or ``expected_flags``.
+
+Confidences: each finding carries its model's calibrated probability. Where a model has no per-note calibrated
+output installed (the E/M leveler without its confidence bundle, the rule-based service detector, the diagnosis
+support rules), the adapter uses the calibration table in ``configs/audit.yaml`` (``calibration``): the precision
+of that model's answer measured on train-family synthetic data, per answer kind. Those figures are measured, never
+tuned on held-out data, and are replaced by per-note probabilities as soon as the model's bundle provides them.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from dataclasses import dataclass
+from importlib import resources
 from typing import Any
+
+from configs.audit import AuditConfig, load_audit_config
+from configs.settings import get_settings
+from datasets.codesets import CodeSets
+from datasets.schema import Encounter
+from models.audit.codes import is_problem_visit
+from models.audit.inputs import (
+    DiagnosisFinding,
+    DocumentedCode,
+    DxStatus,
+    EmFinding,
+    HccFinding,
+    ModelOutputs,
+    ServiceFinding,
+    Span,
+)
+
+_RULE_OUT = re.compile(r"\b(?:r/o|rule[- ]?out|ruled out|possible|probable|suspected|suspect|concern for|vs\.?|versus|"
+                       r"differential|question of|cannot exclude|likely)\b|\?")  # fmt: skip
+CALIBRATION_FILE = "audit_calibration_v1.json"
+_HISTORY_SECTIONS = frozenset({"pmh", "psh", "family", "social"})
+_PLAN_SECTIONS = frozenset({"assessment", "plan", "preventive"})
+
+
+def probability_bucket(probability: float | None) -> str:
+    """The suggester-probability bucket of the diagnosis calibration table."""
+    if probability is None:
+        return "none"
+    for edge, name in ((0.05, "p<0.05"), (0.2, "p<0.2"), (0.5, "p<0.5"), (0.8, "p<0.8")):
+        if probability < edge:
+            return name
+    return "p>=0.8"
+
+
+def load_calibration() -> dict[str, Any]:
+    """The fitted calibration tables (``data/audit_calibration_v1.json``), or {} when none was fitted."""
+    path = resources.files("models.audit") / "data" / CALIBRATION_FILE
+    if not path.is_file():
+        return {}
+    data: dict[str, Any] = json.loads(path.read_text(encoding="utf-8"))
+    return data
+
+
+def _spans(evidence: Any, limit: int = 4) -> tuple[Span, ...]:
+    out = []
+    for item in list(evidence)[:limit]:
+        out.append(Span(int(item.start), int(item.end), str(item.text)))
+    return tuple(out)
 
 
 @dataclass
 class Providers:
-    """The model providers an :class:`~models.audit.engine.AuditEngine` is built with (None: not installed)."""
+    """Kept for callers that build the engine from single providers (None: not installed)."""
 
     em: Any = None
     services: Any = None
@@ -22,5 +81,265 @@ class Providers:
 
 
 def load_providers() -> Providers:
-    """The model adapters whose models are installed."""
+    """Single providers are not used by the default engine (see :class:`DefaultModels`); kept for the CLI."""
     return Providers()
+
+
+class DiagnosisSupport:
+    """Why a billed ICD-10-CM code is or is not supported by the note (see :data:`models.audit.inputs.DxStatus`).
+
+    A code is *supported* when its condition is mentioned, affirmed and current in the assessment/plan (the visit
+    addresses it: ICD-10-CM Official Guidelines IV.J). Otherwise the status says why not: only as a condition to
+    rule out (IV.H), negated, only in past history, mentioned elsewhere but not addressed, or absent. Condition
+    mentions come from the HCC module's term table (ICD-10-CM prefix patterns), else the code's title words.
+
+    Args:
+        codesets: for ICD-10-CM titles.
+    """
+
+    def __init__(self, codesets: CodeSets) -> None:
+        self.codesets = codesets
+        self._patterns: dict[str, re.Pattern[str] | None] = {}
+
+    def pattern(self, code: str) -> re.Pattern[str] | None:
+        """The condition's mention pattern (HCC term table, else title words), cached per code."""
+        if code not in self._patterns:
+            from models.hcc.meat import terms_for
+
+            item = self.codesets.icd10cm.find_code(code)
+            self._patterns[code] = terms_for(code, item.title if item else None)
+        return self._patterns[code]
+
+    def classify(self, doc: Any, code: str) -> tuple[DxStatus, tuple[Span, ...]]:
+        """The support status of ``code`` in the parsed note, with the mentions behind it."""
+        from models.clinical.assertion import assert_span
+
+        pattern = self.pattern(code)
+        if pattern is None:
+            return "absent", ()
+        seen: dict[str, list[Span]] = {}
+        for sentence in doc.sentences:
+            lowered = sentence.text.lower()
+            match = pattern.search(lowered)
+            if match is None:
+                continue
+            start, end = sentence.start + match.start(), sentence.start + match.end()
+            span = Span(start, end, doc.text[start:end])
+            if sentence.section in _HISTORY_SECTIONS:
+                seen.setdefault("history_only", []).append(span)
+                continue
+            assertion = assert_span(doc, start, end, use_section=False)
+            around = lowered[max(0, match.start() - 40) : match.start()] + " " + lowered[match.end() : match.end() + 12]
+            if sentence.section in _PLAN_SECTIONS:
+                if _RULE_OUT.search(around) or assertion.has("uncertain") or assertion.has("hypothetical"):
+                    kind = "ruled_out"
+                elif assertion.has("negated"):
+                    kind = "negated"
+                elif assertion.has("historical") or assertion.has("family"):
+                    kind = "history_only"
+                else:
+                    kind = "supported"
+            elif assertion.has("historical"):
+                kind = "history_only"
+            elif assertion.has("negated"):
+                kind = "negated"
+            else:
+                kind = "not_addressed"
+            seen.setdefault(kind, []).append(span)
+        for kind in ("supported", "ruled_out", "negated", "history_only", "not_addressed"):
+            if kind in seen:
+                return kind, tuple(seen[kind][:3])  # type: ignore[return-value]
+        return "absent", ()
+
+
+class DefaultModels:
+    """Every installed model behind the :class:`~models.audit.inputs.ModelSuite` interface.
+
+    Args:
+        codesets: the code sets.
+        config: the audit configuration (calibration tables).
+        leveler: the E/M leveler (:class:`models.em.leveler.EmLeveler`); its pipeline runs the service detector.
+        suggester: the ICD-10-CM suggester (:class:`models.icd10.suggester.Icd10Suggester`) or None.
+        hcc_mapper: the HCC mapper (:class:`models.hcc.mapper.HccMapper`) or None.
+        calibration: fitted tables (``training/audit_calibration.py``); the shipped file when None, and the
+            config's pooled figures for anything a table lacks.
+    """
+
+    def __init__(
+        self,
+        codesets: CodeSets,
+        config: AuditConfig,
+        leveler: Any,
+        suggester: Any = None,
+        hcc_mapper: Any = None,
+        calibration: dict[str, Any] | None = None,
+    ) -> None:
+        self.codesets = codesets
+        self.calibration = load_calibration() if calibration is None else calibration
+        self.config = config
+        self.leveler = leveler
+        self.suggester = suggester
+        self.hcc_mapper = hcc_mapper
+        self.support = DiagnosisSupport(codesets)
+
+    @property
+    def versions(self) -> dict[str, str]:
+        em = str(getattr(self.leveler, "version", type(self.leveler).__name__))
+        confidence = "calibrated" if getattr(self.leveler, "confidence_model", None) is not None else "table"
+        suggester = "not loaded"
+        if self.suggester is not None:
+            suggester = str(getattr(self.suggester, "bundle_id", None) or getattr(self.suggester, "version", "icd10"))
+        return {
+            "em": f"{em} ({confidence} confidence)",
+            "services": "medcode.services.detector (via the E/M pipeline)",
+            "diagnoses": f"rules+assertion; suggester {suggester}",
+            "hccs": "not loaded" if self.hcc_mapper is None else "medcode.hcc.mapper (V28)",
+        }
+
+    def _em_confidence(self, result: Any) -> float:
+        if result.confidence is not None:
+            return float(result.confidence)
+        return float(self.calibration.get("em_level", self.config.calibration.em_level))
+
+    def _service_confidence(self, code: str, source: str) -> float:
+        table = "service" if source == "detector" else "em_addon"
+        default = self.calibration.get(
+            f"{table}_default",
+            self.config.calibration.service if source == "detector" else self.config.calibration.em_addon,
+        )
+        return float(self.calibration.get(table, {}).get(code, default))
+
+    def _dx_confidence(self, status: str, probability: float | None) -> float:
+        table = self.calibration.get("dx", {})
+        key = f"{status}|{probability_bucket(probability)}"
+        if key in table:
+            return float(table[key])
+        return float(getattr(self.config.calibration.dx_status, status))
+
+    def outputs(self, encounter: Encounter, raw: bool = False) -> ModelOutputs:
+        """Every model's output for one encounter; ``raw`` leaves uncalibrated answers at confidence 1 (fitting)."""
+        result = self.leveler.level_encounter(encounter)
+        doc = result.doc
+        em: EmFinding | None = None
+        if result.em_code is not None:
+            confidence = 1.0 if raw else self._em_confidence(result)
+            spans: list[Span] = []
+            if doc is not None:
+                for mention in doc.mentions:
+                    if mention.kind in ("problem", "data", "risk", "time"):
+                        spans.append(Span(mention.evidence.start, mention.evidence.end, mention.evidence.text))
+            em = EmFinding(
+                supported_code=result.em_code,
+                confidence=float(confidence),
+                probabilities=dict(result.probabilities),
+                mdm={
+                    "problems": result.elements["problems"].level,
+                    "data": result.elements["data"].level,
+                    "risk": result.elements["risk"].level,
+                    "level": result.mdm,
+                },
+                time_minutes=result.time_minutes,
+                evidence=tuple(spans[:6]),
+                missing=tuple(result.missing),
+            )
+        services: list[ServiceFinding] = []
+        if doc is not None:
+            for mention in doc.of("service"):
+                service = mention.attrs["service"]
+                confidence = 1.0 if raw else self._service_confidence(service.code, "detector")
+                services.append(
+                    ServiceFinding(
+                        service.code,
+                        int(service.units),
+                        float(confidence),
+                        tuple(service.modifiers),
+                        _spans(service.evidence),
+                    )
+                )
+        for code, units in result.addons:
+            if is_problem_visit(code):
+                continue
+            confidence = 1.0 if raw else self._service_confidence(code, "leveler")
+            services.append(ServiceFinding(code, int(units), confidence, source="leveler"))
+        suggestions = list(self.suggester.suggest(encounter)) if self.suggester is not None else []
+        documented: tuple[DocumentedCode, ...] | None = None
+        if self.suggester is not None:
+            threshold = float(getattr(self.suggester, "decision_threshold", 0.5))
+            documented = tuple(
+                DocumentedCode(
+                    s.code,
+                    float(s.probability),
+                    (Span(s.evidence.start, s.evidence.end, s.evidence.quote),) if s.evidence.end else (),
+                )
+                for s in suggestions
+                if s.probability >= threshold
+            )
+        billed = encounter.claim.diagnoses() if encounter.claim else []
+        diagnoses: list[DiagnosisFinding] = []
+        if doc is not None:
+            for code in billed:
+                status, evidence = self.support.classify(doc, code)
+                probability = None
+                if self.suggester is not None:
+                    probability = max((s.probability for s in suggestions if s.code == code), default=0.0)
+                confidence = 1.0 if raw else self._dx_confidence(status, probability)
+                diagnoses.append(DiagnosisFinding(code, status, confidence, evidence, probability))
+        hccs: tuple[HccFinding, ...] | None = None
+        if self.hcc_mapper is not None and doc is not None:
+            analysis = self.hcc_mapper.analyse(encounter, [(s.code, s.probability) for s in suggestions], doc)
+            delta = analysis.raf_delta("V28")
+            hccs = tuple(
+                HccFinding(
+                    r.hcc,
+                    r.icd10cm[0],
+                    float(r.confidence),
+                    r.meat_elements,
+                    _spans([e for spans in r.meat.values() for e in spans]),
+                    delta,
+                    "V28",
+                )
+                for r in analysis.records.get("V28", [])
+                if r.status == "gap"
+            )
+        return ModelOutputs(
+            em=em,
+            services=tuple(services),
+            diagnoses=tuple(diagnoses),
+            documented=documented,
+            hccs=hccs,
+            versions=self.versions,
+        )
+
+
+def latest_icd10_bundle() -> Any:
+    """The newest ICD-10-CM bundle folder under ``<artifacts>/models/icd10``, or None."""
+    folder = get_settings().artifacts_dir / "models" / "icd10"
+    bundles = sorted(
+        (p.parent for p in folder.glob("*/manifest.json") if not p.parent.name.startswith("staging")),
+        key=lambda p: p.stat().st_mtime,
+    )
+    return bundles[-1] if bundles else None
+
+
+def load_default_models(
+    codesets: CodeSets,
+    config: AuditConfig | None = None,
+    icd10_bundle: Any = None,
+    calibration: dict[str, Any] | None = None,
+) -> DefaultModels:
+    """The installed models: the E/M leveler (with its confidence bundle when trained), the ICD-10-CM suggester
+    (``icd10_bundle`` or the latest trained bundle, when any) and the HCC mapper."""
+    from models.em.leveler import EmLeveler
+    from models.hcc.mapper import HccMapper
+
+    config = config or load_audit_config()
+    leveler = EmLeveler()
+    suggester = None
+    bundle = icd10_bundle or latest_icd10_bundle()
+    if bundle is not None:
+        from models.icd10.suggester import Icd10Suggester
+
+        suggester = Icd10Suggester.load(bundle)
+    icd = codesets.icd10cm
+    mapper = HccMapper(titles=icd.title)
+    return DefaultModels(codesets, config, leveler, suggester, mapper, calibration)

@@ -9,7 +9,6 @@ those whose inputs are missing), generates CDI queries and scores the encounter.
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
 
 from configs.audit import AuditConfig, load_audit_config
 from configs.payer_rules import PayerRules, load_payer_rules
@@ -20,7 +19,15 @@ from models.audit.cdi import QueryGenerator
 from models.audit.codes import is_problem_visit, is_visit
 from models.audit.context import AuditContext
 from models.audit.flags import AuditFlag, EncounterAudit
-from models.audit.inputs import DiagnosisProvider, EmProvider, HccProvider, ModelOutputs, ServiceProvider
+from models.audit.inputs import (
+    ComposedModels,
+    DiagnosisProvider,
+    EmProvider,
+    HccProvider,
+    ModelOutputs,
+    ModelSuite,
+    ServiceProvider,
+)
 from models.audit.registry import Check, get_check, missing_inputs
 from models.audit.risk import risk_score, split_dollars
 
@@ -40,6 +47,8 @@ class AuditEngine:
         diagnoses: the ICD-10-CM suggester with assertion, or None.
         hccs: the HCC/MEAT module, or None.
         queries: the CDI query generator (the shipped templates by default).
+        models: all models as one suite (e.g. :class:`models.audit.adapters.DefaultModels`); when given, the four
+            single providers above are ignored.
     """
 
     def __init__(
@@ -52,14 +61,12 @@ class AuditEngine:
         diagnoses: DiagnosisProvider | None = None,
         hccs: HccProvider | None = None,
         queries: QueryGenerator | None = None,
+        models: ModelSuite | None = None,
     ) -> None:
         self.codesets = codesets or CodeSets.from_settings()
         self.config = config or load_audit_config()
         self.payer_rules = payer_rules or load_payer_rules()
-        self.em = em
-        self.services = services
-        self.diagnoses = diagnoses
-        self.hccs = hccs
+        self.models: ModelSuite = models or ComposedModels(em, services, diagnoses, hccs)
         self.queries = queries or QueryGenerator()
         self.checks: list[Check] = [get_check(name) for name in self.config.checks]
         self.cms: CmsTables | None = self.codesets.cms if self.codesets.has_cms else None
@@ -72,27 +79,14 @@ class AuditEngine:
             "payer_rules": self.payer_rules.version,
             "checks": ",".join(self.config.checks),
         }
-        for name in ("em", "services", "diagnoses", "hccs"):
-            provider = getattr(self, name)
-            ids[name] = "not loaded" if provider is None else str(provider.version)
+        ids.update(self.models.versions)
         if self.cms is not None:
             ids["cms"] = ",".join(f"{v.name}:{v.version}" for v in self.cms.versions() if v.name in _TABLES)
         return ids
 
     def model_outputs(self, encounter: Encounter) -> ModelOutputs:
         """Run every loaded model once on the encounter (labels must already be removed)."""
-        em = self.em.assess_em(encounter) if self.em is not None else None
-        services = self.services.detect_services(encounter) if self.services is not None else None
-        diagnoses = documented = None
-        if self.diagnoses is not None:
-            billed = encounter.claim.diagnoses() if encounter.claim else []
-            diagnoses, documented = self.diagnoses.assess_diagnoses(encounter, billed)
-        hccs = self.hccs.find_hccs(encounter) if self.hccs is not None else None
-        versions = {n: str(p.version) for n, p in self._providers().items() if p is not None}
-        return ModelOutputs(em, services, diagnoses, documented, hccs, versions)
-
-    def _providers(self) -> dict[str, Any]:
-        return {"em": self.em, "services": self.services, "diagnoses": self.diagnoses, "hccs": self.hccs}
+        return self.models.outputs(encounter)
 
     def context(self, encounter: Encounter, outputs: ModelOutputs | None = None) -> AuditContext:
         """The shared context of one encounter (labels removed; model outputs computed unless given)."""

@@ -67,6 +67,7 @@ class ServiceFinding:
     confidence: float
     modifiers: tuple[str, ...] = ()
     evidence: tuple[Span, ...] = ()
+    source: str = "detector"  # or "leveler": add-on and companion codes the E/M leveler derives (99417, G2211)
 
 
 @dataclass(frozen=True)
@@ -78,12 +79,15 @@ class DiagnosisFinding:
         status: one of :data:`DxStatus`.
         confidence: calibrated probability that the status is right.
         evidence: where the condition is mentioned (empty for ``absent``).
+        probability: the ICD-10-CM suggester's calibrated probability that the note documents this code (None
+            without a suggester).
     """
 
     code: str
     status: DxStatus
     confidence: float
     evidence: tuple[Span, ...] = ()
+    probability: float | None = None
 
 
 @dataclass(frozen=True)
@@ -157,3 +161,46 @@ class HccProvider(Protocol):
     def find_hccs(self, encounter: Encounter) -> tuple[HccFinding, ...]:
         """Documented, MEAT-supported conditions that map to payment HCCs."""
         ...
+
+
+class ModelSuite(Protocol):
+    """All the models at once: one call per encounter returns every output (so models can share work, such as one
+    parsed document for the E/M leveler, the service detector and the HCC MEAT finder)."""
+
+    @property
+    def versions(self) -> dict[str, str]:
+        """Model name -> version (``"not loaded"`` for a missing model)."""
+        ...
+
+    def outputs(self, encounter: Encounter) -> ModelOutputs:
+        """The outputs of every loaded model for one encounter (labels already removed)."""
+        ...
+
+
+@dataclass
+class ComposedModels:
+    """A :class:`ModelSuite` made of independent providers (any of them None when not installed)."""
+
+    em: EmProvider | None = None
+    services: ServiceProvider | None = None
+    diagnoses: DiagnosisProvider | None = None
+    hccs: HccProvider | None = None
+
+    @property
+    def versions(self) -> dict[str, str]:
+        return {
+            name: "not loaded" if provider is None else str(provider.version)
+            for name, provider in (("em", self.em), ("services", self.services), ("diagnoses", self.diagnoses),
+                                   ("hccs", self.hccs))
+        }  # fmt: skip
+
+    def outputs(self, encounter: Encounter) -> ModelOutputs:
+        em = self.em.assess_em(encounter) if self.em is not None else None
+        services = self.services.detect_services(encounter) if self.services is not None else None
+        diagnoses = documented = None
+        if self.diagnoses is not None:
+            billed = encounter.claim.diagnoses() if encounter.claim else []
+            diagnoses, documented = self.diagnoses.assess_diagnoses(encounter, billed)
+        hccs = self.hccs.find_hccs(encounter) if self.hccs is not None else None
+        versions = {k: v for k, v in self.versions.items() if v != "not loaded"}
+        return ModelOutputs(em, services, diagnoses, documented, hccs, versions)

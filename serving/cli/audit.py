@@ -16,21 +16,17 @@ from rich.table import Table
 
 from configs.audit import load_audit_config
 from configs.payer_rules import load_payer_rules
+from datasets.codesets import CodeSets
 from datasets.io import ReadReport, read_encounters
-from models.audit import AuditEngine, EncounterAudit, flag_table, load_providers, provider_summary, rank_for_review
+from models.audit import AuditEngine, EncounterAudit, flag_table, load_default_models, provider_summary, rank_for_review
 
 
-def build_engine(config: Path | None, payer_rules: Path | None) -> AuditEngine:
+def build_engine(config: Path | None, payer_rules: Path | None, icd10_bundle: Path | None = None) -> AuditEngine:
     """The audit engine with every installed model, the given (or default) config and payer rules."""
-    providers = load_providers()
-    return AuditEngine(
-        config=load_audit_config(config),
-        payer_rules=load_payer_rules(payer_rules),
-        em=providers.em,
-        services=providers.services,
-        diagnoses=providers.diagnoses,
-        hccs=providers.hccs,
-    )
+    codesets = CodeSets.from_settings()
+    audit_config = load_audit_config(config)
+    models = load_default_models(codesets, audit_config, icd10_bundle)
+    return AuditEngine(codesets=codesets, config=audit_config, payer_rules=load_payer_rules(payer_rules), models=models)
 
 
 def summary_table(audits: list[EncounterAudit]) -> Table:
@@ -57,9 +53,10 @@ def audit(
     summary: Path | None = typer.Option(None, "--summary", help="Also write the review ranking and provider summary"),
     config: Path | None = typer.Option(None, "--config", help="Audit config YAML (default configs/audit.yaml)"),
     payer_rules: Path | None = typer.Option(None, "--payer-rules", help="Payer rules YAML"),
+    icd10_bundle: Path | None = typer.Option(None, "--icd10-bundle", help="ICD-10-CM bundle (default: latest)"),
 ) -> None:
     """Audit billed claims against their notes and print flags by type with dollars at risk."""
-    engine = build_engine(config, payer_rules)
+    engine = build_engine(config, payer_rules, icd10_bundle)
     report = ReadReport()
     audits: list[EncounterAudit] = []
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -80,10 +77,15 @@ def audit(
         payload = {
             "n": len(audits),
             "ranking": [
-                {"encounter_id": a.encounter_id, "risk_score": a.risk_score, "dollars_at_risk": a.dollars_at_risk,
-                 "dollars_opportunity": a.dollars_opportunity, "flags": [f.type for f in a.flags]}
+                {
+                    "encounter_id": a.encounter_id,
+                    "risk_score": a.risk_score,
+                    "dollars_at_risk": a.dollars_at_risk,
+                    "dollars_opportunity": a.dollars_opportunity,
+                    "flags": [f.type for f in a.flags],
+                }
                 for a in ranked
-            ],  # fmt: skip
+            ],
             "providers": provider_summary(audits),
             "flags_by_type": flag_table(audits),
         }

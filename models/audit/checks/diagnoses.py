@@ -16,6 +16,7 @@ from models.audit.inputs import DiagnosisFinding, DocumentedCode
 from models.audit.registry import register
 
 STATUS_WORDS = {
+    "supported": "although the condition is mentioned in the assessment, the note does not document it as this code",
     "negated": "the note says the condition is absent (negated)",
     "ruled_out": "the note mentions it only as a condition to rule out or as suspected",
     "history_only": "the note mentions it only as past history, not as a current problem",
@@ -114,9 +115,9 @@ class DiagnosisSupportCheck:
         flags: list[AuditFlag] = []
         for code in ctx.billed_dx:
             finding = findings.get(code)
-            if finding is None or finding.status == "supported" or code in less:
+            if finding is None or code in less:
                 continue
-            if finding.confidence < threshold:
+            if unsupported_probability(finding) < threshold:
                 continue
             flags.append(self._flag(ctx, finding))
         return flags
@@ -141,9 +142,14 @@ class DiagnosisSupportCheck:
             icd10cm=code,
             code=code,
             severity="compliance",
-            confidence=round(finding.confidence, 4),
+            confidence=round(unsupported_probability(finding), 4),
             evidence=ctx.note_evidence(finding.evidence) + _dx_lines(ctx, code),
-            explanation=f"{code} ({title}) is billed, but {STATUS_WORDS[finding.status]}.",
+            explanation=f"{code} ({title}) is billed, but {STATUS_WORDS[finding.status]}."
+            + (
+                f" The ICD-10-CM suggester gives it a probability of {finding.probability:.2f} from this note."
+                if finding.probability is not None
+                else ""
+            ),
             action=(
                 f"Remove {code} from the claim unless the provider documents that the condition was present and "
                 "addressed at this visit; code the confirmed signs or symptoms instead of an uncertain diagnosis."
@@ -154,11 +160,15 @@ class DiagnosisSupportCheck:
         )
 
 
+def unsupported_probability(finding: DiagnosisFinding) -> float:
+    """Probability that a billed code is unsupported: the finding's confidence in its status, turned around for
+    ``supported``."""
+    return 1.0 - finding.confidence if finding.status == "supported" else finding.confidence
+
+
 def _unsupported(ctx: AuditContext, code: str) -> bool:
     threshold = ctx.config.thresholds.unsupported_diagnosis
-    return any(
-        f.code == code and f.status != "supported" and f.confidence >= threshold for f in ctx.outputs.diagnoses or ()
-    )
+    return any(f.code == code and unsupported_probability(f) >= threshold for f in ctx.outputs.diagnoses or ())
 
 
 def _dx_lines(ctx: AuditContext, code: str) -> list[EvidenceSpan]:

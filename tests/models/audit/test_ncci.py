@@ -63,8 +63,8 @@ def test_ncci_deleted_pair_flagged_before_its_deletion_date(claim_engine, cms):
 
 def test_ncci_payer_refusing_x_modifier_names_its_rule(claim_engine):
     lines = [{"code": "93000"}, {"code": "93010", "modifiers": ["XS"]}]
-    [flag] = ptp_flags(claim_engine.audit(make_encounter(lines, payer="Medicaid")))
-    assert flag.rule_id == "medicaid.x_modifiers.not_accepted"
+    [flag] = ptp_flags(claim_engine.audit(make_encounter(lines, payer="Example Plan")))
+    assert flag.rule_id == "example_plan.x_modifiers.not_accepted"
     assert ptp_flags(claim_engine.audit(make_encounter(lines, payer="Medicare"))) == []
 
 

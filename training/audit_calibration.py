@@ -1,0 +1,111 @@
+"""Fit the audit engine's calibration tables on train-family synthetic data (never the held-out family).
+
+Where a model gives no per-note calibrated probability, the audit engine needs one for each answer it turns into a
+flag. This measures, on labelled train-family encounters, how often each answer is right:
+
+- ``em_level``: the rule-based E/M level equals ``gold.em_code``;
+- ``service[code]``: a detected service code is among the gold services (smoothed per code, pooled prior);
+- ``em_addon[code]``: a leveler add-on or companion code (99417, G2212, G2211, a preventive code) is gold;
+- ``dx[status|bucket]``: a billed code the support rules call ``status`` (and the ICD-10-CM suggester gives a
+  probability in ``bucket``) is really unsupported (for ``supported``: really supported).
+
+Output: ``models/audit/data/audit_calibration_v1.json`` with the data fingerprint, counts and the tables.
+Run: ``python -m training.audit_calibration --data train.jsonl [--out FILE]``.
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+from configs.audit import AuditConfig, load_audit_config
+from datasets.codesets import CodeSets
+from datasets.io import read_encounters
+from datasets.schema import Encounter
+from models.audit.adapters import CALIBRATION_FILE, DefaultModels, load_default_models, probability_bucket
+
+PRIOR_WEIGHT = 4.0  # pseudo-counts pulling a per-code rate towards the pooled rate
+
+
+def _smoothed(hits: int, total: int, prior: float) -> float:
+    return round((hits + PRIOR_WEIGHT * prior) / (total + PRIOR_WEIGHT), 4)
+
+
+def _fingerprint(path: Path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()[:16]
+
+
+def fit(encounters: list[Encounter], models: DefaultModels) -> dict[str, Any]:
+    """The calibration tables from labelled encounters (see module docstring)."""
+    em_total = em_right = 0
+    service_seen: Counter[str] = Counter()
+    service_right: Counter[str] = Counter()
+    addon_seen: Counter[str] = Counter()
+    addon_right: Counter[str] = Counter()
+    dx_seen: Counter[str] = Counter()
+    dx_right: Counter[str] = Counter()
+    for encounter in encounters:
+        gold = encounter.gold
+        if gold is None:
+            continue
+        outputs = models.outputs(encounter.without_labels(), raw=True)
+        if outputs.em is not None and gold.em_code is not None:
+            em_total += 1
+            em_right += outputs.em.supported_code == gold.em_code
+        gold_services = {s.code for s in gold.services} | ({gold.em_code} if gold.em_code else set())
+        for service in outputs.services or ():
+            table = (service_seen, service_right) if service.source == "detector" else (addon_seen, addon_right)
+            table[0][service.code] += 1
+            table[1][service.code] += service.code in gold_services
+        unspecified_of_gold = {f.billed for f in encounter.expected_flags if f.type == "unspecified_code"}
+        for finding in outputs.diagnoses or ():
+            really_unsupported = finding.code not in gold.icd10cm and finding.code not in unspecified_of_gold
+            key = f"{finding.status}|{probability_bucket(finding.probability)}"
+            dx_seen[key] += 1
+            dx_right[key] += (not really_unsupported) if finding.status == "supported" else really_unsupported
+    pooled_service = sum(service_right.values()) / max(sum(service_seen.values()), 1)
+    pooled_addon = sum(addon_right.values()) / max(sum(addon_seen.values()), 1)
+    return {
+        "em_level": round(em_right / max(em_total, 1), 4),
+        "service_default": round(pooled_service, 4),
+        "service": {c: _smoothed(service_right[c], n, pooled_service) for c, n in sorted(service_seen.items())},
+        "em_addon_default": round(pooled_addon, 4),
+        "em_addon": {c: _smoothed(addon_right[c], n, pooled_addon) for c, n in sorted(addon_seen.items())},
+        "dx": {k: _smoothed(dx_right[k], n, 0.5) for k, n in sorted(dx_seen.items())},
+        "counts": {
+            "em": em_total,
+            "service": dict(sorted(service_seen.items())),
+            "em_addon": dict(sorted(addon_seen.items())),
+            "dx": dict(sorted(dx_seen.items())),
+        },
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description="Fit the audit calibration tables on train-family data.")
+    parser.add_argument("--data", type=Path, required=True, help="train-family synthetic encounters (JSONL)")
+    parser.add_argument("--out", type=Path, default=None, help=f"default models/audit/data/{CALIBRATION_FILE}")
+    parser.add_argument("--icd10-bundle", type=Path, default=None)
+    args = parser.parse_args()
+    codesets = CodeSets.from_settings()
+    config: AuditConfig = load_audit_config()
+    models = load_default_models(codesets, config, args.icd10_bundle, calibration={})
+    encounters = [e for e in read_encounters(args.data) if e.gold is not None]
+    tables = fit(encounters, models)
+    payload = {
+        "version": 1,
+        "fitted_on": {"file": args.data.name, "sha256_16": _fingerprint(args.data), "encounters": len(encounters)},
+        "models": models.versions,
+        **tables,
+    }
+    out = args.out or Path(__file__).resolve().parent.parent / "models" / "audit" / "data" / CALIBRATION_FILE
+    out.write_text(json.dumps(payload, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(json.dumps({k: payload[k] for k in ("fitted_on", "em_level", "service_default", "em_addon_default")}))
+
+
+if __name__ == "__main__":
+    main()
