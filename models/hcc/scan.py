@@ -1,0 +1,61 @@
+"""The HCC scan of one encounter: suggestions (ICD-10-CM suggester or the HCC condition finder) + MEAT + RAF.
+
+:class:`HccScanner` is what serving, the audit engine and ``medcode evaluate --task hcc`` call. Suggestions come
+from a callable ``encounter -> [(icd10cm, confidence)]`` (wrap the ICD-10-CM suggester here when its bundle is
+loaded); without one, :class:`~models.hcc.conditions.HccConditionFinder` reads the assessment and plan.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from functools import lru_cache
+
+from datasets.codesets import CodeSets
+from datasets.schema import Encounter
+from models.clinical.document import ClinicalDocument
+from models.hcc.conditions import HccConditionFinder
+from models.hcc.mapper import HccAnalysis, HccMapper
+
+Suggest = Callable[[Encounter], list[tuple[str, float]]]
+_SHAPE = re.compile(r"^[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?$")
+
+
+class HccScanner:
+    """HCCs with MEAT for an encounter.
+
+    Args:
+        mapper: the V28/V24 mapper.
+        finder: the condition finder used when ``suggest`` is None.
+        suggest: optional external suggestions (e.g. the ICD-10-CM suggester's codes above threshold).
+    """
+
+    version = "medcode.hcc.scan.v1"
+
+    def __init__(self, mapper: HccMapper, finder: HccConditionFinder | None, suggest: Suggest | None = None) -> None:
+        self.mapper = mapper
+        self.finder = finder
+        self.suggest = suggest
+
+    @classmethod
+    def default(cls, suggest: Suggest | None = None) -> HccScanner:
+        """V28 and V24 (payment year 2026) with the condition finder built from the ICD-10-CM titles."""
+        mapper = HccMapper()
+        return cls(mapper, None if suggest else _finder(tuple(mapper.models)), suggest)
+
+    def scan(self, encounter: Encounter) -> HccAnalysis:
+        doc = ClinicalDocument(encounter.text, {"age": encounter.age, "sex": encounter.sex})
+        if self.suggest is not None:
+            suggested = self.suggest(encounter)
+        elif self.finder is not None:
+            suggested = [(m.icd10cm, m.coverage) for m in self.finder.find(doc)]
+        else:
+            suggested = []
+        return self.mapper.analyse(encounter, suggested, doc=doc)
+
+
+@lru_cache(maxsize=2)
+def _finder(versions: tuple[str, ...]) -> HccConditionFinder:
+    codesets = CodeSets.from_settings()
+    titles = [(c.code, c.title) for c in codesets.icd10cm.billable_codes() if _SHAPE.match(c.code)]
+    return HccConditionFinder(titles, [codesets.hcc(v, 2026) for v in versions])  # type: ignore[arg-type]

@@ -1,0 +1,154 @@
+"""``medcode train --task em``: fit the E/M level confidence (offset of the gold level from the rule-based level).
+
+Steps: level every training note with the rules; label each with the gold level's offset (-1, 0, +1; a code of
+another family counts as +1); fit a scaled multinomial logistic regression on 80% and tune the auto-tier threshold
+on the other 20% (validation); export to ONNX, check ONNX against scikit-learn, write the bundle, log to MLflow.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import time
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from configs.settings import get_settings
+from datasets.codesets.em import em_rank
+from evaluation.coding import em_metrics
+from models.em.confidence import OFFSETS, OnnxEmConfidence
+from models.em.features import FEATURE_NAMES, em_features, feature_vector
+from models.em.leveler import EmLeveler
+from training.coding.common import (
+    auto_threshold,
+    data_fingerprint,
+    fit_logistic,
+    split,
+    to_onnx,
+    training_encounters,
+    write_bundle,
+)
+
+log = logging.getLogger(__name__)
+REGISTERED_NAME = "medcode-em"
+
+
+def offset(gold: str | None, predicted: str | None) -> int:
+    """-1 / 0 / +1: the gold level below, equal to or above the predicted one (another family: +1)."""
+    if gold == predicted:
+        return 0
+    g = em_rank(gold) if gold else None
+    p = em_rank(predicted) if predicted else None
+    if g is None or p is None or g[:2] != p[:2]:
+        return 1
+    return -1 if g[2] < p[2] else 1
+
+
+def train_em(
+    *,
+    data_files: Sequence[Path] = (),
+    n: int = 1500,
+    seed: int = 2026,
+    target_precision: float = 0.97,
+    out_dir: Path | None = None,
+    tracking: bool = True,
+    tracking_uri: str | None = None,
+) -> dict[str, Any]:
+    """Train and export the E/M confidence model; returns a summary (bundle folder, metrics, MLflow run)."""
+    started = time.perf_counter()
+    encounters, source = training_encounters(data_files, n, seed)
+    leveler = EmLeveler()
+    rows, labels, golds, preds = [], [], [], []
+    for encounter in encounters:
+        assert encounter.gold is not None
+        result = leveler.level_encounter(encounter.without_labels())
+        if result.em_code is None and encounter.gold.em_code is None:
+            continue
+        rows.append(feature_vector(em_features(result)) if result.em_code else [0.0] * len(FEATURE_NAMES))
+        labels.append(offset(encounter.gold.em_code, result.em_code))
+        golds.append(encounter.gold.em_code)
+        preds.append(result.em_code)
+    index = list(range(len(rows)))
+    fit_idx, val_idx = split(index, 0.2, seed)
+    x = np.asarray(rows, dtype=np.float32)
+    y = np.asarray(labels, dtype=np.int64)
+    present = sorted(set(y[fit_idx].tolist()))
+    if len(present) < 2:
+        # all training notes levelled right: add one pseudo-row per missing class so the model has three outputs
+        for cls in OFFSETS:
+            if cls not in present:
+                fit_idx.append(len(y))
+                x = np.vstack([x, x[fit_idx[0]]])
+                y = np.append(y, cls)
+    model = fit_logistic(x[fit_idx], y[fit_idx], seed)
+    onnx_bytes = to_onnx(model, len(FEATURE_NAMES))
+    classes = [int(c) for c in model.classes_]
+    sk_val = model.predict_proba(x[val_idx])
+    zero = classes.index(0)
+    confidence = sk_val[:, zero].tolist()
+    correct = [labels[i] == 0 for i in val_idx]
+    threshold = auto_threshold(confidence, correct, target_precision, min_support=20)
+    rule_metrics = em_metrics([(golds[i], preds[i]) for i in val_idx])
+    auto = [c >= threshold for c in confidence]
+    metrics = {
+        "val_exact_accuracy": rule_metrics["exact_accuracy"],
+        "val_within_one_accuracy": rule_metrics["within_one_accuracy"],
+        "val_auto_coverage": float(np.mean(auto)) if auto else 0.0,
+        "val_auto_precision": float(np.mean([ok for ok, a in zip(correct, auto, strict=True) if a]))
+        if any(auto)
+        else 0.0,
+        "val_brier": float(np.mean([(c - ok) ** 2 for c, ok in zip(confidence, correct, strict=True)])),
+        "n_fit": float(len(fit_idx)),
+        "n_val": float(len(val_idx)),
+    }
+    fingerprint = data_fingerprint(encounters)
+    root = out_dir or get_settings().artifacts_dir / "models" / "em"
+    staging = root / f"staging-{fingerprint[:8]}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    bundle = write_bundle(
+        staging,
+        task="em",
+        files={"em_confidence.onnx": onnx_bytes, "em_confidence.json": _meta(classes)},
+        feature_names=FEATURE_NAMES,
+        classes=classes,
+        fingerprint=fingerprint,
+        metrics=metrics,
+        thresholds={"auto": threshold},
+        training_data={"source": source, "n": len(encounters)},
+        rule_versions={"mdm_elements": "mdm_elements_2023", "em_cues": "medcode.em_cues.v1"},
+    )
+    final = root / bundle.bundle_id
+    if final.exists():
+        shutil.rmtree(final)
+    staging.rename(final)
+    onnx_model = OnnxEmConfidence.from_bundle(final)
+    parity = np.abs(
+        np.asarray([[p[c] for c in classes] for p in onnx_model.predict_proba(
+            [dict(zip(FEATURE_NAMES, row, strict=True)) for row in x[val_idx].tolist()]
+        )]) - sk_val
+    ).max() if val_idx else 0.0  # fmt: skip
+    metrics["onnx_max_abs_diff"] = float(parity)
+    summary: dict[str, Any] = {"task": "em", "bundle": str(final), "bundle_id": bundle.bundle_id, "metrics": metrics,
+                               "seconds": round(time.perf_counter() - started, 1), "source": source}  # fmt: skip
+    if tracking:
+        from training.tracking import log_training, mlflow_run
+
+        with mlflow_run("medcode-em", run_name=f"em-{bundle.bundle_id}", tracking_uri=tracking_uri):
+            summary["run_id"], summary["model_uri"] = log_training(
+                {"n": n, "seed": seed, "target_precision": target_precision, "source": source},
+                metrics,
+                {"task": "em", "bundle_id": bundle.bundle_id, "data_fingerprint": fingerprint},
+                final,
+                REGISTERED_NAME,
+            )
+    return summary
+
+
+def _meta(classes: list[int]) -> bytes:
+    import json
+
+    return json.dumps({"classes": classes, "offsets": list(OFFSETS)}).encode()
