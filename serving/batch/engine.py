@@ -22,6 +22,7 @@ from serving.batch.errors import BatchError
 
 # What ``medcode audit`` uses unless --engine-factory says otherwise: the audit engine with its default models.
 DEFAULT_ENGINE_SPEC = "models.audit:load_default_engine"
+CLAIMS_ONLY_ENGINE_SPEC = "serving.batch.engine:claims_only_engine"
 
 
 class AuditEngine(Protocol):
@@ -214,3 +215,15 @@ def audit_indexed(engine: AuditEngine, items: Iterable[tuple[int, Encounter]]) -
 def audit_chunk(engine: AuditEngine, first_index: int, encounters: Sequence[Encounter]) -> list[dict[str, Any]]:
     """Audit consecutive encounters (input positions ``first_index``, ``first_index + 1``, ...) into output rows."""
     return audit_indexed(engine, enumerate(encounters, start=first_index))
+
+
+def claims_only_engine() -> AuditEngine:
+    """The audit engine with its claim edits only and no models loaded (NCCI PTP/MUE/add-on, global period,
+    modifier 25, payer rules); the model-based checks are skipped and recorded in each row's ``checks_skipped``.
+
+    For sites without model bundles, and for benchmarking the runner itself at sizes the full models are too slow for
+    on a small machine (spec ``serving.batch.engine:claims_only_engine``).
+    """
+    from models.audit import AuditEngine as Engine
+
+    return Engine()

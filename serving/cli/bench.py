@@ -9,10 +9,13 @@ from typing import Any
 
 import typer
 
-from evaluation import bench_codesets
+from evaluation import bench_batch, bench_codesets
 
 # Suite name -> runner; later suites (suggester, audit, service) register here.
-SUITES: dict[str, Callable[[], dict[str, Any]]] = {"codesets": bench_codesets.run}
+SUITES: dict[str, Callable[[], dict[str, Any]]] = {
+    "codesets": bench_codesets.run,
+    "batch": bench_batch.quick,
+}
 
 
 def bench(
