@@ -27,7 +27,7 @@ from datasets.codesets.hcc import HccModel
 from datasets.schema import ExpectedFlag, FlagType, Gold
 from datasets.synth.gold import Line, is_office_em
 from datasets.synth.knowledge import Knowledge
-from datasets.synth.ncci import CmsFacts, office_em_codes
+from datasets.synth.ncci import AWV_CODES, CmsFacts, office_em_codes, preventive_codes
 from datasets.synth.scenario import Scenario
 
 ERROR_WEIGHTS: dict[str, float] = {
@@ -66,6 +66,12 @@ def unspecified_map(knowledge: Knowledge) -> dict[str, str]:
     return out
 
 
+def modifier25_triggers(knowledge: Knowledge) -> frozenset[str]:
+    """Codes whose presence on the claim requires modifier 25 on a same-day problem E/M."""
+    services = {s.code for s in knowledge.services.values() if s.em_needs_25}
+    return frozenset(services | set(preventive_codes()) | set(AWV_CODES))
+
+
 def _em_family(code: str) -> list[str]:
     rules = em_level_rules()
     rule = next(r for r in rules if r.code == code)
@@ -88,6 +94,7 @@ def reference_audit(
     facts: CmsFacts,
     hcc: HccModel,
     unspecified: dict[str, str],
+    triggers_25: frozenset[str],
 ) -> list[ExpectedFlag]:
     """The flags a correct audit of ``lines`` against the gold labels raises (module docstring: conventions)."""
     flags: list[ExpectedFlag] = []
@@ -100,7 +107,10 @@ def reference_audit(
             kind: FlagType = "em_overcoded" if billed[2] > supported[2] else "em_undercoded"
             flags.append(ExpectedFlag(type=kind, billed=em_line.code, supported=gold_em))
     missing_25 = False
-    if em_line is not None and gold.em_modifier25 and "25" not in em_line.modifiers:
+    # Only a same-day trigger on the billed claim (preventive visit, AWV, minor procedure, NCCI-paired service) makes
+    # a missing 25 visible; with the procedure itself left off the claim the flag is missed_service instead.
+    triggered = any(line.code in triggers_25 for line in lines)
+    if em_line is not None and gold.em_modifier25 and "25" not in em_line.modifiers and triggered:
         flags.append(ExpectedFlag(type="missing_modifier_25", code=em_line.code))
         missing_25 = True
     if em_line is not None and "24" in em_modifiers and not GLOBAL_BYPASS & set(em_line.modifiers):

@@ -21,7 +21,7 @@ from datasets.codesets import CodeSets
 from datasets.codesets.hcc import HccModel
 from datasets.io import EncounterWriter
 from datasets.schema import Claim, ClaimLine, Encounter, HistoryEntry
-from datasets.synth.claims import ErrorInjector, reference_audit, unspecified_map
+from datasets.synth.claims import ErrorInjector, modifier25_triggers, reference_audit, unspecified_map
 from datasets.synth.gold import Line, code_scenario
 from datasets.synth.knowledge import Knowledge, default_knowledge
 from datasets.synth.ncci import CmsFacts
@@ -139,6 +139,7 @@ class Generator:
         self.facts = CmsFacts(codesets.cms if codesets.has_cms else None)
         self.injector = ErrorInjector(self.knowledge, self.facts, self.hcc)
         self.unspecified = unspecified_map(self.knowledge)
+        self.triggers_25 = modifier25_triggers(self.knowledge)
         self.train = self.knowledge.family_names("train")
         self.heldout = self.knowledge.family_names("heldout")
         if not self.facts.available:
@@ -165,7 +166,9 @@ class Generator:
         text = render_note(rng, scenario, coded, self.knowledge)
         gold = coded.gold
         date = scenario.date
-        leftover = reference_audit(gold, coded.em_modifiers, coded.lines, date, self.facts, self.hcc, self.unspecified)
+        leftover = reference_audit(
+            gold, coded.em_modifiers, coded.lines, date, self.facts, self.hcc, self.unspecified, self.triggers_25
+        )
         if leftover:
             raise SynthError(
                 f"SYN010 seed {config.seed} index {index}: the correct claim raises "
@@ -178,7 +181,9 @@ class Generator:
             billed = self.injector.inject(
                 rng, scenario, gold, coded.em_modifiers, coded.lines, scenario.provider_id in OVERCODERS
             )
-            flags = reference_audit(gold, coded.em_modifiers, billed, date, self.facts, self.hcc, self.unspecified)
+            flags = reference_audit(
+                gold, coded.em_modifiers, billed, date, self.facts, self.hcc, self.unspecified, self.triggers_25
+            )
         planted: list[str] = []
         if config.plant_phi and rng.random() < config.plant_phi:
             text, kinds = plant_phi(rng, text)

@@ -438,7 +438,7 @@ class Content:
         )
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, eq=False)  # identity hash: one loaded table set is one knowledge base (and cache key)
 class Knowledge:
     """Everything the generator knows, loaded once: conditions, services, phrasing families, note vocabulary."""
 
@@ -458,7 +458,8 @@ def _read(name: str) -> dict[str, Any]:
         text = path.read_text(encoding="utf-8")
     except FileNotFoundError:
         raise KnowledgeError(f"SYN003 No table {name} in datasets/synth/data/; reinstall medcode.") from None
-    data = yaml.safe_load(text)
+    # The C loader when PyYAML has it: parsing the tables is most of a small run's start-up time.
+    data = yaml.load(text, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
     if not isinstance(data, dict) or "version" not in data:
         raise KnowledgeError(f"SYN001 datasets/synth/data/{name}: expected a mapping with 'version' at the top.")
     return data

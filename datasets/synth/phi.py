@@ -38,6 +38,7 @@ FAKE_LAST_NAMES = (
     "Whitfield",
     "Moreau",
 )
+_AREA_CODES = ("212", "312", "415", "617", "713", "206", "303", "404", "503", "602")
 _STREETS = ("Maple Avenue", "Birch Lane", "Harbor Road", "Cedar Court", "Mill Street", "Orchard Drive")
 _CITIES = (("Springfield", "IL"), ("Riverton", "WY"), ("Fairview", "OR"), ("Greenville", "SC"), ("Clinton", "IA"))
 
@@ -50,7 +51,8 @@ def _value(rng: random.Random, kind: PhiKind) -> str:
     if kind == "person":
         return _name(rng)
     if kind == "phone":
-        return f"({rng.randint(201, 989)}) 555-01{rng.randint(0, 99):02d}"
+        # A real area code with the 555-0100..0199 block reserved for fiction: valid-looking, never anyone's line.
+        return f"({rng.choice(_AREA_CODES)}) 555-01{rng.randint(0, 99):02d}"
     if kind == "email":
         first, last = rng.choice(FAKE_FIRST_NAMES).lower(), rng.choice(FAKE_LAST_NAMES).lower()
         return f"{first}.{last}{rng.randint(10, 99)}@example.com"
@@ -65,9 +67,9 @@ def _value(rng: random.Random, kind: PhiKind) -> str:
         return f"{rng.randint(100, 9899)} {rng.choice(_STREETS)}, {city}, {state} {rng.randint(10000, 99950)}"
     if kind == "url":
         return f"https://portal.example.org/chart/{rng.randint(100000, 999999)}"
-    return f"{rng.choice(['10', '192.168', '172.16'])}.{rng.randint(0, 254)}.{rng.randint(1, 254)}" + (
-        f".{rng.randint(1, 254)}" if rng.random() < 0.5 else ""
-    )
+    prefix = rng.choice(["10", "192.168", "172.16"])
+    rest = ".".join(str(rng.randint(1, 254)) for _ in range(4 - prefix.count(".") - 1))
+    return f"{prefix}.{rest}"
 
 
 _SENTENCES: dict[PhiKind, tuple[str, ...]] = {

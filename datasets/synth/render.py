@@ -10,8 +10,10 @@ that identify a person (ages stay under 90).
 
 from __future__ import annotations
 
+import math
 import random
 import re
+from functools import lru_cache
 
 from datasets.synth.gold import CodedEncounter
 from datasets.synth.knowledge import Family, Knowledge
@@ -101,20 +103,36 @@ def _problem_line(rng: random.Random, family: Family, index: int, problem: Probl
     return line
 
 
+@lru_cache(maxsize=4)
+def _abbreviation_pattern(knowledge: Knowledge) -> re.Pattern[str]:
+    words = sorted(knowledge.content.abbreviations, key=len, reverse=True)
+    return re.compile(r"\b(?:" + "|".join(re.escape(w) for w in words) + r")\b")
+
+
 def _noise(rng: random.Random, text: str, family: Family, knowledge: Knowledge, protected: set[str]) -> str:
     """Abbreviations and typos at the family's rates; headers are protected so that sections stay findable."""
-    for long, short in knowledge.content.abbreviations.items():
-        if rng.random() < family.abbreviation_rate:
-            text = re.sub(rf"\b{re.escape(long)}\b", short, text)
+    abbreviations = knowledge.content.abbreviations
+    chosen = {long for long in abbreviations if rng.random() < family.abbreviation_rate}
+    if chosen:
+        text = _abbreviation_pattern(knowledge).sub(
+            lambda m: abbreviations[m.group(0)] if m.group(0) in chosen else m.group(0), text
+        )
 
-    def typo(match: re.Match[str]) -> str:
+    if family.typo_rate <= 0:
+        return text
+    words = [m for m in _WORD.finditer(text) if m.group(0) not in protected]
+    # Geometric gaps between typos: the same per-word rate as one draw per word, for a fraction of the draws.
+    position = int(math.log(1.0 - rng.random()) / math.log(1.0 - family.typo_rate))
+    pieces: list[str] = []
+    last = 0
+    while position < len(words):
+        match = words[position]
         word = match.group(0)
-        if word in protected or rng.random() >= family.typo_rate:
-            return word
         i = rng.randrange(len(word) - 1)
-        return word[:i] + word[i + 1] + word[i] + word[i + 2 :]
-
-    return _WORD.sub(typo, text)
+        pieces += [text[last : match.start()], word[:i] + word[i + 1] + word[i] + word[i + 2 :]]
+        last = match.end()
+        position += 1 + int(math.log(1.0 - rng.random()) / math.log(1.0 - family.typo_rate))
+    return "".join(pieces) + text[last:]
 
 
 def render_note(rng: random.Random, scenario: Scenario, coded: CodedEncounter, knowledge: Knowledge) -> str:

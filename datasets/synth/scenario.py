@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import random
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import Literal, cast
 
 from datasets.codesets.em import ElementLevel, em_code_for, em_level_rules, mdm_level
@@ -212,6 +213,15 @@ def _payer(rng: random.Random, age: int) -> str:
     return rng.choice(COMMERCIAL_PAYERS)
 
 
+@lru_cache(maxsize=4)
+def _by_specialty(knowledge: Knowledge) -> dict[str, list[Condition]]:
+    out: dict[str, list[Condition]] = {}
+    for condition in knowledge.conditions:
+        for specialty in condition.specialties:
+            out.setdefault(specialty, []).append(condition)
+    return out
+
+
 def _eligible(condition: Condition, specialty: str, age: int, sex: str) -> bool:
     return (
         specialty in condition.specialties
@@ -249,18 +259,11 @@ def _problem(
     )
 
 
-def _families_blocked(problems: list[ProblemFact]) -> set[str]:
-    blocked: set[str] = set()
-    for problem in problems:
-        blocked.add(problem.condition.family)
-        blocked.update(problem.condition.excludes)
-    return blocked
-
-
-def _compatible(condition: Condition, chosen: list[ProblemFact]) -> bool:
-    if condition.family in _families_blocked(chosen):
-        return False
-    return not any(p.condition.family in condition.excludes for p in chosen)
+def _compatible_pool(pool: list[Condition], chosen: list[ProblemFact]) -> list[Condition]:
+    """Conditions that may join ``chosen``: no family twice, and no pair that would need a combination code."""
+    families = {p.condition.family for p in chosen}
+    blocked = families.union(*(p.condition.excludes for p in chosen))
+    return [c for c in pool if c.family not in blocked and families.isdisjoint(c.excludes)]
 
 
 def _pick_problems(
@@ -278,7 +281,7 @@ def _pick_problems(
 ) -> list[ProblemFact]:
     pool = [
         c
-        for c in knowledge.conditions
+        for c in _by_specialty(knowledge)[specialty]
         if _eligible(c, specialty, age, sex)
         and c.family not in avoid_families
         and not (telehealth and all(p.service for p in c.plans))
@@ -290,7 +293,7 @@ def _pick_problems(
     else:
         pool_first = pool
     while pool_first and len(chosen) < count:
-        candidates = [c for c in (pool_first if not chosen else pool) if _compatible(c, chosen)]
+        candidates = _compatible_pool(pool_first if not chosen else pool, chosen)
         if not candidates:
             break
         chosen.append(_problem(rng, rng.choice(candidates), family, telehealth=telehealth))
@@ -449,8 +452,8 @@ def sample_scenario(
     problems: list[ProblemFact] = []
     services: list[ServiceFact] = []
     if kind == "problem":
-        counts = {"urgent_care": [0.8, 0.2], "family_medicine": [0.3, 0.35, 0.25, 0.1],
-                  "internal_medicine": [0.25, 0.35, 0.28, 0.12]}.get(specialty, [0.55, 0.35, 0.1])  # fmt: skip
+        counts = {"urgent_care": [0.8, 0.2], "family_medicine": [0.42, 0.34, 0.17, 0.07],
+                  "internal_medicine": [0.36, 0.36, 0.2, 0.08]}.get(specialty, [0.66, 0.28, 0.06])  # fmt: skip
         count = rng.choices(range(1, len(counts) + 1), weights=counts)[0]
         problems = _pick_problems(rng, knowledge, specialty, age, sex, family, count, telehealth=telehealth)
         if not telehealth:
@@ -544,7 +547,7 @@ def sample_scenario(
     pool = [c for c in knowledge.conditions
             if c.status == "stable_chronic" and c.min_age <= age and c.sex in ("any", sex)]  # fmt: skip
     for _ in range(rng.choice([0, 1, 2, 2, 3, 4]) if age >= 30 else rng.choice([0, 0, 1])):
-        candidates = [c for c in pool if _compatible(c, problems + background)]
+        candidates = _compatible_pool(pool, problems + background)
         if not candidates:
             break
         background.append(_problem(rng, rng.choice(candidates), family, telehealth=False, addressed=False))
@@ -555,7 +558,7 @@ def sample_scenario(
         and status == "established"
         and specialty in GLOBAL_PROCEDURES
         and not services
-        and rng.random() < 0.06
+        and rng.random() < 0.2
     ):
         code, label, days, dx, modifier, family_blocked = GLOBAL_PROCEDURES[specialty]
         if all(p.condition.family != family_blocked for p in problems):
