@@ -109,7 +109,7 @@ def test_fhir_raise_mode_stops_at_first_bad_record() -> None:
 def test_fhir_writer_output_validates_as_r4_bundle() -> None:
     bundle = encounter_to_fhir_bundle(_encounter())
     parsed = Bundle.model_validate(bundle)
-    kinds = [entry.resource.get_resource_type() for entry in parsed.entry]
+    kinds = [entry.resource.get_resource_type() for entry in parsed.entry or [] if entry.resource is not None]
     assert kinds == ["Patient", "Encounter", "DocumentReference", "Claim"]
     encounter = bundle["entry"][1]["resource"]
     assert encounter["id"] == "synthetic-visit-42"  # FHIR ids allow [A-Za-z0-9-.] only
