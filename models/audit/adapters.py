@@ -160,7 +160,7 @@ class DefaultModels:
         config: the audit configuration (calibration tables).
         leveler: the E/M leveler (:class:`models.em.leveler.EmLeveler`); its pipeline runs the service detector.
         suggester: the ICD-10-CM suggester (:class:`models.icd10.suggester.Icd10Suggester`) or None.
-        hcc_mapper: the HCC mapper (:class:`models.hcc.mapper.HccMapper`) or None.
+        hcc_scanner: the HCC scanner (:class:`models.hcc.scan.HccScanner`: mapper plus condition finder) or None.
         calibration: fitted tables (``training/audit_calibration.py``); the shipped file when None, and the
             config's pooled figures for anything a table lacks.
     """
@@ -171,7 +171,7 @@ class DefaultModels:
         config: AuditConfig,
         leveler: Any,
         suggester: Any = None,
-        hcc_mapper: Any = None,
+        hcc_scanner: Any = None,
         calibration: dict[str, Any] | None = None,
     ) -> None:
         self.codesets = codesets
@@ -179,7 +179,7 @@ class DefaultModels:
         self.config = config
         self.leveler = leveler
         self.suggester = suggester
-        self.hcc_mapper = hcc_mapper
+        self.hcc_scanner = hcc_scanner
         self.support = DiagnosisSupport(codesets)
 
     @property
@@ -193,7 +193,7 @@ class DefaultModels:
             "em": f"{em} ({confidence} confidence)",
             "services": "medcode.services.detector (via the E/M pipeline)",
             "diagnoses": f"rules+assertion; suggester {suggester}",
-            "hccs": "not loaded" if self.hcc_mapper is None else "medcode.hcc.mapper (V28)",
+            "hccs": "not loaded" if self.hcc_scanner is None else str(getattr(self.hcc_scanner, "version", "hcc")),
         }
 
     def _em_confidence(self, result: Any) -> float:
@@ -285,8 +285,14 @@ class DefaultModels:
                 confidence = 1.0 if raw else self._dx_confidence(status, probability)
                 diagnoses.append(DiagnosisFinding(code, status, confidence, evidence, probability))
         hccs: tuple[HccFinding, ...] | None = None
-        if self.hcc_mapper is not None and doc is not None:
-            analysis = self.hcc_mapper.analyse(encounter, [(s.code, s.probability) for s in suggestions], doc)
+        if self.hcc_scanner is not None and doc is not None:
+            if self.suggester is not None:
+                suggested = [(s.code, s.probability) for s in suggestions]
+            elif self.hcc_scanner.finder is not None:
+                suggested = [(m.icd10cm, m.coverage) for m in self.hcc_scanner.finder.find(doc)]
+            else:
+                suggested = []
+            analysis = self.hcc_scanner.mapper.analyse(encounter, suggested, doc)
             delta = analysis.raf_delta("V28")
             hccs = tuple(
                 HccFinding(
@@ -330,7 +336,7 @@ def load_default_models(
     """The installed models: the E/M leveler (with its confidence bundle when trained), the ICD-10-CM suggester
     (``icd10_bundle`` or the latest trained bundle, when any) and the HCC mapper."""
     from models.em.leveler import EmLeveler
-    from models.hcc.mapper import HccMapper
+    from models.hcc.scan import HccScanner
 
     config = config or load_audit_config()
     leveler = EmLeveler()
@@ -340,6 +346,5 @@ def load_default_models(
         from models.icd10.suggester import Icd10Suggester
 
         suggester = Icd10Suggester.load(bundle)
-    icd = codesets.icd10cm
-    mapper = HccMapper(titles=icd.title)
-    return DefaultModels(codesets, config, leveler, suggester, mapper, calibration)
+    scanner = HccScanner.default(suggest=None)
+    return DefaultModels(codesets, config, leveler, suggester, scanner, calibration)

@@ -56,7 +56,9 @@ def audit(
     icd10_bundle: Path | None = typer.Option(None, "--icd10-bundle", help="ICD-10-CM bundle (default: latest)"),
 ) -> None:
     """Audit billed claims against their notes and print flags by type with dollars at risk."""
-    engine = build_engine(config, payer_rules, icd10_bundle)
+    # Called directly (the batch CLI delegates here), an omitted option arrives as its typer.OptionInfo default.
+    bundle = icd10_bundle if isinstance(icd10_bundle, Path) else None
+    engine = build_engine(config, payer_rules, bundle)
     report = ReadReport()
     audits: list[EncounterAudit] = []
     out.parent.mkdir(parents=True, exist_ok=True)

@@ -1,0 +1,123 @@
+"""Audit throughput with every installed model loaded, beside a reference run of the ICD-10-CM suggester alone.
+
+Notes: seeded synthetic encounters (train phrasing family) whose notes are brought to about 400 words by appending
+the assessment-free narrative of the next note (history, exam and results sections), so the text the models read
+has the target length while each claim still belongs to its own note. Measures, in one run: the suggester alone
+(one process), the full audit in one process, and the full audit in a pool of ``workers`` processes (one engine
+per process, as the batch runner does). The acceptance figure is the pooled rate on 2 cores.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import re
+import time
+from typing import Any
+
+from datasets.schema import Encounter
+
+TARGET_WORDS = 400
+_CUT = re.compile(r"\n(?=(?:ASSESSMENT|A/P|Assessment|Impression|IMPRESSION|PLAN|Plan)\b)")
+
+_ENGINE: Any = None
+
+
+def _narrative(text: str) -> str:
+    """The part of a note before its assessment and plan (history, exam, results)."""
+    return _CUT.split(text, maxsplit=1)[0]
+
+
+def make_notes(n: int, seed: int, target_words: int = TARGET_WORDS) -> list[Encounter]:
+    """``n`` synthetic encounters (labels removed) with notes padded to about ``target_words`` words."""
+    from datasets.synth.generator import SynthConfig, generate_encounters
+
+    config = SynthConfig(n=n + 8, seed=seed, phrasing="train")
+    encounters = [e.without_labels() for e in generate_encounters(config)]
+    out: list[Encounter] = []
+    for i, encounter in enumerate(encounters[:n]):
+        text = encounter.text
+        j = i + 1
+        while len(text.split()) < target_words and j < len(encounters):
+            text += "\n\nADDITIONAL HISTORY (prior visit, copied forward):\n" + _narrative(encounters[j].text)
+            j += 1
+        words = text.split()
+        if len(words) > target_words * 1.15:
+            text = " ".join(words[: int(target_words * 1.1)])
+        out.append(encounter.model_copy(update={"text": text}))
+    return out
+
+
+def _init_worker() -> None:
+    global _ENGINE
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    from models.audit import load_default_engine
+
+    _ENGINE = load_default_engine()
+
+
+def _audit_many(chunk: list[Encounter]) -> int:
+    assert _ENGINE is not None
+    return sum(len(_ENGINE.audit(e).flags) for e in chunk)
+
+
+def _rate(count: int, seconds: float) -> float:
+    return round(count / seconds, 2) if seconds > 0 else 0.0
+
+
+def run(n: int = 400, seed: int = 2024, workers: int = 2) -> dict[str, Any]:
+    """Throughput figures (encounters per second) for the suggester alone and the full audit."""
+    from models.audit import load_default_engine
+    from models.audit.adapters import DefaultModels
+
+    notes = make_notes(n, seed)
+    words = sum(len(e.text.split()) for e in notes) / max(len(notes), 1)
+    started = time.perf_counter()
+    engine = load_default_engine()
+    load_s = time.perf_counter() - started
+    models = engine.models
+    result: dict[str, Any] = {
+        "encounters": len(notes),
+        "mean_words": round(words, 1),
+        "cpu_count": os.cpu_count(),
+        "engine_load_s": round(load_s, 2),
+        "models": dict(models.versions),
+    }
+    for encounter in notes[:10]:  # warm-up: caches, lazy tables, first ONNX runs
+        engine.audit(encounter)
+    suggester = models.suggester if isinstance(models, DefaultModels) else None
+    if suggester is not None:
+        started = time.perf_counter()
+        for encounter in notes:
+            suggester.suggest(encounter)
+        result["suggester_alone_per_s"] = _rate(len(notes), time.perf_counter() - started)
+    else:
+        result["suggester_alone_per_s"] = None
+        result["suggester_note"] = "no ICD-10-CM bundle installed: run 'medcode train --task icd10'"
+    started = time.perf_counter()
+    flags = sum(len(engine.audit(e).flags) for e in notes)
+    one = time.perf_counter() - started
+    result["audit_1_process_per_s"] = _rate(len(notes), one)
+    result["flags"] = flags
+    chunks = [notes[i : i + 25] for i in range(0, len(notes), 25)]
+    context = multiprocessing.get_context("fork")
+    with context.Pool(workers, initializer=_init_worker) as pool:
+        pool.map(_audit_many, [c[:2] for c in chunks[:workers]])  # warm each worker
+        started = time.perf_counter()
+        pool.map(_audit_many, chunks)
+        pooled = time.perf_counter() - started
+    result[f"audit_{workers}_processes_per_s"] = _rate(len(notes), pooled)
+    result["target_per_s"] = 50
+    result["meets_target"] = result[f"audit_{workers}_processes_per_s"] >= 50
+    return result
+
+
+def quick() -> dict[str, Any]:
+    """The ``medcode bench --suite audit`` entry: 400 encounters, 2 processes."""
+    return run()
+
+
+if __name__ == "__main__":
+    import json
+
+    print(json.dumps(run(), indent=2))

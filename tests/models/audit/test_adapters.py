@@ -1,0 +1,61 @@
+"""Adapters to the real models: diagnosis support statuses, and one synthetic encounter through every model."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.audit.adapters import DiagnosisSupport, load_default_models, probability_bucket
+from models.clinical.document import ClinicalDocument
+
+NOTE = (
+    "CHIEF COMPLAINT:\nfollow-up\n\n"
+    "PAST MEDICAL HISTORY:\nasthma\n\n"
+    "REVIEW OF SYSTEMS:\nDenies chest pain.\n\n"
+    "ASSESSMENT AND PLAN:\n"
+    "1. type 2 diabetes with hyperglycemia: A1c 8.9, increase metformin to 1000 mg twice daily.\n"
+    "2. skin lesion of the back, biopsy sent ? melanoma - r/o.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def support(codesets):
+    return DiagnosisSupport(codesets)
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [("E11.65", "supported"), ("C43.59", "ruled_out"), ("J45.909", "history_only"), ("I48.91", "absent")],
+)
+def test_diagnosis_support_status(support, code, status):
+    found, evidence = support.classify(ClinicalDocument(NOTE), code)
+    assert found == status
+    assert all(NOTE[s.start : s.end] == s.text for s in evidence)
+
+
+def test_probability_bucket_edges():
+    assert [probability_bucket(p) for p in (None, 0.0, 0.1, 0.3, 0.6, 0.9)] == [
+        "none", "p<0.05", "p<0.2", "p<0.5", "p<0.8", "p>=0.8"
+    ]  # fmt: skip
+
+
+def test_default_models_outputs_for_a_note(codesets, cms):
+    from datasets.schema import Encounter
+
+    models = load_default_models(codesets, calibration={})
+    encounter = Encounter.model_validate(
+        {
+            "encounter_id": "a-1",
+            "text": NOTE + "\nProcedure: ECG obtained in clinic and interpreted by me: sinus rhythm.\n",
+            "date_of_service": "2024-08-01",
+            "setting": "office",
+            "patient_status": "established",
+            "age": 70,
+            "sex": "F",
+            "claim": {"lines": [{"code": "99214", "dx": ["E11.65", "C43.59"]}]},
+        }
+    )
+    outputs = models.outputs(encounter)
+    assert outputs.em is not None and outputs.em.supported_code.startswith("992")
+    assert 0.0 <= outputs.em.confidence <= 1.0
+    assert {d.code: d.status for d in outputs.diagnoses} == {"E11.65": "supported", "C43.59": "ruled_out"}
+    assert all(0.0 <= s.confidence <= 1.0 for s in outputs.services)
