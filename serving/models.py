@@ -12,7 +12,6 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from datasets.schema import FlagType
 from serving.security import Role
 
 CodeSystemName = Literal["ICD10CM", "CPT", "HCPCS", "EM", "HCC"]
@@ -20,7 +19,8 @@ Tier = Literal["auto", "review"]
 ItemStatus = Literal["open", "claimed", "resolved", "superseded"]
 SuggestionStatus = Literal["pending", "auto_accepted", "accepted", "rejected", "edited", "added"]
 Action = Literal["accept", "reject", "edit", "add"]
-Severity = Literal["low", "medium", "high"]
+# What kind of exposure a flag is (models/audit/flags.py): overpayment risk, revenue left out, or a denial.
+Severity = Literal["compliance", "revenue", "denial"]
 
 
 class ApiErrorBody(BaseModel):
@@ -60,9 +60,10 @@ class SuggestResponse(BaseModel):
 
 
 class AuditFlagPublic(BaseModel):
-    """An audit flag (DESIGN.md vocabulary) with its key fields, evidence, severity, confidence and $ impact."""
+    """An audit flag (DESIGN.md vocabulary, plus ``payer_rule``) with its key fields, evidence offsets, severity,
+    confidence, $ impact, explanation and the next step for the coder."""
 
-    type: FlagType
+    type: str
     billed: str | None = None
     supported: str | None = None
     code: str | None = None
@@ -73,18 +74,26 @@ class AuditFlagPublic(BaseModel):
     severity: Severity
     confidence: float = Field(ge=0.0, le=1.0)
     impact_usd: float | None = None
+    impact_direction: Literal["overpayment", "underpayment", "denial"] | None = None
     evidence: list[EvidenceSpan] = Field(default_factory=list)
     explanation: str
+    action: str = ""
+    rule_id: str = ""
 
 
 class AuditResponse(BaseModel):
-    """The flags raised by auditing a claim against its note, and which checks ran."""
+    """The flags raised by auditing a claim against its note, the risk summary, and which checks ran."""
 
     encounter_id: str
     bundle_ids: list[str]
     flags: list[AuditFlagPublic]
+    risk_score: float | None = None
+    dollars_at_risk: float | None = None
+    dollars_opportunity: float | None = None
+    billed_em: str | None = None
+    supported_em: str | None = None
     checks: list[str]
-    skipped_checks: list[str] = Field(default_factory=list)
+    skipped_checks: dict[str, str] = Field(default_factory=dict)
 
 
 class HccFinding(BaseModel):

@@ -46,6 +46,9 @@ class Settings(BaseSettings):
         request_timeout_s: a request running longer is answered 504.
         token_ttl_s: lifetime of bearer tokens and web sessions.
         bootstrap_admin_key: when set, an admin key with this value is created at start-up if no admin exists.
+        load_codesets: open the code sets (titles, claim validation, HCC map, audit tables).
+        use_audit_engine: audit with ``models.audit`` (E/M, services, diagnosis support, HCC, NCCI, payer rules).
+        suggest_em_services: add the E/M level and CPT/HCPCS services to suggestions (about 40 ms a note).
     """
 
     model_config = SettingsConfigDict(env_prefix="MEDCODE_", extra="ignore", populate_by_name=True)
@@ -72,6 +75,8 @@ class Settings(BaseSettings):
     token_ttl_s: int = Field(default=8 * 3600, ge=60)
     bootstrap_admin_key: str | None = None
     load_codesets: bool = True
+    use_audit_engine: bool = True
+    suggest_em_services: bool = True
 
     @model_validator(mode="after")
     def _refuse_unsafe(self) -> Settings:

@@ -17,6 +17,7 @@ from typing import Any
 
 from datasets.codesets import CodeSets
 from datasets.schema import Encounter
+from serving.engine.audit_bridge import AuditSuite, audit_response, build_audit_suite
 from serving.engine.base import BundleLoadError, CodeSuggester, CodeSuggestion, Span
 from serving.engine.onnx_text import FORMAT as ONNX_TEXT_FORMAT
 from serving.engine.onnx_text import OnnxTextClassifier, read_manifest
@@ -24,6 +25,7 @@ from serving.errors import ApiError
 from serving.models import (
     AuditFlagPublic,
     AuditResponse,
+    CodeSystemName,
     EvidenceSpan,
     HccFinding,
     HccGap,
@@ -40,8 +42,18 @@ UNSUPPORTED_BELOW = 0.05
 # Confidence at or above which a documented HCC condition counts as present for gap scans.
 HCC_DOCUMENTED_AT = 0.5
 
-# Manifest "format" -> loader. The ICD-10-CM suggester of models/ registers here once its bundle loader exists.
-LOADERS: dict[str, Callable[[Path, dict[str, Any]], CodeSuggester]] = {ONNX_TEXT_FORMAT: OnnxTextClassifier.load}
+
+def _load_icd10_suggester(folder: Path, manifest: dict[str, Any]) -> CodeSuggester:
+    from serving.engine import icd10_bundle
+
+    return icd10_bundle.load(folder, manifest)
+
+
+# Manifest "format" -> loader (models/ bundles are imported only when a manifest names them).
+LOADERS: dict[str, Callable[[Path, dict[str, Any]], CodeSuggester]] = {
+    ONNX_TEXT_FORMAT: OnnxTextClassifier.load,
+    "medcode.icd10_suggester.v1": _load_icd10_suggester,
+}
 
 
 def _resolve(reference: str) -> Path:
@@ -88,6 +100,8 @@ class SuggestionEngine:
             tuned ``thresholds.auto`` (or 0.9).
         min_confidence: suggestions below are dropped.
         top_k: most suggestions per component.
+        audit_suite: the audit engine and E/M/services/HCC models of ``models/`` (None: built-in claim checks).
+        suggest_em_services: add the E/M level and CPT/HCPCS services to suggestions (needs ``audit_suite``).
     """
 
     def __init__(
@@ -98,9 +112,13 @@ class SuggestionEngine:
         auto_threshold: float | None = None,
         min_confidence: float = 0.05,
         top_k: int = 15,
+        audit_suite: AuditSuite | None = None,
+        suggest_em_services: bool = True,
     ) -> None:
         self.components = components
         self.codesets = codesets
+        self.audit_suite = audit_suite
+        self.suggest_em_services = suggest_em_services
         icd = components.get("ICD10CM")
         bundle_auto = icd.thresholds.get("auto") if icd is not None else None
         self.auto_threshold = auto_threshold if auto_threshold is not None else bundle_auto or DEFAULT_AUTO_THRESHOLD
@@ -166,6 +184,7 @@ class SuggestionEngine:
             )
             for s in raw
         ]
+        public += self._em_and_services(encounter)
         for finding in self._hcc_findings(raw, self.min_confidence):
             public.append(
                 SuggestionPublic(
@@ -178,6 +197,37 @@ class SuggestionEngine:
                 )
             )
         return public
+
+    def _em_and_services(self, encounter: Encounter) -> list[SuggestionPublic]:
+        """The supported E/M level and the documented CPT/HCPCS services, from the E/M leveler's pipeline."""
+        if self.audit_suite is None or not self.suggest_em_services:
+            return []
+        outputs = self.audit_suite.without_icd.outputs(encounter.without_labels())
+        found: list[SuggestionPublic] = []
+        em = outputs.em
+        if em is not None:
+            found.append(
+                SuggestionPublic(
+                    system="EM",
+                    code=em.supported_code,
+                    confidence=round(float(em.confidence), 4),
+                    tier="auto" if em.confidence >= self.auto_threshold else "review",
+                    evidence=[EvidenceSpan(start=e.start, end=e.end) for e in em.evidence],
+                )
+            )
+        for service in outputs.services or ():
+            system: CodeSystemName = "HCPCS" if service.code[:1].isalpha() else "CPT"
+            found.append(
+                SuggestionPublic(
+                    system=system,
+                    code=service.code,
+                    title=self._title(system, service.code),
+                    confidence=round(float(service.confidence), 4),
+                    tier="auto" if service.confidence >= self.auto_threshold else "review",
+                    evidence=[EvidenceSpan(start=e.start, end=e.end) for e in service.evidence],
+                )
+            )
+        return found
 
     def _hcc_findings(self, raw: list[CodeSuggestion], at_least: float) -> list[HccFinding]:
         model = self._hcc_model()
@@ -229,6 +279,17 @@ class SuggestionEngine:
         if encounter.claim is None:
             raise ApiError("API011")
         self.check_claim(encounter)
+        self._require()
+        if self.audit_suite is not None:
+            clean = encounter.without_labels()
+            outputs = self.audit_suite.full.outputs(clean)
+            result = self.audit_suite.engine.audit(clean, outputs)
+            return audit_response(result, sorted(self.bundle_ids.values()))
+        return self._builtin_audit(encounter)
+
+    def _builtin_audit(self, encounter: Encounter) -> AuditResponse:
+        """Claim checks without ``models.audit``: diagnosis support and HCC gaps from the ICD suggestions, and the
+        NCCI/MUE/add-on tables when present."""
         raw = self.raw_suggestions(encounter)
         checks = ["unsupported_diagnosis", "hcc_gap"]
         skipped: list[str] = []
@@ -246,12 +307,18 @@ class SuggestionEngine:
             "unspecified_code",
             "global_period_conflict",
         ]
+        reason = "the audit engine (models.audit) is not installed"
         return AuditResponse(
             encounter_id=encounter.encounter_id,
             bundle_ids=sorted(self.bundle_ids.values()),
             flags=flags,
             checks=checks,
-            skipped_checks=skipped,
+            skipped_checks={
+                name: reason
+                if name.startswith(("em_", "missed", "missing", "unspec", "global"))
+                else "needs the CMS tables and a date of service"
+                for name in skipped
+            },
         )
 
     def _diagnosis_flags(self, encounter: Encounter, raw: list[CodeSuggestion]) -> list[AuditFlagPublic]:
@@ -269,7 +336,7 @@ class SuggestionEngine:
                     AuditFlagPublic(
                         type="unsupported_diagnosis",
                         icd10cm=code,
-                        severity="medium",
+                        severity="compliance",
                         confidence=round(1.0 - support, 4),
                         explanation=f"No documentation in the note supports {code} or its category {code[:3]}.",
                     )
@@ -286,7 +353,7 @@ class SuggestionEngine:
                 type="hcc_gap",
                 hcc=f.hcc,
                 icd10cm=f.icd10cm,
-                severity="high",
+                severity="revenue",
                 confidence=f.confidence,
                 evidence=f.evidence,
                 explanation=f"{f.hcc} ({f.label}) is documented as {f.icd10cm} but no billed diagnosis maps to it.",
@@ -312,7 +379,7 @@ class SuggestionEngine:
                     type="ncci_ptp_conflict",
                     column1=edit.column1,
                     column2=edit.column2,
-                    severity="high",
+                    severity="compliance",
                     confidence=1.0,
                     impact_usd=fee.payment() if fee is not None else None,
                     explanation=f"NCCI bundles {edit.column2} into {edit.column1} ({edit.version}); "
@@ -332,7 +399,7 @@ class SuggestionEngine:
                     AuditFlagPublic(
                         type="mue_exceeded",
                         code=code,
-                        severity="medium",
+                        severity="compliance",
                         confidence=1.0,
                         impact_usd=fee.payment() * (total - mue.max_units) if fee is not None else None,
                         explanation=f"{total} units of {code} exceed the MUE of {mue.max_units} ({mue.version}).",
@@ -346,7 +413,7 @@ class SuggestionEngine:
                     AuditFlagPublic(
                         type="addon_without_primary",
                         code=code,
-                        severity="high",
+                        severity="denial",
                         confidence=1.0,
                         explanation=f"Add-on code {code} is billed without one of its primary codes ({addon.version}).",
                     )
@@ -392,6 +459,8 @@ def build_engine(
     auto_threshold: float | None,
     min_confidence: float,
     top_k: int,
+    use_audit_engine: bool = True,
+    suggest_em_services: bool = True,
 ) -> SuggestionEngine:
     """Load every configured bundle once; a bad bundle raises :class:`BundleLoadError` (the service must not start)."""
     components: dict[str, CodeSuggester] = {}
@@ -406,6 +475,15 @@ def build_engine(
         logger.info("loaded bundle", extra={"bundle_id": component.bundle_id, "system": component.system})
     if icd_bundle and "ICD10CM" not in components:
         raise BundleLoadError(f"BND-S08 MEDCODE_ICD_BUNDLE={icd_bundle} does not serve ICD10CM codes; fix the setting.")
+    suite = None
+    if use_audit_engine and codesets is not None:
+        suite = build_audit_suite(codesets, components.get("ICD10CM"), top_k)
     return SuggestionEngine(
-        components, codesets, auto_threshold=auto_threshold, min_confidence=min_confidence, top_k=top_k
+        components,
+        codesets,
+        auto_threshold=auto_threshold,
+        min_confidence=min_confidence,
+        top_k=top_k,
+        audit_suite=suite,
+        suggest_em_services=suggest_em_services,
     )

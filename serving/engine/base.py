@@ -33,9 +33,20 @@ class CodeSuggestion:
 class CodeSuggester(Protocol):
     """A loaded model component that ranks codes of one system for a note."""
 
-    bundle_id: str
-    system: str
-    thresholds: dict[str, float]
+    @property
+    def bundle_id(self) -> str:
+        """The loaded bundle's id."""
+        ...
+
+    @property
+    def system(self) -> str:
+        """The code system of its labels (``ICD10CM``, ``CPT``, ``HCPCS``, ``EM``)."""
+        ...
+
+    @property
+    def thresholds(self) -> dict[str, float]:
+        """Tuned thresholds of the bundle (``auto``, ``decision``), possibly empty."""
+        ...
 
     def suggest(self, encounter: Encounter, *, top_k: int, min_confidence: float) -> list[CodeSuggestion]:
         """Ranked suggestions for one encounter (labels removed by the caller)."""

@@ -238,7 +238,11 @@ def test_audit_flags_an_unsupported_diagnosis_and_an_hcc_gap(service: Service) -
     kinds = {(f["type"], f.get("icd10cm") or f.get("hcc")) for f in body["flags"]}
     assert ("unsupported_diagnosis", "J45.909") in kinds
     assert ("hcc_gap", "I50.9") in kinds
-    assert "unsupported_diagnosis" in body["checks"]
+    assert body["checks"] and 0.0 <= (body["risk_score"] or 0.0) <= 1.0
+    for flag in body["flags"]:
+        assert flag["severity"] in ("compliance", "revenue", "denial")
+        for span in flag["evidence"]:
+            assert set(span) == {"start", "end"}, "note evidence is returned as offsets only"
 
 
 def test_audit_without_a_claim_is_422(service: Service) -> None:

@@ -1,0 +1,139 @@
+"""Bridge to the audit engine and the E/M, services and HCC models of ``models/`` (imported lazily).
+
+``build_audit_suite`` assembles ``models.audit.AuditEngine`` with ``DefaultModels`` (E/M leveler with its service
+detector, the HCC mapper and the service's own ICD-10-CM component). Two model suites are kept: one without the ICD
+suggester, used by ``suggest`` for the E/M and CPT/HCPCS suggestions (the ICD suggestions are computed once by the
+engine itself), and the full one for audits. When ``models.audit`` cannot be imported the engine falls back to its
+built-in claim checks and says so in ``skipped_checks``.
+"""
+
+from __future__ import annotations
+
+import copy
+import logging
+from dataclasses import dataclass
+from typing import Any
+
+from datasets.codesets import CodeSets
+from datasets.schema import Encounter
+from serving.engine.base import CodeSuggester
+from serving.models import AuditFlagPublic, AuditResponse, EvidenceSpan
+
+logger = logging.getLogger("medcode.serving.engine")
+
+
+@dataclass(frozen=True)
+class _Evidence:
+    start: int
+    end: int
+    quote: str
+
+
+@dataclass(frozen=True)
+class _Suggestion:
+    code: str
+    probability: float
+    evidence: _Evidence
+
+
+class SuggesterShim:
+    """Presents any ICD component with the ``Icd10Suggester`` surface the audit models read
+    (``suggest(encounter)`` -> items with ``code``, ``probability``, ``evidence.start/end/quote``)."""
+
+    def __init__(self, component: CodeSuggester, decision_threshold: float, top_k: int) -> None:
+        self.component = component
+        self.bundle_id = component.bundle_id
+        self.decision_threshold = decision_threshold
+        self.top_k = top_k
+
+    def suggest(self, encounter: Encounter) -> list[_Suggestion]:
+        """Ranked suggestions with one evidence span each."""
+        found = []
+        for s in self.component.suggest(encounter, top_k=self.top_k, min_confidence=0.0):
+            span = s.evidence[0] if s.evidence else None
+            evidence = (
+                _Evidence(span.start, span.end, encounter.text[span.start : span.end]) if span else _Evidence(0, 0, "")
+            )
+            found.append(_Suggestion(s.code, s.confidence, evidence))
+        return found
+
+
+@dataclass
+class AuditSuite:
+    """The audit engine and the two model suites (with and without the ICD suggester)."""
+
+    engine: Any
+    full: Any
+    without_icd: Any
+
+
+def build_audit_suite(codesets: CodeSets, icd: CodeSuggester | None, top_k: int) -> AuditSuite | None:
+    """Assemble the audit engine through ``models.audit``'s own factory, with this service's ICD component.
+
+    Returns None (with a warning) when ``models.audit`` is not installed; any other failure propagates, so a broken
+    model stops the start-up (set ``MEDCODE_USE_AUDIT_ENGINE=false`` to serve with the built-in checks instead).
+    """
+    try:
+        from configs.audit import load_audit_config
+        from models.audit import AuditEngine
+        from models.audit.adapters import load_default_models
+    except ImportError as error:
+        logger.warning("audit engine unavailable (%s); built-in claim checks only", type(error).__name__)
+        return None
+    config = load_audit_config()
+    full = load_default_models(codesets, config)
+    suggester: Any = None
+    if icd is not None:
+        inner = getattr(icd, "suggester", None)
+        threshold = float(icd.thresholds.get("decision", 0.5))
+        suggester = inner if inner is not None else SuggesterShim(icd, threshold, top_k)
+    full.suggester = suggester  # the configured bundle, never whatever the artefacts folder holds
+    without_icd = copy.copy(full)
+    without_icd.suggester = None
+    for name in ("hcc_scanner", "hcc_mapper"):
+        if hasattr(without_icd, name):
+            setattr(without_icd, name, None)
+    return AuditSuite(AuditEngine(codesets=codesets, config=config, models=full), full, without_icd)
+
+
+def audit_response(audit: Any, bundle_ids: list[str]) -> AuditResponse:
+    """Map ``models.audit.EncounterAudit`` to the API model (note evidence as offsets only)."""
+    flags = []
+    for flag in audit.flags:
+        impact = flag.dollar_impact
+        flags.append(
+            AuditFlagPublic(
+                type=flag.type,
+                billed=flag.billed,
+                supported=flag.supported,
+                code=flag.code,
+                icd10cm=flag.icd10cm,
+                hcc=flag.hcc,
+                column1=flag.column1,
+                column2=flag.column2,
+                severity=flag.severity,
+                confidence=flag.confidence,
+                impact_usd=impact.amount if impact is not None else None,
+                impact_direction=impact.direction if impact is not None else None,
+                evidence=[
+                    EvidenceSpan(start=e.start, end=e.end)
+                    for e in flag.evidence
+                    if e.source == "note" and e.start is not None and e.end is not None
+                ],
+                explanation=flag.explanation,
+                action=flag.action,
+                rule_id=flag.rule_id,
+            )
+        )
+    return AuditResponse(
+        encounter_id=audit.encounter_id,
+        bundle_ids=bundle_ids,
+        flags=flags,
+        risk_score=audit.risk_score,
+        dollars_at_risk=audit.dollars_at_risk,
+        dollars_opportunity=audit.dollars_opportunity,
+        billed_em=audit.billed_em,
+        supported_em=audit.supported_em,
+        checks=list(audit.checks_run),
+        skipped_checks=dict(audit.checks_skipped),
+    )
