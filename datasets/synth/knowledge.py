@@ -404,6 +404,7 @@ class Content:
     muscles: tuple[str, ...]
     vaccines: tuple[Vaccine, ...]
     abbreviations: dict[str, str]
+    therapy_plans: tuple[str, ...]
 
     @classmethod
     def from_dict(cls, row: dict[str, Any], where: str) -> Content:
@@ -435,6 +436,7 @@ class Content:
             muscles=_strings(row["muscles"], "muscles", where, allow_empty=False),
             vaccines=tuple(vaccines),
             abbreviations={str(k): str(v) for k, v in row["abbreviations"].items()},
+            therapy_plans=_strings(row["therapy_plans"], "therapy_plans", where, allow_empty=False),
         )
 
 

@@ -184,7 +184,11 @@ def render_note(rng: random.Random, scenario: Scenario, coded: CodedEncounter, k
     for problem in problems + scenario.background:
         if problem.condition.meds:
             meds.extend(rng.sample(problem.condition.meds, k=min(len(problem.condition.meds), rng.randint(1, 2))))
-    sections["meds"] = _bulleted(family, list(dict.fromkeys(meds))) if meds else rng.choice(t["meds_none"])
+    by_drug: dict[str, str] = {}
+    for med in meds:  # one strength per drug (a statin listed by two conditions appears once)
+        by_drug.setdefault(med.split()[0], med)
+    meds = list(by_drug.values())
+    sections["meds"] = _bulleted(family, meds) if meds else rng.choice(t["meds_none"])
     sections["allergies"] = rng.choice(t["allergies"])
     if scenario.family_history:
         sections["fh"] = " ".join(

@@ -81,6 +81,18 @@ GLOBAL_PROCEDURES: dict[str, tuple[str, str, int, str, str, str]] = {
     "family_medicine": ("10060", "incision and drainage of a right axillary abscess", 10, "L02.411", "", "abscess"),
     "urgent_care": ("10060", "incision and drainage of a right axillary abscess", 10, "L02.411", "", "abscess"),
 }
+# How often a condition in each status is the one addressed (stable follow-ups and simple acute visits dominate real
+# outpatient volume; severe exacerbations and threats are rare in the office).
+STATUS_WEIGHTS: dict[str, float] = {
+    "stable_chronic": 3.0,
+    "acute_uncomplicated": 2.2,
+    "self_limited": 1.6,
+    "chronic_progression": 1.2,
+    "undiagnosed_uncertain": 1.0,
+    "acute_systemic": 1.0,
+    "chronic_severe": 0.4,
+    "threat": 0.3,
+}
 BLOOD_TEST_WORDS = ("panel", "CBC", "TSH", "level", "A1c", "INR", "BNP", "troponin", "PSA", "RNA", "serology",
                     "iron", "T4", "immunoglobulin", "uric acid", "lipase", "B12")  # fmt: skip
 
@@ -296,7 +308,8 @@ def _pick_problems(
         candidates = _compatible_pool(pool_first if not chosen else pool, chosen)
         if not candidates:
             break
-        chosen.append(_problem(rng, rng.choice(candidates), family, telehealth=telehealth))
+        weights = [STATUS_WEIGHTS[c.status] for c in candidates]
+        chosen.append(_problem(rng, rng.choices(candidates, weights=weights)[0], family, telehealth=telehealth))
     return chosen
 
 
@@ -478,6 +491,8 @@ def sample_scenario(
                         if s.service.kind in ("test", "injection", "nebulizer")]  # fmt: skip
     elif kind == "therapy":
         problems = _pick_problems(rng, knowledge, specialty, age, sex, family, 1, telehealth=telehealth)
+        for problem in problems:  # a therapist does not prescribe or order: the plan is the therapy itself
+            problem.plan = Plan("minimal", rng.choice(knowledge.content.therapy_plans))
 
     if kind == "problem" and specialty == "behavioural_health" and rng.random() < 0.4:
         services.append(ServiceFact(knowledge.services["psychotherapy_with_em"], 0, None, None, 1,
