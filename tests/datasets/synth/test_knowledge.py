@@ -142,3 +142,17 @@ def test_knowledge_services_have_positive_units() -> None:
     for service in KNOWLEDGE.services.values():
         if service.drug:
             assert all(service.drug.units_for(d) >= 1 and math.isfinite(d) for d in service.drug.doses)
+
+
+def test_knowledge_manifest_lists_every_table_with_its_sha256() -> None:
+    import hashlib
+    import json
+    from importlib import resources
+
+    folder = resources.files("datasets.synth") / "data"
+    manifest = json.loads((folder / "MANIFEST.json").read_text(encoding="utf-8"))
+    tables = sorted(p.name for p in folder.iterdir() if p.name.endswith((".yaml", ".csv")))
+    assert sorted(manifest) == tables
+    for name, entry in manifest.items():
+        digest = hashlib.sha256((folder / name).read_bytes()).hexdigest()
+        assert entry["sha256"] == digest, f"{name} changed: run python -m datasets.synth.manifest"
