@@ -1,0 +1,144 @@
+"""The ICD-10-CM suggestion pipeline, independent of how its two learned parts are executed.
+
+``Icd10Core`` runs analysis -> candidates -> features -> ranker -> calibration -> routing -> evidence. The serving
+suggester plugs in ONNX Runtime sessions (``suggester.py``); the reference implementation in ``training/`` plugs in
+the scikit-learn estimators they were exported from, so parity tests and the speed benchmark compare exactly the
+learned parts.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import asdict, dataclass
+
+import numpy as np
+import numpy.typing as npt
+
+from configs.icd10 import CandidateSettings
+from models.icd10.assertion import ContextAnnotator
+from models.icd10.calibration import IsotonicCalibrator, Tier, route
+from models.icd10.features import NoteAnalysis, Priors, analyze_note, candidate_features, evidence_span
+from models.icd10.knowledge import KnowledgeIndex
+
+SupervisedFn = Callable[[list[str]], npt.NDArray[np.float32]]
+RankerFn = Callable[[npt.NDArray[np.float32]], npt.NDArray[np.float32]]
+
+
+@dataclass(frozen=True)
+class Evidence:
+    """Where the note supports a code: ``text[start:end] == quote``."""
+
+    start: int
+    end: int
+    quote: str
+
+
+@dataclass(frozen=True)
+class CodeSuggestion:
+    """One ranked ICD-10-CM suggestion with its calibrated probability, evidence and routing tier."""
+
+    code: str
+    title: str
+    rank: int
+    probability: float
+    score: float
+    tier: Tier
+    evidence: Evidence
+    source: str  # "knowledge" (title, inclusion term or learned phrase matched) or "classifier"
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+@dataclass(frozen=True)
+class Icd10Tables:
+    """The non-learned-in-ONNX arrays a suggester needs (all stored in the bundle)."""
+
+    kb: KnowledgeIndex
+    titles: Sequence[str]
+    sup_code_index: npt.NDArray[np.int32]
+    sup_top_words: Sequence[frozenset[int]]
+    priors: Priors
+    code_info: npt.NDArray[np.float32]
+    category_of: npt.NDArray[np.int32]
+
+
+class Icd10Core:
+    """Suggest ICD-10-CM codes for a note with pluggable supervised and ranker executors.
+
+    Args:
+        tables: knowledge index, priors and label tables.
+        supervised: texts -> probabilities over the supervised labels.
+        ranker: feature matrix -> ranker scores in [0, 1].
+        calibrator: score -> calibrated probability.
+        candidates: candidate generation settings.
+        decision_threshold: probability above which a suggestion counts as predicted (for F1).
+        auto_threshold: probability at or above which a suggestion is routed to the auto tier.
+        max_suggestions: length of the returned ranked list.
+    """
+
+    def __init__(
+        self,
+        tables: Icd10Tables,
+        supervised: SupervisedFn,
+        ranker: RankerFn,
+        calibrator: IsotonicCalibrator,
+        candidates: CandidateSettings,
+        decision_threshold: float,
+        auto_threshold: float,
+        max_suggestions: int,
+    ) -> None:
+        self.tables = tables
+        self.supervised = supervised
+        self.ranker = ranker
+        self.calibrator = calibrator
+        self.candidates = candidates
+        self.decision_threshold = decision_threshold
+        self.auto_threshold = auto_threshold
+        self.max_suggestions = max_suggestions
+        self.annotator = ContextAnnotator()
+
+    def analyze(self, text: str) -> NoteAnalysis:
+        return analyze_note(text, self.tables.kb, self.annotator)
+
+    def suggest_text(self, text: str) -> list[CodeSuggestion]:
+        """Ranked suggestions for one note's text (best first)."""
+        t = self.tables
+        note = self.analyze(text)
+        sup_probs = self.supervised([note.affirmed_text])[0]
+        cands = candidate_features(
+            note, t.kb, sup_probs, t.sup_code_index, t.sup_top_words, t.priors, t.code_info, t.category_of,
+            self.candidates,
+        )  # fmt: skip
+        if len(cands.codes) == 0:
+            return []
+        scores = self.ranker(cands.features)
+        probs = self.calibrator.predict(scores)
+        order = np.lexsort((cands.codes, -scores))[: self.max_suggestions]
+        out: list[CodeSuggestion] = []
+        for rank, row in enumerate(order.tolist(), start=1):
+            code = int(cands.codes[row])
+            match = cands.matches.get(code)
+            if match is not None:
+                words = set(t.kb.phrase_word_ids(match.phrase).tolist())
+                start, end = evidence_span(note, match.sentence, words, t.kb)
+                source = "knowledge"
+            else:
+                j = int(np.flatnonzero(t.sup_code_index == code)[0])
+                sentence = cands.sup_sentence.get(code, 0)
+                start, end = evidence_span(note, sentence, set(t.sup_top_words[j]), t.kb) if note.sentences else (0, 0)
+                source = "classifier"
+            p = float(probs[row])
+            out.append(
+                CodeSuggestion(
+                    code=t.kb.codes[code],
+                    title=t.titles[code],
+                    rank=rank,
+                    probability=p,
+                    score=float(scores[row]),
+                    tier=route(p, self.auto_threshold),
+                    evidence=Evidence(start, end, text[start:end]),
+                    source=source,
+                )
+            )
+        return out

@@ -1,0 +1,228 @@
+"""Candidate generation from knowledge: ICD-10-CM titles and inclusion terms matched against a note's sentences.
+
+Every phrase (a code's title, its inclusion terms, and phrases learned from training data) becomes a bag of
+normalised content words, each weighted by its rarity among all phrases (IDF). A sentence matches a phrase with
+*coverage* = matched weight / total weight, in any word order, so "failure of the left heart, congestive" and
+"congestive heart failure" meet. Only words that are not negated, uncertain, hypothetical, family history or resolved
+take part (``assertion.py``), so such mentions never produce a code.
+
+The index is plain numpy arrays (saved in the model bundle as ``knowledge.npz`` + ``knowledge.json``): building it
+needs the code sets, matching needs only numpy.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from models.icd10.text import content_words
+
+PhraseKind = int  # 0 title, 1 inclusion term, 2 learned from training data
+KIND_TITLE, KIND_INCLUSION, KIND_LEARNED = 0, 1, 2
+_PARENS = re.compile(r"\([^)]*\)|\[[^\]]*\]")
+_WITHOUT = re.compile(r"\bwithout\b[^,;]*", re.IGNORECASE)
+# "Pneumonia, unspecified organism", "Endocarditis, valve unspecified": the qualified word is never stated in a note.
+_UNSPECIFIED = re.compile(
+    r"\bunspecified\s+(?:organism|site|type|part|cause|side|region|location|agent|origin|degree|stage|severity|"
+    r"etiology|substance|intent|level|morphology|laterality|trimester|kind)\b",
+    re.IGNORECASE,
+)
+_LATER_ENCOUNTER = re.compile(r"subsequent encounter|sequela", re.IGNORECASE)
+
+
+def clean_title(title: str) -> str:
+    """Drop what a note never states: nonessential parentheticals and "without ..." clauses.
+
+    ``"Type 2 diabetes mellitus without complications"`` -> ``"Type 2 diabetes mellitus "``;
+    ``"Pneumonia, unspecified organism"`` -> ``"Pneumonia,  "``.
+    """
+    return _UNSPECIFIED.sub(" ", _WITHOUT.sub(" ", _PARENS.sub(" ", title)))
+
+
+def keep_code(code: str, title: str) -> bool:
+    """Skip 7th-character variants for subsequent encounters and sequelae (a note's first mention is the initial
+    encounter); every other billable code takes part."""
+    return not (len(code) == 8 and code[-1].isalpha() and _LATER_ENCOUNTER.search(title) is not None)
+
+
+@dataclass(frozen=True)
+class PhraseMatch:
+    """The best match of one code in a note."""
+
+    code_index: int
+    coverage: float
+    weight: float
+    n_words: int
+    kind: int
+    sentence: int
+    n_sentences: int
+    phrase: int
+
+
+class KnowledgeIndex:
+    """Phrase -> words (CSR) and word -> phrases (CSC) weight arrays over a fixed code list.
+
+    Args:
+        codes: the code of each code index.
+        vocab: the normalised word of each word id.
+        phrase_code: code index of each phrase.
+        phrase_kind: 0 title, 1 inclusion term, 2 learned.
+        phrase_ptr, phrase_words: CSR layout of each phrase's word ids.
+        word_weight: IDF weight of each word id.
+    """
+
+    def __init__(
+        self,
+        codes: list[str],
+        vocab: list[str],
+        phrase_code: npt.NDArray[np.int32],
+        phrase_kind: npt.NDArray[np.int8],
+        phrase_ptr: npt.NDArray[np.int64],
+        phrase_words: npt.NDArray[np.int32],
+        word_weight: npt.NDArray[np.float32],
+    ) -> None:
+        self.codes = codes
+        self.vocab = vocab
+        self.word_id = {w: i for i, w in enumerate(vocab)}
+        self.phrase_code = phrase_code
+        self.phrase_kind = phrase_kind
+        self.phrase_ptr = phrase_ptr
+        self.phrase_words = phrase_words
+        self.word_weight = word_weight
+        lengths = np.diff(phrase_ptr)
+        owner = np.repeat(np.arange(len(phrase_code), dtype=np.int32), lengths)
+        weights = word_weight[phrase_words]
+        self.phrase_total = np.bincount(owner, weights=weights, minlength=len(phrase_code)).astype(np.float32)
+        self.phrase_len = lengths.astype(np.int32)
+        order = np.argsort(phrase_words, kind="stable")
+        self._col_phrases = owner[order]
+        self._col_values = (weights[order] / self.phrase_total[owner[order]]).astype(np.float32)
+        self._col_ptr = np.zeros(len(vocab) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(phrase_words, minlength=len(vocab)), out=self._col_ptr[1:])
+
+    @property
+    def n_phrases(self) -> int:
+        return len(self.phrase_code)
+
+    @classmethod
+    def build(
+        cls, entries: Iterable[tuple[str, str, int]], *, min_words: int = 1, extra_vocab: Sequence[str] = ()
+    ) -> KnowledgeIndex:
+        """Index ``(code, phrase, kind)`` entries; phrases are reduced to content words, duplicates dropped.
+
+        Learned phrases (``KIND_LEARNED``) are already normalised words separated by spaces. ``extra_vocab`` fixes
+        the first word ids, so that indexes built from different phrase sets share one vocabulary.
+        """
+        codes: dict[str, int] = {}
+        vocab: dict[str, int] = {w: i for i, w in enumerate(dict.fromkeys(extra_vocab))}
+        seen: set[tuple[int, tuple[int, ...]]] = set()
+        phrase_code: list[int] = []
+        phrase_kind: list[int] = []
+        ptr: list[int] = [0]
+        words: list[int] = []
+        for code, phrase, kind in entries:
+            code_index = codes.setdefault(code, len(codes))
+            content = phrase.split() if kind == KIND_LEARNED else content_words(clean_title(phrase))
+            if len(content) < min_words:
+                continue
+            ids = tuple(sorted(vocab.setdefault(w, len(vocab)) for w in content))
+            if (code_index, ids) in seen:
+                continue
+            seen.add((code_index, ids))
+            phrase_code.append(code_index)
+            phrase_kind.append(kind)
+            words.extend(ids)
+            ptr.append(len(words))
+        words_array = np.asarray(words, dtype=np.int32)
+        df = np.bincount(words_array, minlength=len(vocab)).astype(np.float64)
+        n = max(len(phrase_code), 1)
+        weight = np.log((n + 1) / (df + 1)) + 1.0
+        return cls(
+            list(codes),
+            list(vocab),
+            np.asarray(phrase_code, dtype=np.int32),
+            np.asarray(phrase_kind, dtype=np.int8),
+            np.asarray(ptr, dtype=np.int64),
+            words_array,
+            weight.astype(np.float32),
+        )
+
+    def phrase_word_ids(self, phrase: int) -> npt.NDArray[np.int32]:
+        return self.phrase_words[self.phrase_ptr[phrase] : self.phrase_ptr[phrase + 1]]
+
+    def coverage(self, word_ids: Iterable[int]) -> npt.NDArray[np.float32]:
+        """Coverage of every phrase by a set of word ids (weighted share of each phrase's words present)."""
+        unique = sorted(set(word_ids))
+        if not unique:
+            return np.zeros(self.n_phrases, dtype=np.float32)
+        idx = np.concatenate([self._col_phrases[self._col_ptr[w] : self._col_ptr[w + 1]] for w in unique])
+        val = np.concatenate([self._col_values[self._col_ptr[w] : self._col_ptr[w + 1]] for w in unique])
+        return np.bincount(idx, weights=val, minlength=self.n_phrases).astype(np.float32)
+
+    def match(self, sentences_words: Sequence[Sequence[int]], min_coverage: float) -> list[PhraseMatch]:
+        """Best phrase of every code reaching ``min_coverage`` in some sentence (one entry per code)."""
+        best: dict[int, list[float]] = {}
+        for s, word_ids in enumerate(sentences_words):
+            cov = self.coverage(word_ids)
+            hits = np.flatnonzero(cov >= min_coverage - 1e-6)
+            if hits.size == 0:
+                continue
+            for p in hits.tolist():
+                c = float(cov[p])
+                code = int(self.phrase_code[p])
+                weight = c * float(self.phrase_total[p])
+                entry = best.get(code)
+                # Rank a code's phrases by coverage, then by matched weight (longer, more specific phrases win ties).
+                if entry is None:
+                    best[code] = [c, weight, p, s, 1, s]
+                else:
+                    if (c, weight) > (entry[0], entry[1]):
+                        entry[0], entry[1], entry[2], entry[3] = c, weight, p, s
+                    if entry[5] != s:
+                        entry[4] += 1
+                        entry[5] = s
+        return [
+            PhraseMatch(
+                code_index=code,
+                coverage=e[0],
+                weight=e[1],
+                n_words=int(self.phrase_len[int(e[2])]),
+                kind=int(self.phrase_kind[int(e[2])]),
+                sentence=int(e[3]),
+                n_sentences=int(e[4]),
+                phrase=int(e[2]),
+            )
+            for code, e in best.items()
+        ]
+
+    # --- persistence -----------------------------------------------------------------------------------------------
+    def save(self, folder: Path) -> None:
+        np.savez_compressed(
+            folder / "knowledge.npz",
+            phrase_code=self.phrase_code,
+            phrase_kind=self.phrase_kind,
+            phrase_ptr=self.phrase_ptr,
+            phrase_words=self.phrase_words,
+            word_weight=self.word_weight,
+        )
+        (folder / "knowledge.json").write_text(json.dumps({"codes": self.codes, "vocab": self.vocab}))
+
+    @classmethod
+    def load(cls, folder: Path) -> KnowledgeIndex:
+        arrays = np.load(folder / "knowledge.npz")
+        names = json.loads((folder / "knowledge.json").read_text())
+        return cls(
+            list(names["codes"]),
+            list(names["vocab"]),
+            arrays["phrase_code"],
+            arrays["phrase_kind"],
+            arrays["phrase_ptr"],
+            arrays["phrase_words"],
+            arrays["word_weight"],
+        )
