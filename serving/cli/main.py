@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import typer
 
-from serving.cli import batch, bench, codesets, data, demo, evaluate, feedback, serve, synth, train
+from serving.cli import batch, bench, codesets, data, demo, evaluate, feedback, phi, serve, synth, train
 
 app = typer.Typer(
     help="medcode: ML-assisted medical coding suggestions and audit-risk flags.",
@@ -13,6 +13,7 @@ app = typer.Typer(
 )
 app.add_typer(codesets.app, name="codesets")
 app.add_typer(data.app, name="data")
+app.command("phi-scan")(phi.phi_scan)
 app.command("demo")(demo.demo)
 app.command("bench")(bench.bench)
 # Single-file audits run serving/cli/audit.py; a folder --out or --engine runs the batch runner (serving/batch).
