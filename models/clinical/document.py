@@ -147,7 +147,12 @@ def find_sections(text: str) -> list[Section]:
             {"s": "subjective", "o": "objective", "a": "assessment", "p": "plan"}.get(header.lower(), header)
         )
         marks.append((match.start(), kind))
-    marks.sort()
+    # a header at offset 0 replaces the default "other" opening; one mark per offset (the header's)
+    by_offset: dict[int, SectionKind] = {}
+    for offset, kind in marks:
+        if kind != "other" or offset not in by_offset:
+            by_offset[offset] = kind
+    marks = sorted(by_offset.items())
     sections: list[Section] = []
     for i, (start, kind) in enumerate(marks):
         end = marks[i + 1][0] if i + 1 < len(marks) else len(text)

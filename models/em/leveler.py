@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal, cast
 
 from datasets.codesets.em import (
+    Convention,
     EmCategory,
     em_code_for,
     em_level_rules,
@@ -290,7 +291,7 @@ class EmLeveler:
                 reasoning.append("unrelated problem inside a post-operative period: modifier 24")
             if basis == "time" and time_minutes is not None:
                 payer = str(ctx.get("payer") or "").lower()
-                convention = "medicare" if "medicare" in payer else "cpt"
+                convention: Convention = "medicare" if "medicare" in payer else "cpt"
                 prolonged = prolonged_service(em_code, int(time_minutes), convention)
                 if prolonged:
                     addons.append(prolonged)

@@ -143,13 +143,14 @@ def element_level(
     rows = [c for c in criteria if c.element == element]
     achieved: ElementLevel = "minimal"
     groups: tuple[str, ...] = ()
-    for level in ("low", "moderate", "high"):
+    levels: tuple[ElementLevel, ...] = ("low", "moderate", "high")
+    for level in levels:
         level_rows = [c for c in rows if c.level == level]
         if not level_rows:
             continue
         met = tuple(c.group for c in level_rows if c.met_by(counts))
         if len(met) >= level_rows[0].min_groups:
-            achieved, groups = level, met  # type: ignore[assignment]
+            achieved, groups = level, met
     rank = _LEVEL_ORDER.index(achieved)
     margin_up = 0
     if rank < 3:

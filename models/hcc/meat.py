@@ -132,12 +132,12 @@ def find_support(doc: ClinicalDocument, code: str, title: str | None = None) -> 
             if sentence.section not in _SUPPORT_SECTIONS:
                 continue
             lowered = sentence.text.lower()
-            match = pattern.search(lowered)
-            if match is None or not _present(doc, sentence.start + match.start(), sentence.start + match.end()):
+            found = pattern.search(lowered)
+            if found is None or not _present(doc, sentence.start + found.start(), sentence.start + found.end()):
                 continue
             for element in ("monitor", "evaluate"):
-                cue = cues[element].search(lowered)
-                if cue is not None:
-                    s, e = sentence.start + cue.start(), sentence.start + cue.end()
+                hit = cues[element].search(lowered)
+                if hit is not None:
+                    s, e = sentence.start + hit.start(), sentence.start + hit.end()
                     support.meat.setdefault(element, []).append(Evidence(s, e, doc.text[s:e]))
     return support

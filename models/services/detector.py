@@ -149,6 +149,19 @@ class DetectedService:
         }
 
 
+_SCALE = {"g": 1000.0, "mg": 1.0, "mcg": 0.001, "units": 1.0, "unit": 1.0, "million units": 1_000_000.0, "ml": 1.0}
+
+
+def _in_unit(amount: float, unit: str, target: str) -> float:
+    """A documented dose in the drug's billing unit: "1 g" of ceftriaxone is 1000 mg, "1.2 million units" of
+    penicillin G benzathine is 1,200,000 units."""
+    if target in ("mg", "mcg") and unit in ("g", "mg", "mcg"):
+        return amount * _SCALE[unit] / _SCALE[target]
+    if unit == "million units":
+        return amount * 1_000_000
+    return amount
+
+
 def _system(code: str) -> str:
     return "CPT" if code[0].isdigit() else "HCPCS"
 
@@ -218,12 +231,14 @@ class ServiceDetector:
             for dose_match in _DOSE.finditer(lowered, match.end(), min(len(lowered), match.end() + 40)):
                 unit = dose_match.group("unit").lower()
                 amount = float(dose_match.group("amount").replace(",", ""))
-                dose = amount * (1_000_000 if unit == "million units" else 1)
+                dose = _in_unit(amount, unit, drug.unit)
                 break
             if dose is None:
                 before = list(_DOSE.finditer(lowered, max(0, match.start() - 25), match.start()))
                 if before:
-                    dose = float(before[-1].group("amount").replace(",", ""))
+                    dose = _in_unit(
+                        float(before[-1].group("amount").replace(",", "")), before[-1].group("unit").lower(), drug.unit
+                    )
             if drug.unit == "dose":
                 times = _TIMES.search(lowered)
                 dose = float(times.group("n")) if times else 1.0
@@ -329,8 +344,8 @@ class ServiceDetector:
                 minutes = [int(m.group("min")) for h, _ in hits for m in _MINUTES.finditer(h.text.lower())]
                 session = max(minutes) if minutes else 0
                 addon = any(_WITH_EM.search(h.text.lower()) for h, _ in hits)
-                table = _PSYCHOTHERAPY_ADDON if addon else _PSYCHOTHERAPY
-                code = next((c for bound, c in table if session >= bound), table[-1][1])
+                psych = _PSYCHOTHERAPY_ADDON if addon else _PSYCHOTHERAPY
+                code = next((c for bound, c in psych if session >= bound), psych[-1][1])
                 detail = {"minutes": session, "with_em": addon}
             units = 1
             if rule.units in ("lesions", "instruments"):

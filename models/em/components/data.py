@@ -119,8 +119,8 @@ def annotate_data(doc: ClinicalDocument, cues: EmCues | None = None) -> Clinical
                 continue
             labels_seen.add(label.label)
             doc.add("data", label.label, start, end)
-        if history_only:
-            continue
+        if history_only or any(sentence.start <= m.evidence.start < sentence.end for m in poc_tests):
+            continue  # a point-of-care test we perform is counted once, below
         # tests ordered (a cue before the list) and results reviewed
         cue_spans = [(m.start(), m.end(), "test_ordered") for m in cues.order.finditer(lowered)]
         cue_spans += [(m.start(), m.end(), "test_result") for m in cues.review.finditer(lowered)]
@@ -132,10 +132,10 @@ def annotate_data(doc: ClinicalDocument, cues: EmCues | None = None) -> Clinical
             continue
         # A cue governs the list of test names right after it ("Ordered: CBC, BMP") or right before it ("CMP from
         # the ED reviewed", "BMP ordered"); a cue elsewhere in the sentence ("precautions reviewed") does not.
-        for cue_start, cue_end, label in sorted(cue_spans):
+        for cue_start, cue_end, item_label in sorted(cue_spans):
             after = _tests_in(lowered[cue_end : cue_end + 160], cues)
             listed = _LISTED.match(lowered, cue_end)
-            if listed is not None and label == "test_ordered":
+            if listed is not None and item_label == "test_ordered":
                 # "Orders placed: echocardiogram, ambulatory ECG monitor, TSH": every list item is a test, named in
                 # the lexicon or not (a misspelt "basic metabolic panle" still counts once)
                 tests = []
@@ -162,7 +162,7 @@ def annotate_data(doc: ClinicalDocument, cues: EmCues | None = None) -> Clinical
                 if assertion.has("negated") or assertion.has("hypothetical"):
                     continue
                 counted.add(name)
-                doc.add("data", label, start, end, test=name)
+                doc.add("data", item_label, start, end, test=name)
     for service in poc_tests:
         name = f"poc:{service.label}"
         if name not in counted:
