@@ -314,3 +314,34 @@ def test_generator_json_has_no_nan_or_empty_ids(encounters: list[Encounter]) -> 
     for encounter in encounters:
         line = json.dumps(encounter.to_json_dict())
         assert "NaN" not in line and encounter.encounter_id.startswith("SYN-")
+
+
+def test_generator_works_without_cms_tables(tmp_path, codesets: CodeSets) -> None:
+    bare = CodeSets(codesets.cache_dir, [tmp_path])  # same ICD-10-CM index, no CMS sources
+    assert not bare.has_cms
+    with pytest.warns(UserWarning, match="SYN020 CMS tables not found"):
+        without = list(generate_encounters(SynthConfig(n=60, seed=8), codesets=bare))
+    with_cms = list(generate_encounters(SynthConfig(n=60, seed=8), codesets=codesets))
+    cms_types = {"ncci_ptp_conflict", "mue_exceeded", "addon_without_primary"}
+    assert not any(f.type in cms_types for e in without for f in e.expected_flags)
+    # Gold labels and notes do not depend on the CMS tables (gold uses the shipped PTP snapshot).
+    assert [e.gold for e in without] == [e.gold for e in with_cms]
+    assert [e.text for e in without] == [e.text for e in with_cms]
+
+
+def test_generator_is_deterministic_across_processes(tmp_path) -> None:
+    import hashlib
+    import os
+    import subprocess
+    import sys
+
+    digests = []
+    for hash_seed in ("1", "2"):
+        out = tmp_path / f"run{hash_seed}.jsonl"
+        env = {**os.environ, "PYTHONHASHSEED": hash_seed}
+        code = (
+            f"from datasets.synth import SynthConfig, synthesize; synthesize(SynthConfig(n=40, seed=12), {str(out)!r})"
+        )
+        subprocess.run([sys.executable, "-W", "ignore", "-c", code], check=True, env=env)
+        digests.append(hashlib.sha256(out.read_bytes()).hexdigest())
+    assert digests[0] == digests[1]
