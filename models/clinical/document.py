@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
+from models.clinical.typos import repair
+
 SectionKind = Literal[
     "chief_complaint",
     "hpi",
@@ -88,12 +90,14 @@ class Evidence:
 
 @dataclass(frozen=True)
 class Sentence:
-    """A sentence (or list line) of the note with its section."""
+    """A sentence (or list line) of the note with its section; ``norm`` is its lower-cased, typo-repaired text
+    (same length as ``text``, so offsets carry over)."""
 
     start: int
     end: int
     text: str
     section: SectionKind
+    norm: str = ""
 
 
 @dataclass(frozen=True)
@@ -161,8 +165,9 @@ def find_sections(text: str) -> list[Section]:
     return sections
 
 
-def split_sentences(text: str, sections: list[Section]) -> list[Sentence]:
+def split_sentences(text: str, sections: list[Section], norm: str | None = None) -> list[Sentence]:
     """Sentences and list lines of the note, each tagged with the section it sits in."""
+    norm = text.lower() if norm is None else norm
     out: list[Sentence] = []
     position = 0
     bounds = [*(_SENTENCE_END.finditer(text)), None]
@@ -178,7 +183,7 @@ def split_sentences(text: str, sections: list[Section]) -> list[Sentence]:
                 if section.start <= start < section.end:
                     kind = section.kind
                     break
-            out.append(Sentence(start, end, text[start:end], kind))
+            out.append(Sentence(start, end, text[start:end], kind, norm[start:end]))
         if boundary is not None:
             position = boundary.end()
     return out
@@ -195,9 +200,10 @@ class ClinicalDocument:
 
     def __init__(self, text: str, context: dict[str, Any] | None = None) -> None:
         self.text = text
+        self.norm = repair(text.lower())  # same length as text: match on norm, quote evidence from text
         self.context: dict[str, Any] = dict(context or {})
         self.sections = find_sections(text)
-        self.sentences = split_sentences(text, self.sections)
+        self.sentences = split_sentences(text, self.sections, self.norm)
         self.mentions: list[Mention] = []
 
     def add(self, kind: str, label: str, start: int, end: int, **attrs: Any) -> Mention:

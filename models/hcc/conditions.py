@@ -176,6 +176,7 @@ class HccConditionFinder:
             offset = line.start + (len(line.text) - len(body)) + body.find(name)
             if not assert_span(doc, offset, offset + len(name), use_section=False).present:
                 continue
-            for code, title, score in self.match_all(name):
+            repaired = doc.norm[offset : offset + len(name)]
+            for code, title, score in self.match_all(repaired):
                 out.append(ConditionMatch(code, title, score, Evidence(offset, offset + len(name), name)))
         return out

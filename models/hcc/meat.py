@@ -112,7 +112,7 @@ def find_support(doc: ClinicalDocument, code: str, title: str | None = None) -> 
         return support
     cues = meat_cues()
     for line in lines(doc, PLAN_SECTIONS):
-        lowered = line.text.lower()
+        lowered = line.norm
         match = pattern.search(lowered)
         if match is None or not _present(doc, line.start + match.start(), line.start + match.end()):
             continue
@@ -131,7 +131,7 @@ def find_support(doc: ClinicalDocument, code: str, title: str | None = None) -> 
         for sentence in doc.sentences:
             if sentence.section not in _SUPPORT_SECTIONS:
                 continue
-            lowered = sentence.text.lower()
+            lowered = sentence.norm
             found = pattern.search(lowered)
             if found is None or not _present(doc, sentence.start + found.start(), sentence.start + found.end()):
                 continue

@@ -288,7 +288,7 @@ class ServiceDetector:
 
         found_keys: dict[str, list[tuple[Sentence, re.Match[str]]]] = {}
         for sentence in doc.sentences:
-            lowered = sentence.text.lower()
+            lowered = sentence.norm
             for rule in self.catalogue.services:
                 if rule.payer and rule.payer not in payer:
                     continue
@@ -315,7 +315,7 @@ class ServiceDetector:
                 sentence.start + match.end(),
                 doc.text[sentence.start + match.start() : sentence.start + match.end()],
             )
-            lowered = sentence.text.lower()
+            lowered = sentence.norm
             feats = {
                 "in_procedure_section": float(sentence.section == "procedure"),
                 "performed_cue": float(bool(_PERFORMED.search(lowered))),
@@ -341,9 +341,9 @@ class ServiceDetector:
                 code = next(c for bound, c in table if total <= bound)
                 detail = {"length_cm": total}
             if code == "@psychotherapy":
-                minutes = [int(m.group("min")) for h, _ in hits for m in _MINUTES.finditer(h.text.lower())]
+                minutes = [int(m.group("min")) for h, _ in hits for m in _MINUTES.finditer(h.norm)]
                 session = max(minutes) if minutes else 0
-                addon = any(_WITH_EM.search(h.text.lower()) for h, _ in hits)
+                addon = any(_WITH_EM.search(h.norm) for h, _ in hits)
                 psych = _PSYCHOTHERAPY_ADDON if addon else _PSYCHOTHERAPY
                 code = next((c for bound, c in psych if session >= bound), psych[-1][1])
                 detail = {"minutes": session, "with_em": addon}
@@ -351,14 +351,14 @@ class ServiceDetector:
             if rule.units in ("lesions", "instruments"):
                 n = 1
                 if rule.units == "lesions":
-                    n = max([_count_in(s.text.lower()) or 1 for s, _ in hits])
+                    n = max([_count_in(s.norm) or 1 for s, _ in hits])
                 else:
                     n = (
                         len(
                             {
                                 m.group(0).replace("-", "")
                                 for s, _ in hits
-                                for m in re.finditer(r"phq-?9|phq-?2|gad-?7", s.text.lower())
+                                for m in re.finditer(r"phq-?9|phq-?2|gad-?7", s.norm)
                             }
                         )
                         or 1
@@ -376,7 +376,7 @@ class ServiceDetector:
                 drugs = []
                 for other in nearby:
                     joint_sentences.add(other.start)
-                    drugs += [(d, m, dose, other) for d, m, dose in self._drugs_in(other.text.lower())]
+                    drugs += [(d, m, dose, other) for d, m, dose in self._drugs_in(other.norm)]
                 seen_codes: set[str] = set()
                 for drug, dmatch, dose, other in drugs:
                     if drug.code in seen_codes:
@@ -405,7 +405,7 @@ class ServiceDetector:
         for sentence in doc.sentences:
             if sentence.start in joint_sentences:
                 continue
-            lowered = sentence.text.lower()
+            lowered = sentence.norm
             for drug, dmatch, dose in self._drugs_in(lowered):
                 if drug.route == "inhaled" or dose is None:
                     continue
@@ -452,7 +452,7 @@ class ServiceDetector:
         # Vaccines: product code plus administration.
         seen_vaccines: set[str] = set()
         for sentence in doc.sentences:
-            lowered = sentence.text.lower()
+            lowered = sentence.norm
             if not _VACCINE_GIVEN.search(lowered) or (
                 "vaccin" not in lowered
                 and "immuniz" not in lowered

@@ -34,6 +34,7 @@ class Line:
     end: int
     text: str
     section: str
+    norm: str = ""
 
 
 def lines(doc: ClinicalDocument, sections: frozenset[str] | None = None) -> list[Line]:
@@ -56,7 +57,7 @@ def lines(doc: ClinicalDocument, sections: frozenset[str] | None = None) -> list
             sentence = doc.sentence_at(s)
             section = sentence.section if sentence else "other"
             if sections is None or section in sections:
-                out.append(Line(s, e, doc.text[s:e], section))
+                out.append(Line(s, e, doc.text[s:e], section, doc.norm[s:e]))
     return out
 
 

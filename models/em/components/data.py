@@ -97,7 +97,7 @@ def annotate_data(doc: ClinicalDocument, cues: EmCues | None = None) -> Clinical
     for sentence in doc.sentences:
         if sentence.section not in _DATA_SECTIONS:
             continue
-        lowered = sentence.text.lower()
+        lowered = sentence.norm
         history_only = sentence.section == "hpi"  # the HPI may name a historian or outside records, not orders
         # Category 1 and 2/3 labels
         for label in cues.data:

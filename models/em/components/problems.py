@@ -47,7 +47,7 @@ def annotate_problems(doc: ClinicalDocument, cues: EmCues | None = None) -> Clin
     candidates = lines(doc, PLAN_SECTIONS)
     for line in candidates:
         body = strip_bullet(line.text)
-        lowered = body.lower()
+        lowered = line.norm[len(line.text) - len(body) :]
         if _HEADER_ONLY.match(body) or _NOT_A_PROBLEM.match(lowered):
             continue
         offset = line.start + (len(line.text) - len(body))

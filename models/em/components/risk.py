@@ -29,7 +29,7 @@ def annotate_risk(doc: ClinicalDocument, cues: EmCues | None = None) -> Clinical
     for sentence in doc.sentences:
         if sentence.section not in PLAN_SECTIONS:
             continue
-        lowered = sentence.text.lower()
+        lowered = sentence.norm
         for label in cues.risk:
             if label.label in seen:
                 continue

@@ -17,7 +17,7 @@ def annotate_time(doc: ClinicalDocument, cues: EmCues | None = None) -> Clinical
     cues = cues or default_cues()
     best: tuple[int, int, int] | None = None
     for sentence in doc.sentences:
-        lowered = sentence.text.lower()
+        lowered = sentence.norm
         in_time_section = sentence.section == "time"
         if not (in_time_section or cues.time_context.search(lowered)) or cues.time_exclude.search(lowered):
             continue

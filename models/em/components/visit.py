@@ -16,7 +16,7 @@ _SKIP_SECTIONS = frozenset({"pmh", "psh", "family", "social", "medications", "al
 def annotate_visit(doc: ClinicalDocument, cues: EmCues | None = None) -> ClinicalDocument:
     """Add one ``visit`` mention per visit-type label found (first occurrence is the evidence)."""
     cues = cues or default_cues()
-    lowered = doc.text.lower()
+    lowered = doc.norm
     for label in cues.visit:
         for match in label.pattern.finditer(lowered):
             sentence = doc.sentence_at(match.start())
