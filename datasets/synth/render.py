@@ -244,7 +244,12 @@ def render_note(rng: random.Random, scenario: Scenario, coded: CodedEncounter, k
             plan.append(_fmt(rng.choice(t["acp"]), minutes=scenario.acp_minutes))
         if problems:
             plan.append(rng.choice(t["separate_problem"]))
-    lines = [_problem_line(rng, family, i, p) for i, p in enumerate(problems, start=1)]
+    # The assessment usually follows the order of the visit reasons; sometimes it does not, and the first-listed
+    # diagnosis must then be read from the chief complaint.
+    ordered = list(problems)
+    if len(ordered) > 1 and rng.random() < 0.2:
+        rng.shuffle(ordered)
+    lines = [_problem_line(rng, family, i, p) for i, p in enumerate(ordered, start=1)]
     plan.append(_bulleted(family, lines) if family.bullet else "\n".join(lines))
     sent_out = [x for x in data.reviewed.tests_ordered if x not in {f.service.label for f in scenario.services}]
     if sent_out:

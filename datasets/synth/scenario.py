@@ -455,8 +455,8 @@ def sample_scenario(
     if kind == "preventive" and medicare:
         kind = "problem"  # Medicare does not cover routine physicals under 65; those patients come for problems
     new_share = NEW_PATIENT_SHARE.get(specialty, 0.33)
-    if kind == "awv":
-        new_share = 0.0
+    if kind in ("awv", "procedure_only"):
+        new_share = 0.0  # a scheduled procedure-only visit follows an earlier evaluation
     status: Literal["new", "established"] = "new" if rng.random() < new_share else "established"
     date = start + dt.timedelta(days=rng.randrange((end - start).days + 1))
     telehealth = kind == "problem" and rng.random() < TELEHEALTH_SHARE.get(specialty, 0.0)
@@ -471,6 +471,11 @@ def sample_scenario(
         problems = _pick_problems(rng, knowledge, specialty, age, sex, family, count, telehealth=telehealth)
         if not telehealth:
             services = _services_for(rng, knowledge, problems, force_procedure=False)
+            if status == "established" and len(problems) == 1:
+                # The decision to do a minor procedure belongs to the procedure: an established patient seen for the
+                # one problem that is treated gets either a procedure-only visit or an E/M without the procedure,
+                # never a 25-modified E/M that has nothing separately identifiable to report.
+                services = [s for s in services if s.service.kind != "procedure"]
     elif kind == "procedure_only":
         problems = _pick_problems(
             rng, knowledge, specialty, age, sex, family, 1, telehealth=False, require_service="procedure"
@@ -546,10 +551,10 @@ def sample_scenario(
             data.reviewed.level(),
             risk_level(risks),
         )
-        # Time counts only for a problem visit without a same-day preventive service or psychotherapy add-on (the
-        # time of those services may not be counted toward the E/M level).
-        has_psychotherapy = any(s.service.kind == "psychotherapy" for s in services)
-        if kind == "problem" and not has_psychotherapy and rng.random() < (0.45 if telehealth else 0.2):
+        # Time counts only for a plain problem visit: time spent on a same-day preventive service, a separately
+        # reported procedure or psychotherapy may not count toward the E/M, so those visits are levelled by MDM.
+        separate = any(s.service.kind in ("psychotherapy", "procedure") for s in services)
+        if kind == "problem" and not separate and rng.random() < (0.45 if telehealth else 0.2):
             by_mdm = em_code_for("office", status, mdm_level(*mdm_elements))
             timed = [
                 r.code

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import warnings
 from pathlib import Path
@@ -25,13 +26,29 @@ def synth(
     plant_phi: float = typer.Option(
         0.0, "--plant-phi", min=0.0, max=1.0, help="Share of notes with planted fake identifiers (for PHI tests)"
     ),
+    start: str = typer.Option("2024-07-01", "--start", help="First date of service (YYYY-MM-DD)"),
+    end: str = typer.Option("2024-12-31", "--end", help="Last date of service (YYYY-MM-DD)"),
 ) -> None:
     """Write N synthetic outpatient encounters with notes, gold codes, billed claims and expected audit flags."""
     if phrasing not in PHRASING_CHOICES:
         raise typer.BadParameter(f"Unknown phrasing {phrasing!r}; choose one of {', '.join(PHRASING_CHOICES)}.")
+    try:
+        first, last = dt.date.fromisoformat(start), dt.date.fromisoformat(end)
+    except ValueError:
+        raise typer.BadParameter(f"Dates must be YYYY-MM-DD; got --start {start!r} --end {end!r}.") from None
     config = SynthConfig(
-        n=n, seed=seed, phrasing=cast(Phrasing, phrasing), clean_share=clean_share, plant_phi=plant_phi
+        n=n,
+        seed=seed,
+        phrasing=cast(Phrasing, phrasing),
+        clean_share=clean_share,
+        plant_phi=plant_phi,
+        start=first,
+        end=last,
     )
+    try:
+        config.validate()
+    except ValueError as error:
+        raise typer.BadParameter(str(error)) from None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         report = synthesize(config, out)
