@@ -26,7 +26,7 @@ from configs.audit import AuditConfig, load_audit_config
 from datasets.codesets import CodeSets
 from datasets.io import read_encounters
 from datasets.schema import Encounter
-from models.audit.adapters import CALIBRATION_FILE, DefaultModels, load_default_models, probability_bucket
+from models.audit.adapters import CALIBRATION_FILE, DefaultModels, coverage_bucket, dx_key, load_default_models
 
 PRIOR_WEIGHT = 4.0  # pseudo-counts pulling a per-code rate towards the pooled rate
 
@@ -46,8 +46,12 @@ def fit(encounters: list[Encounter], models: DefaultModels) -> dict[str, Any]:
     service_right: Counter[str] = Counter()
     addon_seen: Counter[str] = Counter()
     addon_right: Counter[str] = Counter()
+    unbilled_seen: dict[str, Counter[str]] = {"service": Counter(), "em_addon": Counter()}
+    unbilled_right: dict[str, Counter[str]] = {"service": Counter(), "em_addon": Counter()}
     dx_seen: Counter[str] = Counter()
     dx_right: Counter[str] = Counter()
+    doc_seen: Counter[str] = Counter()
+    doc_right: Counter[str] = Counter()
     for encounter in encounters:
         gold = encounter.gold
         if gold is None:
@@ -56,17 +60,34 @@ def fit(encounters: list[Encounter], models: DefaultModels) -> dict[str, Any]:
         if outputs.em is not None and gold.em_code is not None:
             em_total += 1
             em_right += outputs.em.supported_code == gold.em_code
+        billed_codes = set(encounter.claim.codes()) if encounter.claim else set()
         gold_services = {s.code for s in gold.services} | ({gold.em_code} if gold.em_code else set())
         for service in outputs.services or ():
             table = (service_seen, service_right) if service.source == "detector" else (addon_seen, addon_right)
             table[0][service.code] += 1
             table[1][service.code] += service.code in gold_services
+            if service.code not in billed_codes:  # what a missed_service flag rests on
+                name = "service" if service.source == "detector" else "em_addon"
+                unbilled_seen[name][service.code] += 1
+                unbilled_right[name][service.code] += service.code in gold_services
         unspecified_of_gold = {f.billed for f in encounter.expected_flags if f.type == "unspecified_code"}
         for finding in outputs.diagnoses or ():
             really_unsupported = finding.code not in gold.icd10cm and finding.code not in unspecified_of_gold
-            key = f"{finding.status}|{probability_bucket(finding.probability)}"
+            key = dx_key(finding.status, finding.probability, finding.item_match)
             dx_seen[key] += 1
             dx_right[key] += (not really_unsupported) if finding.status == "supported" else really_unsupported
+        if models.suggester is None:
+            for item in outputs.documented or ():
+                bucket = coverage_bucket(item.confidence)  # raw mode: the title-match coverage
+                doc_seen[bucket] += 1
+                doc_right[bucket] += item.code in gold.icd10cm
+    unbilled: dict[str, Any] = {}
+    for name in ("service", "em_addon"):
+        pooled = sum(unbilled_right[name].values()) / max(sum(unbilled_seen[name].values()), 1)
+        unbilled[f"{name}_unbilled_default"] = round(pooled, 4)
+        unbilled[f"{name}_unbilled"] = {
+            c: _smoothed(unbilled_right[name][c], n, pooled) for c, n in sorted(unbilled_seen[name].items())
+        }
     pooled_service = sum(service_right.values()) / max(sum(service_seen.values()), 1)
     pooled_addon = sum(addon_right.values()) / max(sum(addon_seen.values()), 1)
     return {
@@ -76,11 +97,15 @@ def fit(encounters: list[Encounter], models: DefaultModels) -> dict[str, Any]:
         "em_addon_default": round(pooled_addon, 4),
         "em_addon": {c: _smoothed(addon_right[c], n, pooled_addon) for c, n in sorted(addon_seen.items())},
         "dx": {k: _smoothed(dx_right[k], n, 0.5) for k, n in sorted(dx_seen.items())},
+        "documented_default": round(sum(doc_right.values()) / max(sum(doc_seen.values()), 1), 4),
+        "documented": {k: _smoothed(doc_right[k], n, 0.5) for k, n in sorted(doc_seen.items())},
+        **unbilled,
         "counts": {
             "em": em_total,
             "service": dict(sorted(service_seen.items())),
             "em_addon": dict(sorted(addon_seen.items())),
             "dx": dict(sorted(dx_seen.items())),
+            "documented": dict(sorted(doc_seen.items())),
         },
     }
 

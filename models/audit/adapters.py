@@ -54,6 +54,72 @@ def probability_bucket(probability: float | None) -> str:
     return "p>=0.8"
 
 
+def coverage_bucket(coverage: float) -> str:
+    """The title-match coverage bucket of the documented-code calibration table."""
+    for edge, name in ((0.7, "c<0.7"), (0.8, "c<0.8"), (0.9, "c<0.9")):
+        if coverage < edge:
+            return name
+    return "c>=0.9"
+
+
+def dx_key(status: str, probability: float | None, item_match: str) -> str:
+    """Key of the diagnosis calibration table: support status, suggester bucket, assessment-item match."""
+    return f"{status}|{probability_bucket(probability)}|{item_match}"
+
+
+@dataclass(frozen=True)
+class ItemCode:
+    """The best ICD-10-CM title match of one assessment/plan item or one past-history line.
+
+    ``where``: ``plan`` (an affirmed assessment/plan item), ``ruled_out`` (an item stated as a condition to rule
+    out or suspected), ``history`` (a past-history or problem-list line).
+    """
+
+    code: str
+    coverage: float
+    span: Span
+    where: str = "plan"
+
+
+_NAME_SPLIT = re.compile(r"\s[-|]\s|:|\(|\.\s|;|,|\bstatus\b", re.IGNORECASE)
+
+
+def item_codes(doc: Any, finder: Any) -> list[ItemCode]:
+    """Best title match (any billable code) of each assessment/plan item and each past-history line.
+
+    Uses the HCC module's title matcher (IDF-weighted word coverage with clinical abbreviations expanded) on the
+    item's name part, as :meth:`models.hcc.conditions.HccConditionFinder.find` does, without its HCC filter.
+    """
+    from models.clinical.assertion import assert_span
+    from models.em.components._lines import PLAN_SECTIONS, lines, strip_bullet
+
+    out: list[ItemCode] = []
+    for line in lines(doc, PLAN_SECTIONS | _HISTORY_SECTIONS):
+        body = strip_bullet(line.text)
+        lowered = body.lower()
+        history = line.section in _HISTORY_SECTIONS
+        ruled_out = not history and bool(_RULE_OUT.search(lowered))
+        if ruled_out:
+            # "? melanoma - r/o" or "rule out pneumonia": the condition is the words around the cue
+            name = _RULE_OUT.sub(" ", body.split(" - ")[-1] if " - " in body else body)
+            start = line.start + (len(line.text) - len(body))
+            span = Span(start, start + len(body), body)
+        else:
+            name = _NAME_SPLIT.split(body, maxsplit=1)[0] if not history else re.split(r",|;", body)[0]
+            name = re.sub(r"^(?:dx|diagnosis|probs?|problems?)\s*:?\s*", "", name, flags=re.IGNORECASE)
+            if not name.strip():
+                continue
+            offset = line.start + (len(line.text) - len(body)) + max(body.find(name), 0)
+            span = Span(offset, offset + len(name), doc.text[offset : offset + len(name)])
+            if not history and not assert_span(doc, span.start, span.end, use_section=False).present:
+                continue
+        match = finder.match_text(name)
+        if match is not None:
+            where = "history" if history else ("ruled_out" if ruled_out else "plan")
+            out.append(ItemCode(match[0], float(match[2]), span, where))
+    return out
+
+
 def load_calibration() -> dict[str, Any]:
     """The fitted calibration tables (``data/audit_calibration_v1.json``), or {} when none was fitted."""
     path = resources.files("models.audit") / "data" / CALIBRATION_FILE
@@ -201,20 +267,26 @@ class DefaultModels:
             return float(result.confidence)
         return float(self.calibration.get("em_level", self.config.calibration.em_level))
 
-    def _service_confidence(self, code: str, source: str) -> float:
+    def _service_confidence(self, code: str, source: str, billed: bool = True) -> float:
         table = "service" if source == "detector" else "em_addon"
+        if not billed and f"{table}_unbilled" in self.calibration:
+            table = f"{table}_unbilled"
         default = self.calibration.get(
             f"{table}_default",
             self.config.calibration.service if source == "detector" else self.config.calibration.em_addon,
         )
         return float(self.calibration.get(table, {}).get(code, default))
 
-    def _dx_confidence(self, status: str, probability: float | None) -> float:
+    def _dx_confidence(self, status: str, probability: float | None, item_match: str) -> float:
         table = self.calibration.get("dx", {})
-        key = f"{status}|{probability_bucket(probability)}"
+        key = dx_key(status, probability, item_match)
         if key in table:
             return float(table[key])
         return float(getattr(self.config.calibration.dx_status, status))
+
+    def _documented_confidence(self, coverage: float) -> float:
+        table = self.calibration.get("documented", {})
+        return float(table.get(coverage_bucket(coverage), self.calibration.get("documented_default", 0.5)))
 
     def outputs(self, encounter: Encounter, raw: bool = False) -> ModelOutputs:
         """Every model's output for one encounter; ``raw`` leaves uncalibrated answers at confidence 1 (fitting)."""
@@ -243,10 +315,12 @@ class DefaultModels:
                 missing=tuple(result.missing),
             )
         services: list[ServiceFinding] = []
+        billed_codes = set(encounter.claim.codes()) if encounter.claim else set()
         if doc is not None:
             for mention in doc.of("service"):
                 service = mention.attrs["service"]
-                confidence = 1.0 if raw else self._service_confidence(service.code, "detector")
+                unbilled = service.code not in billed_codes
+                confidence = 1.0 if raw else self._service_confidence(service.code, "detector", not unbilled)
                 services.append(
                     ServiceFinding(
                         service.code,
@@ -259,9 +333,12 @@ class DefaultModels:
         for code, units in result.addons:
             if is_problem_visit(code):
                 continue
-            confidence = 1.0 if raw else self._service_confidence(code, "leveler")
+            confidence = 1.0 if raw else self._service_confidence(code, "leveler", code in billed_codes)
             services.append(ServiceFinding(code, int(units), confidence, source="leveler"))
         suggestions = list(self.suggester.suggest(encounter)) if self.suggester is not None else []
+        finder = getattr(self.hcc_scanner, "finder", None)
+        all_items = item_codes(doc, finder) if doc is not None and finder is not None else []
+        items = [i for i in all_items if i.where == "plan"]
         documented: tuple[DocumentedCode, ...] | None = None
         if self.suggester is not None:
             threshold = float(getattr(self.suggester, "decision_threshold", 0.5))
@@ -274,16 +351,35 @@ class DefaultModels:
                 for s in suggestions
                 if s.probability >= threshold
             )
+        elif finder is not None:
+            documented = tuple(
+                DocumentedCode(
+                    item.code, item.coverage if raw else self._documented_confidence(item.coverage), (item.span,)
+                )
+                for item in items
+            )
         billed = encounter.claim.diagnoses() if encounter.claim else []
         diagnoses: list[DiagnosisFinding] = []
         if doc is not None:
             for code in billed:
                 status, evidence = self.support.classify(doc, code)
+                if status == "absent":
+                    # the condition's words did not match; a title match of a rule-out item or history line may
+                    for where, kind in (("ruled_out", "ruled_out"), ("history", "history_only")):
+                        hit = next((i for i in all_items if i.where == where and i.code[:3] == code[:3]), None)
+                        if hit is not None:
+                            status, evidence = kind, (hit.span,)  # type: ignore[assignment]
+                            break
                 probability = None
                 if self.suggester is not None:
                     probability = max((s.probability for s in suggestions if s.code == code), default=0.0)
-                confidence = 1.0 if raw else self._dx_confidence(status, probability)
-                diagnoses.append(DiagnosisFinding(code, status, confidence, evidence, probability))
+                match = (
+                    "exact"
+                    if any(i.code == code for i in items)
+                    else ("category" if any(i.code[:3] == code[:3] for i in items) else "none")
+                )
+                confidence = 1.0 if raw else self._dx_confidence(status, probability, match)
+                diagnoses.append(DiagnosisFinding(code, status, confidence, evidence, probability, match))
         hccs: tuple[HccFinding, ...] | None = None
         if self.hcc_scanner is not None and doc is not None:
             if self.suggester is not None:

@@ -94,3 +94,30 @@ def audit(
         summary.parent.mkdir(parents=True, exist_ok=True)
         summary.write_text(json.dumps(payload, indent=2) + "\n", encoding="utf-8")
     typer.echo(f"Wrote {len(audits)} audits to {out}" + (f" and the summary to {summary}" if summary else ""))
+
+
+def evaluate_audit_task(data: Path, out: Path | None, config: Path | None = None) -> dict[str, object]:
+    """``medcode evaluate --task audit``: DESIGN.md audit metrics of the default engine on labelled encounters.
+
+    The engine sees each encounter without ``gold``/``expected_flags``; only the scorer reads the expected flags.
+    Prints the per-type table and writes the metrics JSON (exactly the DESIGN.md keys plus counts) to ``out``.
+    """
+    from evaluation.audit import evaluate_audit
+
+    engine = build_engine(config, None)
+    metrics = evaluate_audit(read_encounters(data), engine)
+    table = Table(title=f"Audit flags on {metrics['n']} encounters")
+    for column in ("flag type", "precision", "recall", "f1", "support"):
+        table.add_column(column, justify="left" if column == "flag type" else "right")
+    for flag_type, row in metrics["per_type"].items():
+        table.add_row(flag_type, f"{row['precision']:.3f}", f"{row['recall']:.3f}", f"{row['f1']:.3f}",
+                      str(row["support"]))  # fmt: skip
+    table.add_section()
+    table.add_row("micro", f"{metrics['micro_precision']:.3f}", f"{metrics['micro_recall']:.3f}",
+                  f"{metrics['micro_f1']:.3f}", "")  # fmt: skip
+    table.add_row("clean-claim specificity", f"{metrics['clean_claim_specificity']:.3f}", "", "", "")
+    Console().print(table)
+    if out is not None:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        out.write_text(json.dumps(metrics, indent=2) + "\n", encoding="utf-8")
+    return metrics
