@@ -20,6 +20,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from serving.api.routes import audit, batch, hcc, health, keys, review_queue, suggest
@@ -168,10 +169,13 @@ class GuardMiddleware:
 def _bootstrap_admin(database: Database, key: str) -> None:
     from serving.api.routes.keys import create_key
 
-    with database.writer() as session:
-        if session.scalar(select(ApiKey.id).where(ApiKey.role == "admin", ApiKey.revoked_at.is_(None))) is None:
-            create_key(session, "admin", "admin", key=key)
-            logger.info("bootstrap admin key created")
+    try:
+        with database.writer() as session:
+            if session.scalar(select(ApiKey.id).where(ApiKey.role == "admin", ApiKey.revoked_at.is_(None))) is None:
+                create_key(session, "admin", "admin", key=key)
+                logger.info("bootstrap admin key created")
+    except IntegrityError:
+        logger.info("bootstrap admin key already created by another worker")
 
 
 def create_app(settings: Settings | None = None) -> FastAPI:

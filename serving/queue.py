@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import case, func, select, update
+from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from datasets.schema import Encounter, Gold, GoldService, normalize_icd10cm, normalize_procedure_code
@@ -89,22 +89,25 @@ def route_and_store(
         session.add(item)
         session.flush()
         item_id = item.id
+        rows = []
         for rank, s in enumerate(reviewable):
             auto = s.tier == "auto" and routing == "review"
-            session.add(
-                SuggestionRow(
-                    item_id=item.id,
-                    rank=rank,
-                    system=s.system,
-                    code=s.code,
-                    title=s.title[:300],
-                    confidence=s.confidence,
-                    tier=s.tier,
-                    evidence=[e.model_dump() for e in s.evidence],
-                    status="auto_accepted" if auto else "pending",
-                    final_code=s.code if auto else None,
-                )
+            rows.append(
+                {
+                    "item_id": item.id,
+                    "rank": rank,
+                    "system": s.system,
+                    "code": s.code,
+                    "title": s.title[:300],
+                    "confidence": s.confidence,
+                    "tier": s.tier,
+                    "evidence": [e.model_dump() for e in s.evidence],
+                    "status": "auto_accepted" if auto else "pending",
+                    "final_code": s.code if auto else None,
+                }
             )
+        if rows:
+            session.execute(insert(SuggestionRow), rows)  # one executemany, not one ORM flush per row
     log_access(session, user, "suggest", encounter_id=encounter.encounter_id, item_id=item_id)
     return routing, item_id
 

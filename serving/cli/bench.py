@@ -9,12 +9,15 @@ from typing import Any
 
 import typer
 
-from evaluation import bench_batch, bench_codesets
+from evaluation import bench_audit, bench_batch, bench_codesets, bench_icd10, bench_service
 
 # Suite name -> runner; later suites (suggester, audit, service) register here.
 SUITES: dict[str, Callable[[], dict[str, Any]]] = {
     "codesets": bench_codesets.run,
     "batch": bench_batch.quick,
+    "service": bench_service.run,
+    "audit": bench_audit.quick,
+    "icd10": bench_icd10.run,
 }
 
 

@@ -63,9 +63,16 @@ def alembic_config(url: str) -> Config:
 
 
 def migrate(engine: Engine) -> None:
-    """Bring the schema to the newest migration (``alembic upgrade head``) on ``engine``."""
+    """Bring the schema to the newest migration (``alembic upgrade head``) on ``engine``.
+
+    Several workers starting at once migrate one after the other: SQLite takes the write lock up front, PostgreSQL
+    an advisory transaction lock; whoever comes second finds the schema at head and does nothing.
+    """
     config = alembic_config(engine.url.render_as_string(hide_password=False))
-    with engine.begin() as connection:
+    locked = engine.execution_options(**{_IMMEDIATE: True}) if engine.dialect.name == "sqlite" else engine
+    with locked.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            connection.exec_driver_sql("SELECT pg_advisory_xact_lock(7263541)")
         config.attributes["connection"] = connection
         command.upgrade(config, "head")
 

@@ -82,26 +82,30 @@ class OnnxTextClassifier:
         outputs = self.session.run(None, feed)
         return np.asarray(outputs[-1], dtype=np.float32)
 
-    def _evidence(self, text: str, label: str, limit: int = 5) -> tuple[Span, ...]:
+    @staticmethod
+    def _words(text: str) -> list[tuple[str, int, int]]:
+        return [(m.group(0).lower(), m.start(), m.end()) for m in _WORD.finditer(text)]
+
+    def _evidence(self, words: list[tuple[str, int, int]], label: str, limit: int = 5) -> tuple[Span, ...]:
         terms = self.evidence_terms.get(label)
         if not terms:
             return ()
-        spans = [Span(m.start(), m.end()) for m in _WORD.finditer(text) if m.group(0).lower() in terms]
+        spans = [Span(start, end) for word, start, end in words if word in terms]
         return tuple(spans[:limit])
 
     def suggest(self, encounter: Encounter, *, top_k: int, min_confidence: float) -> list[CodeSuggestion]:
         """Ranked suggestions with probability >= ``min_confidence`` (at most ``top_k``)."""
         probabilities = self.predict_proba([encounter.text])[0]
-        order = np.argsort(-probabilities, kind="stable")[:top_k]
+        order = [i for i in np.argsort(-probabilities, kind="stable")[:top_k] if probabilities[i] >= min_confidence]
+        words = self._words(encounter.text) if order else []
         return [
             CodeSuggestion(
                 system=self.system,
                 code=self.labels[i],
                 confidence=float(probabilities[i]),
-                evidence=self._evidence(encounter.text, self.labels[i]),
+                evidence=self._evidence(words, self.labels[i]),
             )
             for i in order
-            if probabilities[i] >= min_confidence
         ]
 
 

@@ -1,0 +1,204 @@
+"""Load benchmark of the service: ``medcode serve`` in its own process on 127.0.0.1, driven by an httpx client.
+
+For each concurrency level (1, 8, 32 by default) the client keeps that many suggest requests in flight for a fixed
+time, each with a different synthetic note of about 400 words (``datasets.synth``, cut or joined to length), and
+reports p50/p95 latency, throughput and errors; the server's resident memory (RSS, all its processes) is read from
+``/proc`` after each level. Every request goes the whole way: validation, the models, routing and the SQLite write.
+Only loopback addresses are used.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+from configs.settings import get_settings
+
+LEVELS = (1, 8, 32)
+HOST = "127.0.0.1"
+
+
+def _free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind((HOST, 0))
+        return int(probe.getsockname()[1])
+
+
+def find_bundle() -> str | None:
+    """``$MEDCODE_ICD_BUNDLE``, else the newest ICD-10-CM bundle under ``<artifacts>/models/icd10``."""
+    configured = os.environ.get("MEDCODE_ICD_BUNDLE")
+    if configured:
+        return configured
+    folder = get_settings().artifacts_dir / "models" / "icd10"
+    manifests = sorted(
+        (p for p in folder.glob("*/manifest.json") if not p.parent.name.startswith("staging")),
+        key=lambda p: p.stat().st_mtime,
+    )
+    return str(manifests[-1].parent) if manifests else None
+
+
+def notes(n: int, words: int = 400, seed: int = 11) -> list[str]:
+    """``n`` synthetic notes of exactly ``words`` words (generated notes cut, or joined when shorter)."""
+    from datasets.synth.generator import SynthConfig, generate_encounters
+
+    texts = [e.text for e in generate_encounters(SynthConfig(n=n * 2, seed=seed))]
+    out: list[str] = []
+    for i in range(n):
+        chunk: list[str] = []
+        j = i
+        while len(chunk) < words:
+            chunk += texts[j % len(texts)].split()
+            j += n
+        out.append(" ".join(chunk[:words]))
+    return out
+
+
+def _rss_mb(pid: int) -> float:
+    """Resident memory of a process and its children, in MiB (Linux /proc)."""
+    total = 0
+    pids = [pid]
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+        pids += [int(c) for c in children]
+    except OSError:
+        pass
+    for p in pids:
+        try:
+            for line in Path(f"/proc/{p}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total += int(line.split()[1])
+        except OSError:
+            continue
+    return round(total / 1024, 1)
+
+
+async def _drive(base: str, key: str, texts: list[str], concurrency: int, seconds: float) -> dict[str, Any]:
+    latencies: list[float] = []
+    errors: dict[str, int] = {}
+    counter = 0
+    deadline = time.perf_counter() + seconds
+    limits = httpx.Limits(max_connections=concurrency, max_keepalive_connections=concurrency)
+    async with httpx.AsyncClient(base_url=base, headers={"X-API-Key": key}, timeout=60, limits=limits) as client:
+
+        async def worker(wid: int) -> None:
+            nonlocal counter
+            while time.perf_counter() < deadline:
+                counter += 1
+                n = counter
+                body = {"encounter_id": f"bench-{concurrency}-{wid}-{n}", "text": texts[n % len(texts)]}
+                started = time.perf_counter()
+                try:
+                    response = await client.post("/api/v1/suggest", json=body)
+                    status = str(response.status_code)
+                except httpx.HTTPError as error:
+                    status = type(error).__name__
+                if status == "200":
+                    latencies.append(time.perf_counter() - started)
+                else:
+                    errors[status] = errors.get(status, 0) + 1
+
+        started = time.perf_counter()
+        await asyncio.gather(*(worker(i) for i in range(concurrency)))
+        elapsed = time.perf_counter() - started
+    ordered = sorted(latencies)
+    return {
+        "concurrency": concurrency,
+        "requests": len(latencies),
+        "errors": errors,
+        "seconds": round(elapsed, 2),
+        "requests_per_s": round(len(latencies) / elapsed, 1),
+        "p50_ms": round(statistics.median(ordered) * 1000, 1) if ordered else None,
+        "p95_ms": round(ordered[int(0.95 * (len(ordered) - 1))] * 1000, 1) if ordered else None,
+    }
+
+
+def run(
+    bundle: str | None = None,
+    levels: tuple[int, ...] = LEVELS,
+    seconds: float = 15.0,
+    workers: int = 2,
+    suggest_em_services: bool = True,
+    words: int = 400,
+) -> dict[str, Any]:
+    """Start the server, drive it at each concurrency level, stop it; returns the figures as one dict."""
+    bundle = bundle or find_bundle()
+    if bundle is None:
+        return {"skipped": "no ICD-10-CM bundle: train one (`medcode train --task icd10`) or set MEDCODE_ICD_BUNDLE"}
+    port = _free_port()
+    key = "mc_bench_" + secrets.token_urlsafe(16)
+    texts = notes(200, words=words)
+    with tempfile.TemporaryDirectory(prefix="medcode-bench-") as folder:
+        env = {
+            **os.environ,
+            "MEDCODE_ICD_BUNDLE": bundle,
+            "MEDCODE_DATABASE_URL": f"sqlite:///{Path(folder) / 'bench.db'}",
+            "MEDCODE_BOOTSTRAP_ADMIN_KEY": key,
+            "MEDCODE_RATE_LIMIT_PER_MINUTE": "10000000",
+            "MEDCODE_RATE_LIMIT_BURST": "100000",
+            "MEDCODE_QA_SAMPLE_RATE": "0.05",
+            "MEDCODE_SUGGEST_EM_SERVICES": "true" if suggest_em_services else "false",
+        }
+        env.pop("DATABASE_URL", None)
+        command = [sys.executable, "-m", "serving.cli.main", "serve", "--host", HOST, "--port", str(port)]
+        command += ["--workers", str(workers), "--log-level", "warning"]
+        server = subprocess.Popen(command, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+        base = f"http://{HOST}:{port}"
+        try:
+            started = time.perf_counter()
+            ready: dict[str, Any] = {}
+            while time.perf_counter() - started < 300:
+                if server.poll() is not None:
+                    raise RuntimeError(
+                        f"medcode serve exited: {(server.stderr.read() if server.stderr else b'')[-2000:]!r}"
+                    )
+                try:
+                    response = httpx.get(f"{base}/ready", timeout=2)
+                    ready = response.json()
+                    if ready.get("ready"):
+                        break
+                except httpx.HTTPError:
+                    pass
+                time.sleep(0.5)
+            start_s = round(time.perf_counter() - started, 1)
+            idle_rss = _rss_mb(server.pid)
+            asyncio.run(_drive(base, key, texts, 4, 3.0))  # warm-up: caches, connections, first SQLite pages
+            results = []
+            peak = idle_rss
+            for level in levels:
+                results.append(asyncio.run(_drive(base, key, texts, level, seconds)))
+                peak = max(peak, _rss_mb(server.pid))
+        finally:
+            server.terminate()
+            try:
+                server.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                server.kill()
+    return {
+        "bundle": ready.get("bundles", {}),
+        "workers": workers,
+        "cpus": os.cpu_count(),
+        "load_average_after": [round(x, 1) for x in os.getloadavg()],
+        "note_words": words,
+        "suggest_em_services": suggest_em_services,
+        "start_to_ready_s": start_s,
+        "seconds_per_level": seconds,
+        "levels": results,
+        "server_rss_mb_idle": idle_rss,
+        "server_rss_mb_peak": peak,
+    }
+
+
+if __name__ == "__main__":  # pragma: no cover - manual use
+    print(json.dumps(run(), indent=2))
