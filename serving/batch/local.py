@@ -272,6 +272,9 @@ class LocalBatchRunner:
         elif checkpoint.path.exists():
             checkpoint.path.unlink()
         checkpoint.parts_dir.mkdir(exist_ok=True)
+        if not checkpoint.chunks:  # a fresh start: parts of an earlier, discarded run must not linger
+            for stale in checkpoint.parts_dir.glob("part-*.parquet"):
+                stale.unlink()
         resumed = len(checkpoint.chunks)
         started = time.perf_counter()
         audited = 0
