@@ -73,7 +73,10 @@ _INLINE_HEADERS = re.compile(
 _ALONE_HEADER = re.compile(
     r"^[ \t]*(?:=+|#+|\*+)?[ \t]*(?P<header>[A-Za-z][A-Za-z /&'-]{0,40}?)[ \t]*(?:=+|\*+)?[ \t]*:?[ \t]*$", re.MULTILINE
 )
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[#-])|\n+|(?<=;)\s+| \| ")
+# Transcriptions flattened to one line (MTSamples) keep their line breaks as ".," or ": ," - both end a sentence.
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[#-])|\n+|(?<=;)\s+| \| |(?<=[.:])\s*,(?=\s*\S)")
+# An upper-case header inside a flattened transcription: "...prolapse.,IMPRESSION:  ,1. The patient..."
+_CAPS_HEADER = re.compile(r"(?:^|(?<=[,.;]))\s*(?P<header>[A-Z][A-Z /&-]{1,50}[A-Z])\s*:")
 
 
 @dataclass(frozen=True)
@@ -121,6 +124,11 @@ class Mention:
         return {"kind": self.kind, "label": self.label, "evidence": self.evidence.to_dict(), "attrs": dict(self.attrs)}
 
 
+def section_kind(header: str) -> SectionKind:
+    """The section a header names, by keyword ("Assessment & Plan" -> assessment); ``other`` when none."""
+    return _section_kind(header)
+
+
 def _section_kind(header: str) -> SectionKind:
     lowered = header.strip().lower()
     for pattern, kind in _KEYWORDS:
@@ -143,6 +151,10 @@ def find_sections(text: str) -> list[Section]:
         kind = _section_kind(header)
         if kind != "other":
             marks.append((match.start(), kind))
+    for match in _CAPS_HEADER.finditer(text):
+        kind = _section_kind(match.group("header"))
+        if kind != "other" and len(match.group("header").split()) <= 6:
+            marks.append((match.start("header"), kind))
     for match in _INLINE_HEADERS.finditer(text):
         header = match.group("header")
         if len(header) == 1 and not header.isupper():

@@ -10,6 +10,8 @@ from models.clinical.document import ClinicalDocument
 
 PLAN_SECTIONS = frozenset({"assessment", "plan", "preventive"})
 _NUMBERED = re.compile(r"(?:(?<=\s)|^)(?=(?:#\s?)?\d{1,2}[.)]\s+[A-Za-z])")
+# A line ends at a newline, or at the ".," / ": ," that stands for one in flattened transcriptions.
+_LINE_BREAK = re.compile(r"\n|(?<=[.:])\s*,(?=\s*\S)")
 _BULLET = re.compile(r"^\s*(?:[-*•#]+\s*|\d{1,2}[.)]\s*)")
 
 
@@ -40,15 +42,16 @@ class Line:
 def lines(doc: ClinicalDocument, sections: frozenset[str] | None = None) -> list[Line]:
     """Non-empty lines of the note (numbered items on one line are split), optionally only in ``sections``."""
     out: list[Line] = []
-    position = 0
-    for raw in doc.text.split("\n"):
-        start = position
-        position += len(raw) + 1
+    bounds = [0] + [m.end() for m in _LINE_BREAK.finditer(doc.text)] + [len(doc.text) + 1]
+    for line_start, next_start in itertools.pairwise(bounds):
+        start = line_start
+        raw = doc.text[line_start:next_start].rstrip("\n")
+        raw = raw[:-1] if raw.endswith(",") and not raw.endswith(",,") else raw
         if not raw.strip():
             continue
         cuts = _numbered_cuts(raw)
-        bounds = sorted({0, *cuts, len(raw)})
-        for a, b in itertools.pairwise(bounds):
+        pieces = sorted({0, *cuts, len(raw)})
+        for a, b in itertools.pairwise(pieces):
             piece = raw[a:b]
             if not piece.strip():
                 continue

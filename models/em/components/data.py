@@ -68,6 +68,26 @@ def _tests_in(fragment: str, cues: EmCues) -> list[tuple[str, int, int]]:
     return found
 
 
+def _more_items(text: str, start: int, cues: EmCues) -> list[tuple[str, int, int]]:
+    """Short list items after the named tests of an order ("A1c, BMP, lipids, CPK and liver enzymes"): each item of
+    at most four words separated by a comma or "and" is another test, up to the end of the sentence."""
+    out: list[tuple[str, int, int]] = []
+    position = start
+    for match in re.finditer(
+        r"\s*(?:,|\band\b)\s*(?:and\s+)?(?P<item>[a-z0-9][a-z0-9 /-]*?)(?=\s*(?:,|\band\b|[.;]|$))", text[start:]
+    ):
+        if match.start() != position - start:
+            break
+        item = match.group("item").strip()
+        if not item or len(item.split()) > 4 or cues.order.search(item) or cues.review.search(item):
+            break
+        known = _tests_in(item, cues)
+        name = known[0][0] if known else _canonical(item)
+        out.append((name, start + match.start("item"), start + match.end("item")))
+        position = start + match.end()
+    return out
+
+
 def _same_test(name: str, counted: set[str]) -> bool:
     """A test already counted under a longer or shorter name ("stress test" / "exercise stress test")."""
     return any(name == c or name.endswith(" " + c) or c.endswith(" " + name) for c in counted)
@@ -149,6 +169,8 @@ def annotate_data(doc: ClinicalDocument, cues: EmCues | None = None) -> Clinical
                             tests.append((name, offset, offset + len(words)))
             elif after and after[0][1] <= _NEAR:
                 tests = [(n, cue_end + a, cue_end + b) for n, a, b in after]
+                if item_label == "test_ordered":
+                    tests += _more_items(lowered, cue_end + after[-1][2], cues)
             else:
                 window_start = max(0, cue_start - 120)
                 before = [t for t in _tests_in(lowered[window_start:cue_start], cues)]

@@ -18,7 +18,7 @@ from __future__ import annotations
 import re
 
 from models.clinical.assertion import assert_span
-from models.clinical.document import ClinicalDocument
+from models.clinical.document import ClinicalDocument, section_kind
 from models.em.components._lines import PLAN_SECTIONS, lines, strip_bullet
 from models.em.cues import EmCues, default_cues
 
@@ -35,6 +35,8 @@ _NOT_A_PROBLEM = re.compile(
     r"personalized prevention|written screening|imms?\b)"
 )
 _HEADER_ONLY = re.compile(r"^[\W_]*[A-Za-z /&]{1,30}[\W_]*:?\s*$")
+# a negation in the same clause right before a status word ("no evidence of decompensation")
+_NEGATED_BEFORE = re.compile(r"\b(?:no|not|without|denies|negative for|no evidence of|no signs of)\b[^,;()|.:-]{0,30}$")
 _PLAN_SPLIT = re.compile(r"\bplan\s*:|\|\s*plan", re.IGNORECASE)
 _CHANGE = re.compile(
     r"\b(?:increas\w*|add(?:ed|ing)?|start\w*|switch\w*|titrat\w*|uptitrat\w*|escalat\w*|intensif\w*|new rx)\b"
@@ -48,7 +50,8 @@ def annotate_problems(doc: ClinicalDocument, cues: EmCues | None = None) -> Clin
     for line in candidates:
         body = strip_bullet(line.text)
         lowered = line.norm[len(line.text) - len(body) :]
-        if _HEADER_ONLY.match(body) or _NOT_A_PROBLEM.match(lowered):
+        header_like = _HEADER_ONLY.match(body) and (body.rstrip().endswith(":") or section_kind(body) != "other")
+        if header_like or _NOT_A_PROBLEM.match(lowered):
             continue
         offset = line.start + (len(line.text) - len(body))
         assertion = assert_span(doc, offset, min(line.end, offset + 12), use_section=False)
@@ -58,9 +61,13 @@ def annotate_problems(doc: ClinicalDocument, cues: EmCues | None = None) -> Clin
         head = lowered[: split.start()] if split else lowered[:200]
         status, evidence = None, None
         for label in cues.problem_status:
-            match = label.pattern.search(head)
-            if match is not None:
+            for match in label.pattern.finditer(head):
+                # "no evidence of decompensation" is not a severe exacerbation
+                if _NEGATED_BEFORE.search(head[: match.start()]):
+                    continue
                 status, evidence = label.label, (offset + match.start(), offset + match.end())
+                break
+            if status is not None:
                 break
         chronic = cues.chronic.search(head)
         if status is None:
