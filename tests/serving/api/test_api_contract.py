@@ -439,3 +439,32 @@ def test_decision_rows_match_the_api(service: Service) -> None:
     with service.database.session() as session:
         assert session.scalar(select(Decision).limit(1)) is not None
         assert session.scalar(select(ReviewItem).limit(1)) is not None
+
+
+def test_bundle_loads_from_an_mlflow_artifact_uri(tiny_bundle: Path) -> None:
+    from serving.engine import load_component
+
+    component = load_component(tiny_bundle.resolve().as_uri())
+    assert component.bundle_id.startswith("tiny-icd10-")
+
+
+def test_request_timeout_is_504(tiny_bundle: Path, tmp_path: Path) -> None:
+    with running_service(f"sqlite:///{tmp_path / 'db.sqlite'}", tiny_bundle, request_timeout_s=0.0001) as running:
+        response = running.client.post("/api/v1/suggest", json=encounter("slow"), headers=running.headers("coder"))
+        assert (response.status_code, response.json()["code"]) == (504, "API014")
+
+
+def test_web_cookie_writes_need_the_csrf_header(service: Service) -> None:
+    login = service.client.post("/ui/login", data={"api_key": service.keys["coder"]}, follow_redirects=False)
+    assert login.status_code == 303
+    cookie = login.cookies.get("medcode_session")
+    assert cookie
+    service.client.cookies.set("medcode_session", cookie)
+    try:
+        assert service.client.get("/api/v1/auth/me").json()["name"] == "test-coder"
+        blocked = service.client.post("/api/v1/suggest", json=encounter("csrf"))
+        assert blocked.status_code == 403
+        allowed = service.client.post("/api/v1/suggest", json=encounter("csrf"), headers={"X-Medcode-CSRF": "1"})
+        assert allowed.status_code == 200
+    finally:
+        service.client.cookies.clear()
