@@ -124,6 +124,10 @@ class ContextAnnotator:
         for start, end, rule in triggers:
             if rule.category == "TERMINATE":
                 continue
+            if rule.category in EXCLUDING:
+                # The trigger itself ("denies", "mother", "possible") is never clinical content.
+                for k in range(start, end):
+                    categories[k].add(rule.category)
             if rule.direction in ("FORWARD", "BIDIRECTIONAL"):
                 stop = min(n, end + self.forward_window)
                 stop = min([stop, *(t for t in terminators if t >= end)])

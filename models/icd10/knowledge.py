@@ -171,6 +171,8 @@ class KnowledgeIndex:
         for s, word_ids in enumerate(sentences_words):
             cov = self.coverage(word_ids)
             hits = np.flatnonzero(cov >= min_coverage - 1e-6)
+            # A learned phrase (one or two words mined from training notes) only counts when complete.
+            hits = hits[(self.phrase_kind[hits] != KIND_LEARNED) | (cov[hits] >= 1.0 - 1e-4)]
             if hits.size == 0:
                 continue
             for p in hits.tolist():

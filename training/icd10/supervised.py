@@ -43,19 +43,31 @@ class SupervisedModel:
         intercept = np.asarray([e.intercept_[0] for e in self.classifier.estimators_], dtype=np.float32)
         return coef, intercept
 
-    def top_words(self, kb: KnowledgeIndex, k: int = 15) -> list[frozenset[int]]:
-        """Per label, the knowledge word ids inside its ``k`` most positive n-grams (evidence for the label)."""
+    def top_words(self, kb: KnowledgeIndex, k: int = 15, max_doc_share: float = 0.5) -> list[frozenset[int]]:
+        """Per label, the knowledge word ids of its strongest n-grams: the ``k`` largest positive coefficients
+        within a quarter of the label's best, skipping terms in more than ``max_doc_share`` of the notes
+        (words such as "patient" support every label and would count as evidence for all of them)."""
         coef, _ = self.weights()
         terms = self.vectorizer.get_feature_names_out()
+        n_docs = self._n_docs()
+        common = np.asarray(self.vectorizer.idf_) < np.log((1 + n_docs) / (1 + max_doc_share * n_docs)) + 1
+        common_words = {str(t) for t, c in zip(terms, common, strict=True) if c and " " not in str(t)}
         out: list[frozenset[int]] = []
         for j in range(coef.shape[1]):
             words: set[int] = set()
+            best = float(coef[:, j].max())
             for f in np.argsort(-coef[:, j], kind="stable")[:k].tolist():
-                if coef[f, j] <= 0:
+                if coef[f, j] <= 0 or coef[f, j] < 0.25 * best:
                     break
-                words.update(kb.word_id[w] for w in str(terms[f]).split() if w in kb.word_id)
+                if common[f]:
+                    continue
+                words.update(kb.word_id[w] for w in str(terms[f]).split() if w in kb.word_id and w not in common_words)
             out.append(frozenset(words))
         return out
+
+    def _n_docs(self) -> int:
+        """Documents the IDF was computed on (recovered from the smallest IDF's bound: df <= n)."""
+        return int(self.vectorizer.n_docs_)
 
 
 def fit_vectorizer(texts: Sequence[str], settings: SupervisedSettings) -> TfidfVectorizer:
@@ -70,6 +82,7 @@ def fit_vectorizer(texts: Sequence[str], settings: SupervisedSettings) -> TfidfV
         dtype=np.float32,
     )
     vectorizer.fit(list(texts))
+    vectorizer.n_docs_ = len(texts)  # kept for evidence-word selection (document share of each term)
     return vectorizer
 
 

@@ -67,11 +67,15 @@ def mine_phrases(
     min_support: int,
     min_precision: float,
     max_per_code: int,
+    min_lift: float = 2.0,
+    max_doc_share: float = 0.5,
 ) -> list[Entry]:
     """Phrases (one word or two adjacent affirmed content words) that predict a code in the training notes.
 
     A phrase is kept for a code when at least ``min_support`` notes carry both and at least ``min_precision`` of
-    the notes with the phrase carry the code; the best ``max_per_code`` per code (by precision, then support).
+    the notes with the phrase carry the code, that share is at least ``min_lift`` times the code's overall rate,
+    and the phrase occurs in at most ``max_doc_share`` of the notes (words like "patient" predict nothing); the best
+    ``max_per_code`` per code (by precision, then support).
     """
     doc_freq: Counter[tuple[int, ...]] = Counter()
     co: Counter[tuple[int, tuple[int, ...]]] = Counter()
@@ -83,12 +87,14 @@ def mine_phrases(
         doc_freq.update(grams)
         for code in gold:
             co.update((code, g) for g in grams)
+    n_notes = max(len(notes), 1)
+    code_docs: Counter[int] = Counter(code for gold in golds for code in gold)
     per_code: dict[int, list[tuple[float, int, tuple[int, ...]]]] = {}
     for (code, gram), support in co.items():
-        if support < min_support:
+        if support < min_support or doc_freq[gram] > max_doc_share * n_notes:
             continue
         precision = support / doc_freq[gram]
-        if precision >= min_precision:
+        if precision >= min_precision and precision >= min_lift * code_docs[code] / n_notes:
             per_code.setdefault(code, []).append((precision, support, gram))
     entries: list[Entry] = []
     for code, found in per_code.items():
