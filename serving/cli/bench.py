@@ -18,7 +18,6 @@ SUITES: dict[str, Callable[[], dict[str, Any]]] = {
     "service": bench_service.run,
     "audit": bench_audit.quick,
     "icd10": bench_icd10.run,
-    "icd10": bench_icd10.run,
 }
 
 
