@@ -500,10 +500,12 @@ def keep_person(text: str, start: int, end: int, settings: PhiConfig) -> bool:
         placeholders, and lone capitalised words without an honorific.
     """
     span = text[start:end]
-    if any(ch.isdigit() for ch in span) or span.isupper() or _CROSSES_SENTENCE.search(span):
+    if any(ch.isdigit() for ch in span) or span.isupper() or _CROSSES_SENTENCE.search(span) or not span[0].isalpha():
         return False
     words = [w.removesuffix("'s").removesuffix("’s") for w in _WORD.findall(span)]
     lowered = [w.lower() for w in words]
+    if not lowered or lowered[0] in _FUNCTION_WORDS:
+        return False  # "His Plavix", "An Amplatzer", "a Soft Shield"
     if not any(len(w) >= 2 and w[0].isupper() and not w.isupper() for w in words):
         return False
     if all(len(w) <= 2 for w in words):
@@ -524,13 +526,17 @@ def keep_person(text: str, start: int, end: int, settings: PhiConfig) -> bool:
 
 
 # Words that follow "Mrs." or "Dr." in sentences where the name was removed ("Mrs. The patient ...").
-_FUNCTION_WORDS = frozenset({"the", "a", "an", "and", "or", "of", "in", "on", "at", "to", "is", "was", "he", "she"})
+_FUNCTION_WORDS = frozenset(
+    {"the", "a", "an", "and", "or", "of", "in", "on", "at", "to", "is", "was", "he", "she", "his", "her", "their"}
+)
 
 
 def is_placeholder_name(span: str, settings: PhiConfig) -> bool:
-    """Whether a name is only de-identification placeholders ("Abc", "Xyz", "Sample Patient") or function words."""
+    """Whether a name is only de-identification placeholders ("Abc", "Xxxxx", "Sample Patient") or function words."""
     words = [w.removesuffix("'s").removesuffix("’s").lower() for w in _WORD.findall(span)]
-    return all(w in settings.person_placeholders or w in _FUNCTION_WORDS or len(w) == 1 for w in words)
+    return all(
+        w in settings.person_placeholders or w in _FUNCTION_WORDS or len(set(w)) == 1 for w in words
+    )  # len(set(w)) == 1: "X", "Xxxxx"
 
 
 def _merge(findings: list[PhiFinding]) -> list[PhiFinding]:

@@ -16,11 +16,14 @@ ICD-10 is attempted (the CMS GEMs are many-to-many and would invent labels). Not
 out, as the MIMIC-III documentation advises.
 
 Memory: the code tables are read once and held grouped by ``hadm_id`` as tuples of interned code strings (each
-distinct code string is stored once): about 90 bytes per admission plus 8 bytes per code, i.e. roughly 50-80 MB for
-MIMIC-IV's ~430k admissions and ~5M diagnosis rows. The note file, the large part (~300k discharge notes, several
-GB of text), is streamed row by row and each note is released once its encounter is yielded, so memory does not grow
-with the number of notes. Rows of the code tables that are malformed raise :class:`SourceRowError` (file, line,
-column); malformed note rows are bad records (line number, no text) and are skipped or raised as the caller chose.
+distinct code string is stored once). Measured with tracemalloc on a synthetic table of 50,000 admissions x 11 codes:
+about 260 bytes per admission once loaded, with a transient peak of about 1.1 KB per admission while rows are being
+grouped, and 2.3 s of CPU per 550k rows. For MIMIC-IV (~430k admissions, ~4.8M diagnosis rows, of which only the
+ICD-10 rows are kept) that is at most about 110 MB held and a peak under 0.5 GB while loading, and some 20 s of CPU.
+The note file, the large part (~330k discharge notes, several GB of text), is streamed row by row and each note is
+released once its encounter is yielded, so memory does not grow with the number of notes. Malformed rows of the code
+tables raise :class:`SourceRowError` (file, line, column); malformed note rows are bad records (line number, no
+text) and are skipped or raised as the caller chose.
 """
 
 from __future__ import annotations

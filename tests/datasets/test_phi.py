@@ -136,6 +136,7 @@ def test_check_training_data_passes_clean_data_with_configured_threshold(scanner
         ("Glasgow Coma Scale 15.", False),
         ("Bactrim DS one tablet.", False),
         ("She saw Janet Green last week.", True),
+        ("Continue his Plavix.", False),
     ],
 )
 def test_keep_person_filters_clinical_false_positives(text: str, kept: bool) -> None:
@@ -147,6 +148,7 @@ def test_keep_person_filters_clinical_false_positives(text: str, kept: bool) -> 
         "Glasgow Coma Scale 15.": "Glasgow Coma Scale",
         "Bactrim DS one tablet.": "Bactrim DS",
         "She saw Janet Green last week.": "Janet Green",
+        "Continue his Plavix.": "his Plavix",
     }
     start = text.index(spans[text])
     assert keep_person(text, start, start + len(spans[text]), settings) is kept
