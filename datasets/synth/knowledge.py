@@ -112,7 +112,8 @@ TEMPLATE_KEYS: tuple[str, ...] = (
 
 
 class KnowledgeError(ValueError):
-    """SYN001: a shipped or supplied knowledge table is malformed."""
+    """SYN001-SYN004: a shipped or supplied knowledge table is malformed, incomplete or missing (SYN004: the NCCI
+    PTP snapshot)."""
 
 
 def _check_keys(kind: type, row: dict[str, Any], where: str, optional: frozenset[str] = frozenset()) -> None:

@@ -68,12 +68,12 @@ def ptp_snapshot() -> dict[tuple[str, str], int]:
     reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8")))
     if reader.fieldnames != ["column1", "column2", "modifier_indicator"]:
         raise KnowledgeError(
-            f"SYN001 datasets/synth/data/{PTP_SNAPSHOT}: header must be column1,column2,modifier_indicator."
+            f"SYN004 datasets/synth/data/{PTP_SNAPSHOT}: header must be column1,column2,modifier_indicator."
         )
     for line, row in enumerate(reader, start=2):
         if row["modifier_indicator"] not in ("0", "1", "9"):
             raise KnowledgeError(
-                f"SYN001 datasets/synth/data/{PTP_SNAPSHOT}:{line}: column 'modifier_indicator' must be 0, 1 or 9."
+                f"SYN004 datasets/synth/data/{PTP_SNAPSHOT}:{line}: column 'modifier_indicator' must be 0, 1 or 9."
             )
         out[(row["column1"], row["column2"])] = int(row["modifier_indicator"])
     return out
