@@ -25,7 +25,7 @@ _VISIT_SECTIONS = frozenset(
 )
 _PERFORMED = re.compile(
     r"\b(?:given|gave|administered|performed|done|obtained|in[- ]clinic|in[- ]office|in the office|here(?: today)?|"
-    r"point[- ]of[- ]care|poc|fingerstick|injected|removed|repaired|drained|incised|applied|placed|treated|frozen|"
+    r"injected|removed|repaired|drained|incised|applied|placed|treated|frozen|scored|"
     r"destroyed|examined|checked|completed|x ?1|today|my (?:read|interpretation)|interpreted|sutured|closed|"
     r"curetted|shaved|excised|aspirated|collected)\b"
 )
@@ -371,8 +371,14 @@ class ServiceDetector:
             lines[(code, ",".join(sorted(set(modifiers))))].detail.update(detail)
             if rule.drug_route == "joint" or rule.kind == "nebulizer":
                 # the drug may be named in the next sentences of the same procedure note
-                index = doc.sentences.index(sentence)
-                nearby = [s for s in doc.sentences[index : index + 3] if s is sentence or s.section == sentence.section]
+                nearby = []
+                for hit_sentence, _ in hits:
+                    index = doc.sentences.index(hit_sentence)
+                    nearby += [
+                        s
+                        for s in doc.sentences[index : index + 3]
+                        if s is hit_sentence or s.section == hit_sentence.section
+                    ]
                 drugs = []
                 for other in nearby:
                     joint_sentences.add(other.start)
