@@ -256,6 +256,13 @@ def _problem(
     side = rng.choice(("right", "left")) if condition.sides else None
     plans = [p for p in condition.plans if not (telehealth and p.service)] or list(condition.plans)
     rule_out = rng.choice(condition.rule_out) if condition.rule_out and rng.random() < 0.7 else None
+    if telehealth:
+        # A video visit has no hands-on exam or in-office test: the support for the assessment is what the patient
+        # reports and what is seen on camera.
+        reported = rng.choice(condition.hpi).replace("{side}", side or "").rstrip(".")
+        finding = "per patient report, " + reported[0].lower() + reported[1:]
+    else:
+        finding = rng.choice(condition.findings).replace("{side}", side or "")
     return ProblemFact(
         condition=condition,
         side=side,
@@ -264,7 +271,7 @@ def _problem(
         hpi=" ".join(rng.sample(condition.hpi, k=min(len(condition.hpi), rng.randint(1, 2)))).replace(
             "{side}", side or ""
         ),
-        finding=rng.choice(condition.findings).replace("{side}", side or ""),
+        finding=finding,
         plan=rng.choice(plans),
         rule_out=rule_out,
         addressed=addressed,
