@@ -195,7 +195,9 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             from datasets.codesets import CodeSets
 
             codesets = CodeSets.from_settings()
-            await asyncio.to_thread(lambda: codesets.icd10cm)  # build the index now, not on the first request
+            await asyncio.to_thread(lambda: codesets.icd10cm)  # build the indexes now, not on the first request
+            if codesets.has_cms:
+                await asyncio.to_thread(lambda: codesets.cms)
         app.state.engine = await asyncio.to_thread(
             build_engine,
             settings.icd_bundle,

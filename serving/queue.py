@@ -66,35 +66,48 @@ def route_and_store(
         routing = "qa_sample"
     else:
         routing = "auto"
+    # Core statements, not ORM objects: this runs on every suggest request and the unit of work costs more than
+    # the inserts themselves.
+    now = utcnow()
+    earlier = select(EncounterRecord.id).where(EncounterRecord.encounter_id == encounter.encounter_id)
     session.execute(
         update(ReviewItem)
-        .where(
-            ReviewItem.encounter_pk.in_(
-                select(EncounterRecord.id).where(EncounterRecord.encounter_id == encounter.encounter_id)
-            ),
-            ReviewItem.status.in_(("open", "claimed")),
-        )
-        .values(status="superseded", updated_at=utcnow())
+        .where(ReviewItem.encounter_pk.in_(earlier), ReviewItem.status.in_(("open", "claimed")))
+        .values(status="superseded", updated_at=now)
     )
     context = encounter.without_labels().to_json_dict()
     context.pop("text", None)
-    record = EncounterRecord(
-        encounter_id=encounter.encounter_id, patient_id=encounter.patient_id, text=encounter.text, context=context
-    )
-    session.add(record)
-    session.flush()
+    record_id = session.execute(
+        insert(EncounterRecord)
+        .values(
+            encounter_id=encounter.encounter_id,
+            patient_id=encounter.patient_id,
+            text=encounter.text,
+            context=context,
+            created_at=now,
+        )
+        .returning(EncounterRecord.id)
+    ).scalar_one()
     item_id: int | None = None
     if routing != "auto":
-        item = ReviewItem(encounter_pk=record.id, status="open", reason=routing, bundle_ids=bundle_ids)
-        session.add(item)
-        session.flush()
-        item_id = item.id
+        item_id = session.execute(
+            insert(ReviewItem)
+            .values(
+                encounter_pk=record_id,
+                status="open",
+                reason=routing,
+                bundle_ids=bundle_ids,
+                created_at=now,
+                updated_at=now,
+            )
+            .returning(ReviewItem.id)
+        ).scalar_one()
         rows = []
         for rank, s in enumerate(reviewable):
             auto = s.tier == "auto" and routing == "review"
             rows.append(
                 {
-                    "item_id": item.id,
+                    "item_id": item_id,
                     "rank": rank,
                     "system": s.system,
                     "code": s.code,
@@ -108,7 +121,16 @@ def route_and_store(
             )
         if rows:
             session.execute(insert(SuggestionRow), rows)  # one executemany, not one ORM flush per row
-    log_access(session, user, "suggest", encounter_id=encounter.encounter_id, item_id=item_id)
+    session.execute(
+        insert(AccessLogEntry).values(
+            at=now,
+            user=user.name,
+            role=user.role,
+            action="suggest",
+            encounter_id=encounter.encounter_id,
+            item_id=item_id,
+        )
+    )
     return routing, item_id
 
 

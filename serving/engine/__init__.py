@@ -119,6 +119,8 @@ class SuggestionEngine:
         self.codesets = codesets
         self.audit_suite = audit_suite
         self.suggest_em_services = suggest_em_services
+        # Discovering the CMS files reads the folders; do it once here, not on every request.
+        self.has_cms = codesets.has_cms if codesets is not None else False
         icd = components.get("ICD10CM")
         bundle_auto = icd.thresholds.get("auto") if icd is not None else None
         self.auto_threshold = auto_threshold if auto_threshold is not None else bundle_auto or DEFAULT_AUTO_THRESHOLD
@@ -154,7 +156,7 @@ class SuggestionEngine:
             if system == "ICD10CM":
                 found = self.codesets.icd10cm.find_code(code)
                 return found.title if found is not None else ""
-            if system == "HCPCS" and self.codesets.has_cms:
+            if system == "HCPCS" and self.has_cms:
                 record = self.codesets.cms.hcpcs(code)
                 return record.description if record is not None else ""
         except Exception:  # titles are decoration; a lookup problem must not fail a prediction
@@ -258,7 +260,7 @@ class SuggestionEngine:
         claims += [h.claim for h in encounter.history]
         unknown: dict[str, None] = {}
         icd = self.codesets.icd10cm
-        has_cms = self.codesets.has_cms
+        has_cms = self.has_cms
         for claim in claims:
             for code in claim.diagnoses():
                 if icd.find_code(code) is None:
@@ -294,7 +296,7 @@ class SuggestionEngine:
         checks = ["unsupported_diagnosis", "hcc_gap"]
         skipped: list[str] = []
         flags = self._diagnosis_flags(encounter, raw) + self._hcc_gap_flags(encounter, raw)
-        if self.codesets is not None and self.codesets.has_cms and encounter.date_of_service is not None:
+        if self.codesets is not None and self.has_cms and encounter.date_of_service is not None:
             checks += ["ncci_ptp_conflict", "mue_exceeded", "addon_without_primary"]
             flags += self._ncci_flags(encounter, encounter.date_of_service)
         else:

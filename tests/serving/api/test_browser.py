@@ -34,10 +34,10 @@ def live(tiny_bundle: Path, tmp_path: Path) -> Iterator[tuple[str, Service]]:
         )
         thread = threading.Thread(target=server.run, daemon=True)
         thread.start()
-        deadline = time.monotonic() + 20
+        deadline = time.monotonic() + 120  # generous: CI machines are shared
         while not server.started:
-            if time.monotonic() > deadline:
-                raise RuntimeError("uvicorn did not start")
+            if not thread.is_alive() or time.monotonic() > deadline:
+                raise RuntimeError(f"uvicorn did not start on port {port}")
             time.sleep(0.05)
         yield f"http://127.0.0.1:{port}", service
         server.should_exit = True
