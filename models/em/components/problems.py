@@ -37,6 +37,7 @@ _NOT_A_PROBLEM = re.compile(
 _HEADER_ONLY = re.compile(r"^[\W_]*[A-Za-z /&]{1,30}[\W_]*:?\s*$")
 # a negation in the same clause right before a status word ("no evidence of decompensation")
 _NEGATED_BEFORE = re.compile(r"\b(?:no|not|without|denies|negative for|no evidence of|no signs of)\b[^,;()|.:-]{0,30}$")
+_MARKER = re.compile(r"^\s*(?:[-*•#]+\s*\S|\d{1,2}[.)]\s+\S|(?:dx|diagnosis|problem)\s*#?\d*\s*:)", re.IGNORECASE)
 _PLAN_SPLIT = re.compile(r"\bplan\s*:|\|\s*plan", re.IGNORECASE)
 _CHANGE = re.compile(
     r"\b(?:increas\w*|add(?:ed|ing)?|start\w*|switch\w*|titrat\w*|uptitrat\w*|escalat\w*|intensif\w*|new rx)\b"
@@ -47,6 +48,9 @@ def annotate_problems(doc: ClinicalDocument, cues: EmCues | None = None) -> Clin
     """Add one ``problem`` mention per addressed problem, labelled with its status (see module docstring)."""
     cues = cues or default_cues()
     candidates = lines(doc, PLAN_SECTIONS)
+    # When the assessment lists its problems as items ("1.", "-", "#", "Dx:"), an unmarked line without a status
+    # word continues the item above it ("Urine culture grew E. coli." under "1. UTI") and is not a new problem.
+    marked = any(_MARKER.match(line.text) for line in candidates)
     for line in candidates:
         body = strip_bullet(line.text)
         lowered = line.norm[len(line.text) - len(body) :]
@@ -70,6 +74,8 @@ def annotate_problems(doc: ClinicalDocument, cues: EmCues | None = None) -> Clin
             if status is not None:
                 break
         chronic = cues.chronic.search(head)
+        if status is None and marked and not _MARKER.match(line.text):
+            continue
         if status is None:
             if chronic is None and not split and len(head.split()) > 12:
                 continue  # a free-text plan sentence, not a problem item

@@ -46,6 +46,8 @@ def annotate_risk(doc: ClinicalDocument, cues: EmCues | None = None) -> Clinical
             doc.add("risk", label.label, start, end)
         rx = cues.rx.search(lowered)
         otc = cues.otc.search(lowered)
+        if rx is not None and re.match(r"\s+(?:levels?|trough)\b", lowered[rx.end() :]):
+            rx = None  # "lithium level", "testosterone level": a test, not a drug decision
         if rx is not None and _OTC_NEAR.search(lowered[max(0, rx.start() - 40) : rx.end() + 40]):
             rx = None  # "topical diclofenac over the counter"
         if rx is not None and "rx_drug" not in seen:
