@@ -67,11 +67,11 @@ def _labelled(encounters: Sequence[Encounter]) -> list[Encounter]:
 
 
 def gather_data(
-    eval_split: str | None, data_files: Sequence[Path], eval_files: Sequence[Path]
+    eval_split: str | None, data_files: Sequence[Path], eval_files: Sequence[Path], include_codiesp: bool = True
 ) -> tuple[list[Encounter], list[str], list[Encounter], dict[str, Any]]:
     """Training encounters, background texts, evaluation encounters and a description of the sources."""
     settings = get_settings()
-    root = settings.data_dir / "codiesp" if settings.data_dir else None
+    root = settings.data_dir / "codiesp" if settings.data_dir and include_codiesp else None
     train: list[Encounter] = []
     evaluation: list[Encounter] = []
     background: list[str] = []
@@ -127,6 +127,7 @@ def train_icd10(
     eval_split: str | None = None,
     data_files: Sequence[Path] = (),
     eval_files: Sequence[Path] = (),
+    include_codiesp: bool = True,
     allow_phi: bool = False,
     skip_phi_check: bool = False,
     out_dir: Path | None = None,
@@ -136,7 +137,7 @@ def train_icd10(
 ) -> TrainResult:
     """Train, export, evaluate and (optionally) log the ICD-10-CM suggester. See the module docstring."""
     started = time.perf_counter()
-    train, background, evaluation, sources = gather_data(eval_split, data_files, eval_files)
+    train, background, evaluation, sources = gather_data(eval_split, data_files, eval_files, include_codiesp)
     progress(f"training on {len(train)} labelled encounters ({sources})")
     phi: dict[str, Any] = {"phi_check": "skipped"}
     if not skip_phi_check:

@@ -96,7 +96,9 @@ def fit_supervised(
             counts[code] = counts.get(code, 0) + 1
     labels = sorted(c for c, n in counts.items() if n >= settings.labels_min_docs)
     column = {c: j for j, c in enumerate(labels)}
-    y = np.zeros((len(golds), len(labels)), dtype=np.int8)
+    # int64 on purpose: scikit-learn 1.9's OneVsRestClassifier silently misaligns an int8 indicator matrix with many
+    # columns (every estimator then learns noise); a regression test guards this.
+    y = np.zeros((len(golds), len(labels)), dtype=np.int64)
     for i, gold in enumerate(golds):
         for code in gold:
             if code in column:
