@@ -86,6 +86,10 @@ class AuditConfig(_Strict):
     calibration: Calibration = Calibration()
     risk: RiskWeights = RiskWeights()
     queries: bool = True
+    use_icd10_suggester: bool = Field(
+        default=False,
+        description="feed the latest ICD-10-CM bundle's suggestions to the diagnosis, specificity and HCC checks",
+    )
 
 
 def load_audit_config(path: Path | None = None) -> AuditConfig:

@@ -52,6 +52,8 @@ def fit(encounters: list[Encounter], models: DefaultModels) -> dict[str, Any]:
     dx_right: Counter[str] = Counter()
     doc_seen: Counter[str] = Counter()
     doc_right: Counter[str] = Counter()
+    spec_seen: Counter[str] = Counter()
+    spec_right: Counter[str] = Counter()
     for encounter in encounters:
         gold = encounter.gold
         if gold is None:
@@ -76,9 +78,13 @@ def fit(encounters: list[Encounter], models: DefaultModels) -> dict[str, Any]:
             key = dx_key(finding.status, finding.probability, finding.item_match)
             dx_seen[key] += 1
             dx_right[key] += (not really_unsupported) if finding.status == "supported" else really_unsupported
-        if models.suggester is None:
-            for item in outputs.documented or ():
-                bucket = coverage_bucket(item.confidence)  # raw mode: the title-match coverage
+        for item in outputs.documented or ():
+            if item.source == "specificity":  # raw mode: confidence is the number of distinguishing words
+                key = f"n={min(int(item.confidence), 3)}"
+                spec_seen[key] += 1
+                spec_right[key] += item.code in gold.icd10cm
+            elif item.source == "title_match":  # raw mode: confidence is the title-match coverage
+                bucket = coverage_bucket(item.confidence)
                 doc_seen[bucket] += 1
                 doc_right[bucket] += item.code in gold.icd10cm
     unbilled: dict[str, Any] = {}
@@ -99,6 +105,8 @@ def fit(encounters: list[Encounter], models: DefaultModels) -> dict[str, Any]:
         "dx": {k: _smoothed(dx_right[k], n, 0.5) for k, n in sorted(dx_seen.items())},
         "documented_default": round(sum(doc_right.values()) / max(sum(doc_seen.values()), 1), 4),
         "documented": {k: _smoothed(doc_right[k], n, 0.5) for k, n in sorted(doc_seen.items())},
+        "specific_default": round(sum(spec_right.values()) / max(sum(spec_seen.values()), 1), 4),
+        "specific": {k: _smoothed(spec_right[k], n, 0.5) for k, n in sorted(spec_seen.items())},
         **unbilled,
         "counts": {
             "em": em_total,

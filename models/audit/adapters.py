@@ -15,6 +15,7 @@ tuned on held-out data, and are replaced by per-note probabilities as soon as th
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import re
 from dataclasses import dataclass
@@ -118,6 +119,99 @@ def item_codes(doc: Any, finder: Any) -> list[ItemCode]:
             where = "history" if history else ("ruled_out" if ruled_out else "plan")
             out.append(ItemCode(match[0], float(match[2]), span, where))
     return out
+
+
+_TITLE_STOP = frozenset(
+    {"a", "an", "the", "of", "and", "or", "in", "on", "with", "without", "due", "to", "by", "as", "for", "not",
+     "other", "specified", "unspecified", "site", "region", "part", "type", "nos", "nec", "elsewhere", "classified",
+     "disease", "disorder", "syndrome", "mention", "complications", "uncomplicated", "episode", "current"}
+)  # fmt: skip
+_WORD_MAP = {"rt": "right", "lt": "left", "bilat": "bilateral", "exac": "exacerbation", "mod": "moderate",
+             "cigs": "cigarette", "axillary": "axilla", "hyperglycaemia": "hyperglycemia"}  # fmt: skip
+_VAGUE = ("unspecified", "without complication", "not elsewhere classified")
+
+
+def _title_words(title: str) -> set[str]:
+    """Content words of an ICD-10-CM title, parenthetical (nonessential) words removed, plural ``s`` stripped."""
+    words = re.findall(r"[a-z0-9]+", re.sub(r"\([^)]*\)", " ", title.lower()))
+    return {w[:-1] if len(w) > 4 and w.endswith("s") else w for w in words if w not in _TITLE_STOP}
+
+
+def _text_words(text: str) -> set[str]:
+    words = [_WORD_MAP.get(w, w) for w in re.findall(r"[a-z0-9]+", text.lower())]
+    return {w[:-1] if len(w) > 4 and w.endswith("s") else w for w in words}
+
+
+class SpecificityFinder:
+    """More specific codes of a billed vague code's category that the note's own words document.
+
+    For a billed code whose title is unspecified (or "without complications"), each billable, specific code of the
+    same ICD-10-CM category is a candidate; the words that set it apart (title words the billed code's title lacks,
+    e.g. *left*, *chronic*, *hyperglycemia*, *moderate persistent*) must all appear in the assessment/plan,
+    chief-complaint or history lines that mention the condition. Exactly one best candidate is returned (a tie
+    between, say, right and left means the note does not settle it, which is a CDI query, not a code).
+
+    Args:
+        codesets: ICD-10-CM titles and hierarchy.
+        support: the diagnosis-support classifier (for the condition's mention pattern).
+    """
+
+    def __init__(self, codesets: CodeSets, support: DiagnosisSupport) -> None:
+        self.codesets = codesets
+        self.support = support
+        self._candidates: dict[str, list[tuple[str, frozenset[str]]]] = {}
+        self._by_category: dict[str, list[tuple[str, str]]] | None = None
+
+    def by_category(self) -> dict[str, list[tuple[str, str]]]:
+        """Billable (code, title) pairs by three-character category, read once."""
+        if self._by_category is None:
+            index: dict[str, list[tuple[str, str]]] = {}
+            for record in self.codesets.icd10cm.billable_codes():
+                index.setdefault(record.code[:3], []).append((record.code, record.title))
+            self._by_category = index
+        return self._by_category
+
+    def candidates(self, billed: str) -> list[tuple[str, frozenset[str]]]:
+        """(code, distinguishing words) of the specific billable codes of ``billed``'s category."""
+        if billed not in self._candidates:
+            icd = self.codesets.icd10cm
+            out: list[tuple[str, frozenset[str]]] = []
+            item = icd.find_code(billed)
+            if item is not None and any(v in item.title.lower() for v in _VAGUE):
+                base = _title_words(item.title)
+                for child, title in self.by_category().get(billed[:3], ()):
+                    if child == billed or any(v in title.lower() for v in _VAGUE):
+                        continue
+                    words = _title_words(title)
+                    extra = frozenset(words - base)
+                    # the same condition, more specific: shares all but at most one of the billed title's words
+                    if extra and base and len(base & words) >= max(len(base) - 1, 1):
+                        out.append((child, extra))
+            self._candidates[billed] = out
+        return self._candidates[billed]
+
+    def find(self, doc: Any, billed: str) -> tuple[str, int, Span] | None:
+        """(specific code, number of distinguishing words, evidence line) or None."""
+        from models.em.components._lines import lines
+
+        candidates = self.candidates(billed)
+        pattern = self.support.pattern(billed)
+        if not candidates or pattern is None:
+            return None
+        region = [line for line in lines(doc, frozenset({"assessment", "plan", "chief_complaint", "hpi"}))
+                  if pattern.search(line.text.lower())]  # fmt: skip
+        if not region:
+            return None
+        words = set().union(*(_text_words(line.text) for line in region))
+        hits = [(code, len(extra)) for code, extra in candidates if extra <= words]
+        if not hits:
+            return None
+        best = max(n for _, n in hits)
+        top = [code for code, n in hits if n == best]
+        if len(top) != 1:
+            return None
+        line = region[0]
+        return top[0], best, Span(line.start, line.end, line.text)
 
 
 def load_calibration() -> dict[str, Any]:
@@ -247,6 +341,7 @@ class DefaultModels:
         self.suggester = suggester
         self.hcc_scanner = hcc_scanner
         self.support = DiagnosisSupport(codesets)
+        self.specificity = SpecificityFinder(codesets, self.support)
 
     @property
     def versions(self) -> dict[str, str]:
@@ -261,6 +356,15 @@ class DefaultModels:
             "diagnoses": f"rules+assertion; suggester {suggester}",
             "hccs": "not loaded" if self.hcc_scanner is None else str(getattr(self.hcc_scanner, "version", "hcc")),
         }
+
+    def _visit_services(self, result: Any, encounter: Encounter) -> list[Any]:
+        """The visit's billable lines besides the E/M (services module: detector output plus leveler companions,
+        with its visit-level rules and NCCI indicator-0 drops on the date of service)."""
+        from models.services.visit import ptp_from_cms, visit_services
+
+        cms = self.codesets.cms if self.codesets.has_cms else None
+        day = encounter.date_of_service or dt.date.today()
+        return visit_services(result, ptp_from_cms(cms, day) if cms is not None else None)
 
     def _em_confidence(self, result: Any) -> float:
         if result.confidence is not None:
@@ -283,6 +387,10 @@ class DefaultModels:
         if key in table:
             return float(table[key])
         return float(getattr(self.config.calibration.dx_status, status))
+
+    def _specific_confidence(self, key: str) -> float:
+        table = self.calibration.get("specific", {})
+        return float(table.get(key, self.calibration.get("specific_default", 0.5)))
 
     def _documented_confidence(self, coverage: float) -> float:
         table = self.calibration.get("documented", {})
@@ -316,29 +424,26 @@ class DefaultModels:
             )
         services: list[ServiceFinding] = []
         billed_codes = set(encounter.claim.codes()) if encounter.claim else set()
-        if doc is not None:
-            for mention in doc.of("service"):
-                service = mention.attrs["service"]
-                unbilled = service.code not in billed_codes
-                confidence = 1.0 if raw else self._service_confidence(service.code, "detector", not unbilled)
-                services.append(
-                    ServiceFinding(
-                        service.code,
-                        int(service.units),
-                        float(confidence),
-                        tuple(service.modifiers),
-                        _spans(service.evidence),
-                    )
-                )
-        for code, units in result.addons:
-            if is_problem_visit(code):
+        for line in self._visit_services(result, encounter):
+            if is_problem_visit(line.code):
                 continue
-            confidence = 1.0 if raw else self._service_confidence(code, "leveler", code in billed_codes)
-            services.append(ServiceFinding(code, int(units), confidence, source="leveler"))
+            source = "leveler" if line.source == "em" else "detector"
+            confidence = 1.0 if raw else self._service_confidence(line.code, source, line.code in billed_codes)
+            services.append(
+                ServiceFinding(
+                    line.code, int(line.units), confidence, tuple(line.modifiers), _spans(line.evidence), source
+                )
+            )
         suggestions = list(self.suggester.suggest(encounter)) if self.suggester is not None else []
         finder = getattr(self.hcc_scanner, "finder", None)
-        all_items = item_codes(doc, finder) if doc is not None and finder is not None else []
-        items = [i for i in all_items if i.where == "plan"]
+        items_cache: list[list[ItemCode]] = []
+
+        def all_items() -> list[ItemCode]:
+            # title matching costs ~20 ms a line: done only when a billed code's own words were not found
+            if not items_cache:
+                items_cache.append(item_codes(doc, finder) if doc is not None and finder is not None else [])
+            return items_cache[0]
+
         documented: tuple[DocumentedCode, ...] | None = None
         if self.suggester is not None:
             threshold = float(getattr(self.suggester, "decision_threshold", 0.5))
@@ -351,14 +456,19 @@ class DefaultModels:
                 for s in suggestions
                 if s.probability >= threshold
             )
-        elif finder is not None:
-            documented = tuple(
-                DocumentedCode(
-                    item.code, item.coverage if raw else self._documented_confidence(item.coverage), (item.span,)
-                )
-                for item in items
-            )
         billed = encounter.claim.diagnoses() if encounter.claim else []
+        if doc is not None:
+            specific: list[DocumentedCode] = []
+            for code in billed:
+                found = self.specificity.find(doc, code)
+                if found is not None and found[0] not in billed:
+                    key = f"n={min(found[1], 3)}"
+                    confidence = float(found[1]) if raw else self._specific_confidence(key)
+                    specific.append(DocumentedCode(found[0], confidence, (found[2],), "specificity"))
+            if specific:
+                documented = (*(documented or ()), *specific)
+            elif documented is None and self.suggester is None:
+                documented = ()
         diagnoses: list[DiagnosisFinding] = []
         if doc is not None:
             for code in billed:
@@ -366,18 +476,14 @@ class DefaultModels:
                 if status == "absent":
                     # the condition's words did not match; a title match of a rule-out item or history line may
                     for where, kind in (("ruled_out", "ruled_out"), ("history", "history_only")):
-                        hit = next((i for i in all_items if i.where == where and i.code[:3] == code[:3]), None)
+                        hit = next((i for i in all_items() if i.where == where and i.code[:3] == code[:3]), None)
                         if hit is not None:
                             status, evidence = kind, (hit.span,)  # type: ignore[assignment]
                             break
                 probability = None
                 if self.suggester is not None:
                     probability = max((s.probability for s in suggestions if s.code == code), default=0.0)
-                match = (
-                    "exact"
-                    if any(i.code == code for i in items)
-                    else ("category" if any(i.code[:3] == code[:3] for i in items) else "none")
-                )
+                match = "none"
                 confidence = 1.0 if raw else self._dx_confidence(status, probability, match)
                 diagnoses.append(DiagnosisFinding(code, status, confidence, evidence, probability, match))
         hccs: tuple[HccFinding, ...] | None = None
@@ -413,14 +519,28 @@ class DefaultModels:
         )
 
 
-def latest_icd10_bundle() -> Any:
-    """The newest ICD-10-CM bundle folder under ``<artifacts>/models/icd10``, or None."""
-    folder = get_settings().artifacts_dir / "models" / "icd10"
+def latest_bundle(task: str) -> Any:
+    """The newest bundle folder of a task under ``<artifacts>/models/<task>``, or None."""
+    folder = get_settings().artifacts_dir / "models" / task
     bundles = sorted(
         (p.parent for p in folder.glob("*/manifest.json") if not p.parent.name.startswith("staging")),
         key=lambda p: p.stat().st_mtime,
     )
     return bundles[-1] if bundles else None
+
+
+def load_leveler(bundle: Any = None) -> Any:
+    """The E/M leveler with its calibrated confidence model when an E/M bundle is installed."""
+    from models.em.leveler import EmLeveler
+
+    bundle = bundle or latest_bundle("em")
+    if bundle is None:
+        return EmLeveler()
+    from models.bundle import load_bundle
+    from models.em.confidence import OnnxEmConfidence
+
+    threshold = load_bundle(bundle, task="em").thresholds.get("auto", 1.0)
+    return EmLeveler(confidence_model=OnnxEmConfidence.from_bundle(bundle), auto_threshold=threshold)
 
 
 def load_default_models(
@@ -430,17 +550,18 @@ def load_default_models(
     calibration: dict[str, Any] | None = None,
 ) -> DefaultModels:
     """The installed models: the E/M leveler (with its confidence bundle when trained), the ICD-10-CM suggester
-    (``icd10_bundle`` or the latest trained bundle, when any) and the HCC mapper."""
-    from models.em.leveler import EmLeveler
+    (when ``config.use_icd10_suggester`` or an explicit ``icd10_bundle``; else the latest trained bundle is not used)
+    and the HCC scanner."""
     from models.hcc.scan import HccScanner
 
     config = config or load_audit_config()
-    leveler = EmLeveler()
     suggester = None
-    bundle = icd10_bundle or latest_icd10_bundle()
+    bundle = icd10_bundle or (latest_bundle("icd10") if config.use_icd10_suggester else None)
     if bundle is not None:
         from models.icd10.suggester import Icd10Suggester
 
         suggester = Icd10Suggester.load(bundle)
     scanner = HccScanner.default(suggest=None)
-    return DefaultModels(codesets, config, leveler, suggester, scanner, calibration)
+    models = DefaultModels(codesets, config, load_leveler(), suggester, scanner, calibration)
+    models.specificity.by_category()  # read the ICD-10-CM category index at load time, not on the first note
+    return models

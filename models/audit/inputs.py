@@ -100,6 +100,7 @@ class DocumentedCode:
     code: str
     confidence: float
     evidence: tuple[Span, ...] = ()
+    source: str = "suggester"  # or "title_match" (assessment item), "specificity" (category words of a billed code)
 
 
 @dataclass(frozen=True)
