@@ -225,9 +225,10 @@ class QueryGenerator:
                 return None
         elif not any(not m.startswith(_TIME_MISSING_WORDS) for m in missing):
             return None
-        indicators = sentences_with(ctx.encounter.text, template.indicator_terms)
+        # the leveler's evidence (problems, data, risk, time) first: keyword sentences only when it has none
+        indicators = [e for e in flags[index].evidence if e.source == "note"][:MAX_INDICATORS]
         if not indicators:
-            indicators = [e for e in flags[index].evidence if e.source == "note"][:MAX_INDICATORS]
+            indicators = sentences_with(ctx.encounter.text, template.indicator_terms)
         if not indicators:
             return None
         return CdiQuery(
