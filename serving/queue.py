@@ -169,9 +169,13 @@ def item_public(item: ReviewItem, counts: tuple[int, int]) -> QueueItemPublic:
     )
 
 
-def list_items(session: Session, *, status: str | None, skip: int, limit: int) -> tuple[list[QueueItemPublic], int]:
-    """A page of items (oldest first) and the total matching ``status``."""
+def list_items(
+    session: Session, *, status: str | None, skip: int, limit: int, assignee: str | None = None
+) -> tuple[list[QueueItemPublic], int]:
+    """A page of items (oldest first) and the total matching ``status`` (and ``assignee`` when given)."""
     where = [ReviewItem.status == status] if status else [ReviewItem.status.in_(("open", "claimed"))]
+    if assignee is not None:
+        where.append(ReviewItem.assignee == assignee)
     total = session.scalar(select(func.count(ReviewItem.id)).where(*where)) or 0
     items = list(session.scalars(select(ReviewItem).where(*where).order_by(ReviewItem.id).offset(skip).limit(limit)))
     counts = _counts(session, [i.id for i in items])

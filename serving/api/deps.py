@@ -50,6 +50,7 @@ def get_engine(request: Request) -> SuggestionEngine:
 SettingsDep = Annotated[Settings, Depends(get_settings)]
 DatabaseDep = Annotated[Database, Depends(get_database)]
 EngineDep = Annotated[SuggestionEngine, Depends(get_engine)]
+BundleDep = EngineDep  # the loaded bundles live in the engine (G11 name)
 
 
 def get_session(database: DatabaseDep) -> Iterator[Session]:

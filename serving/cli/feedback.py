@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import getpass
 from pathlib import Path
 
 import typer
@@ -20,11 +21,21 @@ def export(
     from datasets.io import EncounterWriter
     from serving.core.config import Settings
     from serving.db.session import Database
-    from serving.queue import labelled_encounters
+    from serving.queue import labelled_encounters, log_access
+    from serving.security import Principal
 
     database = Database(Settings().database_url)
     database.migrate()
+    exported: list[str] = []
     with database.session() as session, EncounterWriter(out, format="jsonl") as writer:
-        count = writer.write_all(labelled_encounters(session))
+        for encounter in labelled_encounters(session):
+            writer.write(encounter)
+            exported.append(encounter.encounter_id)
+        count = writer.count
+    # Reading the notes is an access like any other: one access-log row per exported encounter.
+    user = Principal(key_id=0, name=f"cli:{getpass.getuser()}", role="admin")
+    with database.writer() as session:
+        for encounter_id in exported:
+            log_access(session, user, "feedback_export", encounter_id=encounter_id)
     database.dispose()
     typer.echo(f"Wrote {count} labelled encounter(s) to {out}.")

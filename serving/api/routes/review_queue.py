@@ -24,9 +24,11 @@ def read_queue_items(
     status: ItemStatus | None = None,
     skip: Annotated[int, Query(ge=0, le=1_000_000)] = 0,
     limit: Annotated[int, Query(ge=1, le=500)] = 50,
+    mine: bool = False,
 ) -> QueueItemsPublic:
-    """Items waiting for review (open and claimed by default), oldest first; no note text."""
-    data, count = list_items(session, status=status, skip=skip, limit=limit)
+    """Items waiting for review (open and claimed by default; ``mine`` for the caller's claimed ones), oldest
+    first; no note text."""
+    data, count = list_items(session, status=status, skip=skip, limit=limit, assignee=reviewer.name if mine else None)
     return QueueItemsPublic(data=data, count=count)
 
 

@@ -468,3 +468,12 @@ def test_web_cookie_writes_need_the_csrf_header(service: Service) -> None:
         assert allowed.status_code == 200
     finally:
         service.client.cookies.clear()
+
+
+def test_review_queue_mine_lists_the_callers_claimed_items(service: Service) -> None:
+    item = _new_item(service, "contract-mine")
+    service.client.post(f"/api/v1/review-queue/{item['id']}/claim", headers=service.headers("coder2"))
+    mine = service.client.get("/api/v1/review-queue?mine=true", headers=service.headers("coder2")).json()
+    assert [i["id"] for i in mine["data"]] == [item["id"]]
+    theirs = service.client.get("/api/v1/review-queue?mine=true", headers=service.headers("coder")).json()
+    assert item["id"] not in [i["id"] for i in theirs["data"]]

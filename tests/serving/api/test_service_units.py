@@ -147,3 +147,5 @@ def test_feedback_export_writes_labelled_encounters(
     assert record.text == item["text"]
     first_line = json.loads(out.read_text().splitlines()[0])
     assert {"encounter_id", "text", "gold"} <= set(first_line)
+    log = service.client.get("/api/v1/access-log?encounter_id=feedback-1", headers=service.headers("compliance")).json()
+    assert log["data"][0]["action"] == "feedback_export"
