@@ -211,6 +211,9 @@ def _bad_dict(bad: BadRecord) -> dict[str, Any]:
 class LocalBatchRunner:
     """Audit an encounter file of any size on this machine, in chunks, with checkpoints.
 
+    Workers are started with ``spawn`` (no inherited threads or locks), so a script that runs this must do so under
+    ``if __name__ == "__main__":``; the ``medcode`` command already does.
+
     Args:
         input_path: JSONL, CSV, Parquet or FHIR R4 (NDJSON or Bundle) file.
         out_dir: output folder (created; a checkpoint in it is resumed unless ``resume`` is False).
