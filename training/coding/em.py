@@ -52,7 +52,7 @@ def train_em(
     data_files: Sequence[Path] = (),
     n: int = 1500,
     seed: int = 2026,
-    target_precision: float = 0.97,
+    target_precision: float = 0.99,
     out_dir: Path | None = None,
     tracking: bool = True,
     tracking_uri: str | None = None,
