@@ -38,6 +38,13 @@ _HEADER_ONLY = re.compile(r"^[\W_]*[A-Za-z /&]{1,30}[\W_]*:?\s*$")
 # a negation in the same clause right before a status word ("no evidence of decompensation")
 _NEGATED_BEFORE = re.compile(r"\b(?:no|not|without|denies|negative for|no evidence of|no signs of)\b[^,;()|.:-]{0,30}$")
 _MARKER = re.compile(r"^\s*(?:[-*•#]+\s*\S|\d{1,2}[.)]\s+\S|(?:dx|diagnosis|problem)\s*#?\d*\s*:)", re.IGNORECASE)
+_PLAN_LIKE = re.compile(
+    r"^(?:continue|start|stop|increase|decrease|follow|return|take|use|apply|avoid|ambulate|check|recheck|"
+    r"discuss\w*|recommend\w*|schedul\w*|refer\w*|will|plan|patient|pt|she|he|they|we|i|our|my|advised|"
+    r"counsel\w*|encourag\w*|educat\w*|instruct\w*|rtc|f/u|follow-up|see|call|monitor\w*|obtain|order\w*|"
+    r"labs?|get|send|keep|maintain|try|hold|add|switch|change|may|can|should|if|no|none|n/a|also|then|all|"
+    r"the patient|this|that|there|he's|she's|in the meantime)\b"
+)
 _PLAN_SPLIT = re.compile(r"\bplan\s*:|\|\s*plan", re.IGNORECASE)
 _CHANGE = re.compile(
     r"\b(?:increas\w*|add(?:ed|ing)?|start\w*|switch\w*|titrat\w*|uptitrat\w*|escalat\w*|intensif\w*|new rx)\b"
@@ -84,6 +91,11 @@ def annotate_problems(doc: ClinicalDocument, cues: EmCues | None = None) -> Clin
                 evidence = (offset + chronic.start(), offset + chronic.end())
                 inferred = True
             else:
+                # no status word and no chronic condition: a problem only when the item names something (a short
+                # noun phrase such as "Right shoulder pain"), not when it is a plan instruction ("Follow clinically")
+                name_part = re.split(r"[.:;(|,-]", lowered, maxsplit=1)[0].strip()
+                if _PLAN_LIKE.match(name_part) or len(name_part.split()) > 8 or not name_part:
+                    continue
                 status, evidence, inferred = "acute_uncomplicated", (offset, line.end), True
         else:
             inferred = False
