@@ -97,3 +97,16 @@ def test_raf_equals_hccinfhir_on_its_sample_records(kind: str, case: int) -> Non
     ours = HccModel("V28", 2026).raf(sorted(theirs.diagnosis_codes), age=72, sex="F")
     assert ours.risk_score == pytest.approx(theirs.risk_score, abs=1e-3)
     assert sorted(h.removeprefix("HCC") for h in ours.hccs) == sorted(str(h) for h in theirs.hcc_list)
+
+
+@pytest.mark.parametrize("age_sex", [(72, "F"), (68, "M")], ids=lambda v: f"{v[0]}{v[1]}")
+def test_raf_equals_hccinfhir_on_its_200_eob_sample_list(age_sex: tuple[int, str]) -> None:
+    """hccinfhir's ``run`` over its 200 sample EOBs (one patient) and our layer on the diagnoses it kept."""
+    from hccinfhir import Demographics, HCCInFHIR, get_eob_sample_list
+
+    age, sex = age_sex
+    demographics = Demographics(age=age, sex=sex, dual_elgbl_cd="NA", orec="0")  # type: ignore[arg-type]
+    theirs = HCCInFHIR(model_name="CMS-HCC Model V28").run(get_eob_sample_list(limit=200), demographics)
+    ours = HccModel("V28", 2026).raf(sorted(theirs.diagnosis_codes), age=age, sex=sex)  # type: ignore[arg-type]
+    assert theirs.hcc_list, "the sample list should carry at least one payment HCC"
+    assert ours.risk_score == pytest.approx(theirs.risk_score, abs=1e-3)
