@@ -14,6 +14,7 @@ from typing import Any
 
 from sqlalchemy import case, func, insert, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import ColumnElement
 
 from datasets.schema import Encounter, Gold, GoldService, normalize_icd10cm, normalize_procedure_code
 from serving.db.tables import AccessLogEntry, Decision, EncounterRecord, ReviewItem, SuggestionRow, utcnow
@@ -173,7 +174,9 @@ def list_items(
     session: Session, *, status: str | None, skip: int, limit: int, assignee: str | None = None
 ) -> tuple[list[QueueItemPublic], int]:
     """A page of items (oldest first) and the total matching ``status`` (and ``assignee`` when given)."""
-    where = [ReviewItem.status == status] if status else [ReviewItem.status.in_(("open", "claimed"))]
+    where: list[ColumnElement[bool]] = [
+        ReviewItem.status == status if status else ReviewItem.status.in_(("open", "claimed"))
+    ]
     if assignee is not None:
         where.append(ReviewItem.assignee == assignee)
     total = session.scalar(select(func.count(ReviewItem.id)).where(*where)) or 0
