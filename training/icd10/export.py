@@ -83,7 +83,8 @@ def write_bundle(
     (folder / CALIBRATION_FILE).write_text(json.dumps(fitted.calibrator.to_dict()), encoding="utf-8")
     files = {name: sha256_file(folder / name) for name in (*BUNDLE_FILES, *extra_files)}
     label_hash = label_space_hash(fitted)
-    bundle_id = f"icd10-{hashlib.sha256((label_hash + fingerprint).encode()).hexdigest()[:12]}"
+    content = json.dumps({"files": files, "data": fingerprint, "labels": label_hash}, sort_keys=True)
+    bundle_id = f"icd10-{hashlib.sha256(content.encode()).hexdigest()[:12]}"  # changes whenever any part changes
     manifest = {
         "format": BUNDLE_FORMAT,
         "bundle_id": bundle_id,
