@@ -60,6 +60,7 @@ class NoteAnalysis:
     excluded: tuple[tuple[bool, ...], ...]
     historical: tuple[tuple[bool, ...], ...]
     sentence_words: tuple[tuple[int, ...], ...]
+    historical_words: tuple[frozenset[int], ...]
     affirmed_text: str
     n_words: int
 
@@ -70,6 +71,7 @@ def analyze_note(text: str, kb: KnowledgeIndex, annotator: ContextAnnotator) -> 
     excluded: list[tuple[bool, ...]] = []
     historical: list[tuple[bool, ...]] = []
     words: list[tuple[int, ...]] = []
+    historical_words: list[frozenset[int]] = []
     affirmed: list[str] = []
     n_words = 0
     for sentence in sentences:
@@ -88,7 +90,23 @@ def analyze_note(text: str, kb: KnowledgeIndex, annotator: ContextAnnotator) -> 
             if word is not None:
                 ids.append(word)
         words.append(tuple(ids))
-    return NoteAnalysis(text, sentences, tuple(excluded), tuple(historical), tuple(words), " ".join(affirmed), n_words)
+        historical_words.append(
+            frozenset(
+                kb.word_id[t.norm]
+                for t, h in zip(sentence.tokens, flags.historical, strict=True)
+                if h and t.norm in kb.word_id
+            )
+        )
+    return NoteAnalysis(
+        text,
+        sentences,
+        tuple(excluded),
+        tuple(historical),
+        tuple(words),
+        tuple(historical_words),
+        " ".join(affirmed),
+        n_words,
+    )
 
 
 @dataclass(frozen=True)
@@ -234,10 +252,9 @@ def candidate_features(
 
 
 def _is_historical(note: NoteAnalysis, match: PhraseMatch, kb: KnowledgeIndex) -> bool:
-    words = set(kb.phrase_word_ids(match.phrase).tolist())
-    sentence = note.sentences[match.sentence]
-    flags = note.historical[match.sentence]
-    return any(flags[i] for i, t in enumerate(sentence.tokens) if kb.word_id.get(t.norm, -1) in words)
+    """True when a word of the matched phrase lies in a HISTORICAL scope of its sentence ("history of ...")."""
+    hist = note.historical_words[match.sentence]
+    return bool(hist) and any(w in hist for w in kb.phrase_word_ids(match.phrase).tolist())
 
 
 def evidence_span(note: NoteAnalysis, sentence_index: int, word_ids: set[int], kb: KnowledgeIndex) -> tuple[int, int]:
