@@ -8,12 +8,23 @@ exactly ``predict_proba[:, 1]``. Categorical splits are refused (the ranker's fe
 
 from __future__ import annotations
 
+import numpy as np
 import onnx
 from onnx import TensorProto, helper
 from sklearn.ensemble import HistGradientBoostingClassifier
 
 RANKER_INPUT = "features"
 RANKER_OUTPUT = "probability"
+
+
+def _float32_floor(value: float) -> float:
+    """The largest float32 not above ``value``: for float32 inputs ``x <= floor32(t)`` iff ``x <= t``, so the
+    float32 tree ensemble takes exactly the branches scikit-learn takes in float64 (round-to-nearest would send a
+    value equal to the upper bin edge the other way)."""
+    f = np.float32(value)
+    if float(f) > value:
+        f = np.nextafter(f, np.float32(-np.inf))
+    return float(f)
 
 
 def hgb_to_onnx(model: HistGradientBoostingClassifier, n_features: int, opset: int = 17) -> onnx.ModelProto:
@@ -49,7 +60,7 @@ def hgb_to_onnx(model: HistGradientBoostingClassifier, n_features: int, opset: i
                 if node["is_categorical"]:
                     raise ValueError("hgb_to_onnx does not support categorical splits.")
                 features.append(int(node["feature_idx"]))
-                thresholds.append(float(node["num_threshold"]))
+                thresholds.append(_float32_floor(float(node["num_threshold"])))
                 modes.append("BRANCH_LEQ")
                 true_ids.append(int(node["left"]))
                 false_ids.append(int(node["right"]))
