@@ -72,7 +72,7 @@ def fit(encounters: list[Encounter], models: DefaultModels) -> dict[str, Any]:
                 name = "service" if service.source == "detector" else "em_addon"
                 unbilled_seen[name][service.code] += 1
                 unbilled_right[name][service.code] += service.code in gold_services
-        unspecified_of_gold = {f.billed for f in encounter.expected_flags if f.type == "unspecified_code"}
+        unspecified_of_gold = {f.billed for f in encounter.expected_flags if f.type == "unspecified_code" and f.billed}
         for finding in outputs.diagnoses or ():
             really_unsupported = finding.code not in gold.icd10cm and finding.code not in unspecified_of_gold
             key = dx_key(finding.status, finding.probability, finding.item_match)
@@ -80,9 +80,10 @@ def fit(encounters: list[Encounter], models: DefaultModels) -> dict[str, Any]:
             dx_right[key] += (not really_unsupported) if finding.status == "supported" else really_unsupported
         for item in outputs.documented or ():
             if item.source == "specificity":  # raw mode: confidence is the number of distinguishing words
+                # an unspecified_code flag matches on the billed code: right when that billed code is the error
                 key = f"n={min(int(item.confidence), 3)}"
                 spec_seen[key] += 1
-                spec_right[key] += item.code in gold.icd10cm
+                spec_right[key] += any(c[:3] == item.code[:3] for c in unspecified_of_gold)
             elif item.source == "title_match":  # raw mode: confidence is the title-match coverage
                 bucket = coverage_bucket(item.confidence)
                 doc_seen[bucket] += 1

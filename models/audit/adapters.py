@@ -128,7 +128,7 @@ _TITLE_STOP = frozenset(
 )  # fmt: skip
 _WORD_MAP = {"rt": "right", "lt": "left", "bilat": "bilateral", "exac": "exacerbation", "mod": "moderate",
              "cigs": "cigarette", "axillary": "axilla", "hyperglycaemia": "hyperglycemia"}  # fmt: skip
-_VAGUE = ("unspecified", "without complication", "not elsewhere classified")
+_VAGUE = ("unspecified", "without complication")
 
 
 def _title_words(title: str) -> set[str]:
