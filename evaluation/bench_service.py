@@ -2,7 +2,8 @@
 
 For each concurrency level (1, 8, 32 by default) the client keeps that many suggest requests in flight for a fixed
 time, each with a different synthetic note of about 400 words (``datasets.synth``, cut or joined to length), and
-reports p50/p95 latency, throughput and errors; the server's resident memory (RSS, all its processes) is read from
+reports p50/p95 latency, throughput, errors and the server CPU time per request (the load-independent cost that
+bounds throughput on free cores); the server's resident memory (RSS, all its processes) is read from
 ``/proc`` after each level. Every request goes the whole way: validation, the models, routing and the SQLite write.
 Only loopback addresses are used.
 """
@@ -63,6 +64,26 @@ def notes(n: int, words: int = 400, seed: int = 11) -> list[str]:
             j += n
         out.append(" ".join(chunk[:words]))
     return out
+
+
+def _pids(pid: int) -> list[int]:
+    try:
+        return [pid] + [int(c) for c in Path(f"/proc/{pid}/task/{pid}/children").read_text().split()]
+    except OSError:
+        return [pid]
+
+
+def _cpu_s(pid: int) -> float:
+    """User + system CPU seconds of a process and its children (uvicorn workers), from /proc."""
+    ticks = os.sysconf("SC_CLK_TCK")
+    total = 0
+    for p in _pids(pid):
+        try:
+            fields = Path(f"/proc/{p}/stat").read_text().rsplit(")", 1)[1].split()
+            total += int(fields[11]) + int(fields[12])
+        except (OSError, IndexError, ValueError):
+            continue
+    return total / ticks
 
 
 def _rss_mb(pid: int) -> float:
@@ -177,7 +198,13 @@ def run(
             results = []
             peak = idle_rss
             for level in levels:
-                results.append(asyncio.run(_drive(base, key, texts, level, seconds)))
+                cpu_before = _cpu_s(server.pid)
+                result = asyncio.run(_drive(base, key, texts, level, seconds))
+                cpu = _cpu_s(server.pid) - cpu_before
+                # CPU the server spent per request: what bounds throughput on an otherwise idle machine
+                # (2 cores / this = the requests per second two free cores could serve).
+                result["server_cpu_ms_per_request"] = round(1000 * cpu / max(1, result["requests"]), 1)
+                results.append(result)
                 peak = max(peak, _rss_mb(server.pid))
         finally:
             server.terminate()
