@@ -101,6 +101,12 @@ ERRORS: dict[str, ErrorSpec] = {
         E("API021", status.HTTP_404_NOT_FOUND, "Not found: see /docs for the routes of this service."),
         E("API022", status.HTTP_405_METHOD_NOT_ALLOWED, "Method not allowed on this route: see /docs."),
         E("API023", status.HTTP_400_BAD_REQUEST, "Bad request: {summary}."),
+        E(
+            "API024",
+            status.HTTP_503_SERVICE_UNAVAILABLE,
+            "The audit engine is not loaded (MEDCODE_USE_AUDIT_ENGINE=false, or no code sets): set "
+            "MEDCODE_USE_AUDIT_ENGINE=true and restart `medcode serve`.",
+        ),
     )
 }
 

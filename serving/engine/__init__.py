@@ -9,7 +9,6 @@ every prediction raises ``API015``. Never import torch or ``training/`` from her
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from collections.abc import Callable
 from pathlib import Path
@@ -23,7 +22,6 @@ from serving.engine.onnx_text import FORMAT as ONNX_TEXT_FORMAT
 from serving.engine.onnx_text import OnnxTextClassifier, read_manifest
 from serving.errors import ApiError
 from serving.models import (
-    AuditFlagPublic,
     AuditResponse,
     CodeSystemName,
     EvidenceSpan,
@@ -37,8 +35,6 @@ __all__ = ["BundleLoadError", "CodeSuggester", "CodeSuggestion", "Span", "Sugges
 
 logger = logging.getLogger("medcode.serving.engine")
 DEFAULT_AUTO_THRESHOLD = 0.9
-# Confidence under which a billed diagnosis counts as not supported by the note.
-UNSUPPORTED_BELOW = 0.05
 # Confidence at or above which a documented HCC condition counts as present for gap scans.
 HCC_DOCUMENTED_AT = 0.5
 
@@ -100,7 +96,7 @@ class SuggestionEngine:
             tuned ``thresholds.auto`` (or 0.9).
         min_confidence: suggestions below are dropped.
         top_k: most suggestions per component.
-        audit_suite: the audit engine and E/M/services/HCC models of ``models/`` (None: built-in claim checks).
+        audit_suite: the audit engine and E/M/services/HCC models of ``models/`` (None: audits answer 503).
         suggest_em_services: add the E/M level and CPT/HCPCS services to suggestions (needs ``audit_suite``).
     """
 
@@ -282,145 +278,12 @@ class SuggestionEngine:
             raise ApiError("API011")
         self.check_claim(encounter)
         self._require()
-        if self.audit_suite is not None:
-            clean = encounter.without_labels()
-            outputs = self.audit_suite.full.outputs(clean)
-            result = self.audit_suite.engine.audit(clean, outputs)
-            return audit_response(result, sorted(self.bundle_ids.values()))
-        return self._builtin_audit(encounter)
-
-    def _builtin_audit(self, encounter: Encounter) -> AuditResponse:
-        """Claim checks without ``models.audit``: diagnosis support and HCC gaps from the ICD suggestions, and the
-        NCCI/MUE/add-on tables when present."""
-        raw = self.raw_suggestions(encounter)
-        checks = ["unsupported_diagnosis", "hcc_gap"]
-        skipped: list[str] = []
-        flags = self._diagnosis_flags(encounter, raw) + self._hcc_gap_flags(encounter, raw)
-        if self.codesets is not None and self.has_cms and encounter.date_of_service is not None:
-            checks += ["ncci_ptp_conflict", "mue_exceeded", "addon_without_primary"]
-            flags += self._ncci_flags(encounter, encounter.date_of_service)
-        else:
-            skipped += ["ncci_ptp_conflict", "mue_exceeded", "addon_without_primary"]
-        skipped += [
-            "em_overcoded",
-            "em_undercoded",
-            "missed_service",
-            "missing_modifier_25",
-            "unspecified_code",
-            "global_period_conflict",
-        ]
-        reason = "the audit engine (models.audit) is not installed"
-        return AuditResponse(
-            encounter_id=encounter.encounter_id,
-            bundle_ids=sorted(self.bundle_ids.values()),
-            flags=flags,
-            checks=checks,
-            skipped_checks={
-                name: reason
-                if name.startswith(("em_", "missed", "missing", "unspec", "global"))
-                else "needs the CMS tables and a date of service"
-                for name in skipped
-            },
-        )
-
-    def _diagnosis_flags(self, encounter: Encounter, raw: list[CodeSuggestion]) -> list[AuditFlagPublic]:
-        assert encounter.claim is not None
-        by_category: dict[str, float] = {}
-        for s in raw:
-            if s.system == "ICD10CM":
-                key = s.code[:3]
-                by_category[key] = max(by_category.get(key, 0.0), s.confidence)
-        flags = []
-        for code in encounter.claim.diagnoses():
-            support = by_category.get(code[:3], 0.0)
-            if support < UNSUPPORTED_BELOW:
-                flags.append(
-                    AuditFlagPublic(
-                        type="unsupported_diagnosis",
-                        icd10cm=code,
-                        severity="compliance",
-                        confidence=round(1.0 - support, 4),
-                        explanation=f"No documentation in the note supports {code} or its category {code[:3]}.",
-                    )
-                )
-        return flags
-
-    def _hcc_gap_flags(self, encounter: Encounter, raw: list[CodeSuggestion]) -> list[AuditFlagPublic]:
-        model = self._hcc_model()
-        if model is None or encounter.claim is None:
-            return []
-        billed = set(model.map_diagnoses(encounter.claim.diagnoses()))
-        return [
-            AuditFlagPublic(
-                type="hcc_gap",
-                hcc=f.hcc,
-                icd10cm=f.icd10cm,
-                severity="revenue",
-                confidence=f.confidence,
-                evidence=f.evidence,
-                explanation=f"{f.hcc} ({f.label}) is documented as {f.icd10cm} but no billed diagnosis maps to it.",
-            )
-            for f in self._hcc_findings(raw, HCC_DOCUMENTED_AT)
-            if f.hcc not in billed
-        ]
-
-    def _ncci_flags(self, encounter: Encounter, date_of_service: dt.date) -> list[AuditFlagPublic]:
-        assert encounter.claim is not None and self.codesets is not None
-        cms = self.codesets.cms
-        lines = encounter.claim.lines
-        flags: list[AuditFlagPublic] = []
-        modifiers = {line.code: set(line.modifiers) for line in lines}
-        bypass = {"59", "XE", "XP", "XS", "XU", "25", "91", "LT", "RT", "24", "57", "58", "78", "79"}
-        for edit in cms.ptp_edits([line.code for line in lines], date_of_service):
-            allowed = edit.modifier_indicator == 1 and bool(modifiers.get(edit.column2, set()) & bypass)
-            if edit.modifier_indicator == 9 or allowed:
-                continue
-            fee = cms.fee(edit.column2, date_of_service)
-            flags.append(
-                AuditFlagPublic(
-                    type="ncci_ptp_conflict",
-                    column1=edit.column1,
-                    column2=edit.column2,
-                    severity="compliance",
-                    confidence=1.0,
-                    impact_usd=fee.payment() if fee is not None else None,
-                    explanation=f"NCCI bundles {edit.column2} into {edit.column1} ({edit.version}); "
-                    + (
-                        "no bypass modifier on the claim." if edit.modifier_indicator == 1 else "never separately paid."
-                    ),
-                )
-            )
-        units: dict[str, int] = {}
-        for line in lines:
-            units[line.code] = units.get(line.code, 0) + line.units
-        for code, total in units.items():
-            mue = cms.mue(code, date_of_service)
-            if mue is not None and total > mue.max_units:
-                fee = cms.fee(code, date_of_service)
-                flags.append(
-                    AuditFlagPublic(
-                        type="mue_exceeded",
-                        code=code,
-                        severity="compliance",
-                        confidence=1.0,
-                        impact_usd=fee.payment() * (total - mue.max_units) if fee is not None else None,
-                        explanation=f"{total} units of {code} exceed the MUE of {mue.max_units} ({mue.version}).",
-                    )
-                )
-        billed = set(units)
-        for code in billed:
-            addon = cms.addon_edit(code, date_of_service)
-            if addon is not None and addon.primary_codes and not (addon.primary_codes & billed):
-                flags.append(
-                    AuditFlagPublic(
-                        type="addon_without_primary",
-                        code=code,
-                        severity="denial",
-                        confidence=1.0,
-                        explanation=f"Add-on code {code} is billed without one of its primary codes ({addon.version}).",
-                    )
-                )
-        return flags
+        if self.audit_suite is None:
+            raise ApiError("API024")
+        clean = encounter.without_labels()
+        outputs = self.audit_suite.full.outputs(clean)
+        result = self.audit_suite.engine.audit(clean, outputs)
+        return audit_response(result, sorted(self.bundle_ids.values()))
 
     # --- HCC gap scan ----------------------------------------------------------------------------------------------
     def hcc_gaps(self, encounter: Encounter) -> HccGapsResponse:

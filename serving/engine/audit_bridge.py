@@ -3,14 +3,12 @@
 ``build_audit_suite`` assembles ``models.audit.AuditEngine`` with ``DefaultModels`` (E/M leveler with its service
 detector, the HCC mapper and the service's own ICD-10-CM component). Two model suites are kept: one without the ICD
 suggester, used by ``suggest`` for the E/M and CPT/HCPCS suggestions (the ICD suggestions are computed once by the
-engine itself), and the full one for audits. When ``models.audit`` cannot be imported the engine falls back to its
-built-in claim checks and says so in ``skipped_checks``.
+engine itself), and the full one for audits. There is one audit implementation: ``models.audit``.
 """
 
 from __future__ import annotations
 
 import copy
-import logging
 from dataclasses import dataclass
 from typing import Any
 
@@ -18,8 +16,6 @@ from datasets.codesets import CodeSets
 from datasets.schema import Encounter
 from serving.engine.base import CodeSuggester
 from serving.models import AuditFlagPublic, AuditResponse, EvidenceSpan
-
-logger = logging.getLogger("medcode.serving.engine")
 
 
 @dataclass(frozen=True)
@@ -67,19 +63,16 @@ class AuditSuite:
     without_icd: Any
 
 
-def build_audit_suite(codesets: CodeSets, icd: CodeSuggester | None, top_k: int) -> AuditSuite | None:
+def build_audit_suite(codesets: CodeSets, icd: CodeSuggester | None, top_k: int) -> AuditSuite:
     """Assemble the audit engine through ``models.audit``'s own factory, with this service's ICD component.
 
-    Returns None (with a warning) when ``models.audit`` is not installed; any other failure propagates, so a broken
-    model stops the start-up (set ``MEDCODE_USE_AUDIT_ENGINE=false`` to serve with the built-in checks instead).
+    Any failure propagates, so a broken model stops the start-up (``MEDCODE_USE_AUDIT_ENGINE=false`` serves
+    suggestions only; audits then answer 503).
     """
-    try:
-        from configs.audit import load_audit_config
-        from models.audit import AuditEngine
-        from models.audit.adapters import load_default_models
-    except ImportError as error:
-        logger.warning("audit engine unavailable (%s); built-in claim checks only", type(error).__name__)
-        return None
+    from configs.audit import load_audit_config
+    from models.audit import AuditEngine
+    from models.audit.adapters import load_default_models
+
     config = load_audit_config()
     full = load_default_models(codesets, config)
     suggester: Any = None

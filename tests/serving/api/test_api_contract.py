@@ -252,6 +252,13 @@ def test_audit_without_a_claim_is_422(service: Service) -> None:
     assert (response.status_code, response.json()["code"]) == (422, "API011")
 
 
+def test_audit_without_the_audit_engine_is_503_not_a_second_implementation(tiny_bundle: Path, tmp_path: Path) -> None:
+    with running_service(f"sqlite:///{tmp_path / 'db.sqlite'}", tiny_bundle, use_audit_engine=False) as running:
+        record = encounter("no-engine", claim={"lines": [{"code": "99213", "dx": ["I10"]}]})
+        response = running.client.post("/api/v1/audit", json=record, headers=running.headers("compliance"))
+        assert (response.status_code, response.json()["code"]) == (503, "API024")
+
+
 def test_hcc_gaps_find_documented_and_recapture_gaps(service: Service) -> None:
     record = encounter(
         "contract-hcc",
