@@ -24,7 +24,7 @@ from datasets.schema import Claim, ClaimLine, Encounter, HistoryEntry
 from datasets.synth.claims import ErrorInjector, modifier25_triggers, reference_audit, unspecified_map
 from datasets.synth.gold import Line, code_scenario
 from datasets.synth.knowledge import Knowledge, default_knowledge
-from datasets.synth.ncci import CmsFacts
+from datasets.synth.ncci import CmsFacts, gold_ptp_pairs
 from datasets.synth.phi import plant_phi
 from datasets.synth.render import render_note
 from datasets.synth.scenario import OVERCODERS, Scenario, sample_scenario
@@ -136,7 +136,9 @@ class Generator:
         self.knowledge = knowledge or default_knowledge()
         codesets = codesets or CodeSets.from_settings()
         self.hcc = codesets.hcc("V28")
-        self.facts = CmsFacts(codesets.cms if codesets.has_cms else None)
+        cms = codesets.cms if codesets.has_cms else None
+        self.facts = CmsFacts(cms)
+        self.gold_ptp = gold_ptp_pairs(cms, self.knowledge)
         self.injector = ErrorInjector(self.knowledge, self.facts, self.hcc)
         self.unspecified = unspecified_map(self.knowledge)
         self.triggers_25 = modifier25_triggers(self.knowledge)
@@ -145,7 +147,8 @@ class Generator:
         if not self.facts.available:
             warnings.warn(
                 "SYN020 CMS tables not found: ncci_ptp_conflict, mue_exceeded and addon_without_primary errors are "
-                "not injected. Set MEDCODE_DATA_DIR or run 'medcode codesets refresh' with the CMS files.",
+                "not injected, and gold skips NCCI pairing (XS, bundled services). Set MEDCODE_DATA_DIR or run "
+                "'medcode codesets refresh' with the CMS files.",
                 stacklevel=2,
             )
 
@@ -162,7 +165,7 @@ class Generator:
         rng = random.Random(config.seed * 1_000_003 + index)
         family = self.knowledge.families[self._family(rng)]
         scenario = sample_scenario(rng, index, self.knowledge, family, config.start, config.end)
-        coded = code_scenario(scenario, self.knowledge, self.hcc)
+        coded = code_scenario(scenario, self.knowledge, self.hcc, self.gold_ptp)
         text = render_note(rng, scenario, coded, self.knowledge)
         gold = coded.gold
         date = scenario.date

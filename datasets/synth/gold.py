@@ -9,7 +9,7 @@ Rules applied here (each with its source):
 - Modifier 25 on the problem E/M beside a preventive visit or AWV, a minor procedure (global 000/010), or a service
   whose NCCI PTP edit lists the E/M as column 2 with indicator 1; modifier 95 on a telehealth E/M; modifier 24 on an
   E/M for an unrelated problem inside this practice's global period.
-- NCCI pairs among performed services (the shipped PTP snapshot): indicator 0 pairs are never both billed (the
+- NCCI pairs among performed services (the CMS PTP table): indicator 0 pairs are never both billed (the
   column-2 service is dropped from the scenario); distinct procedures for different problems carry XS on column 2.
 - HCC V28 from the gold diagnoses after hierarchies (every coded problem was addressed with MEAT evidence).
 """
@@ -22,7 +22,7 @@ from datasets.codesets.em import Convention, em_code_for, mdm_level, preventive_
 from datasets.codesets.hcc import HccModel
 from datasets.schema import CodeSystem, Gold, GoldMdm, GoldService
 from datasets.synth.knowledge import Knowledge
-from datasets.synth.ncci import office_em_codes, ptp_snapshot
+from datasets.synth.ncci import office_em_codes
 from datasets.synth.scenario import Scenario, ServiceFact
 
 ACUTE_OR_NEW = ("acute_uncomplicated", "acute_systemic", "undiagnosed_uncertain", "threat", "self_limited")
@@ -72,9 +72,8 @@ def _service_lines(fact: ServiceFact, dx: list[str]) -> list[Line]:
     return lines
 
 
-def _resolve_ptp(scenario: Scenario, knowledge: Knowledge) -> None:
+def _resolve_ptp(scenario: Scenario, ptp: dict[tuple[str, str], int]) -> None:
     """Drop services NCCI never pays together; both kept when they are distinct procedures (XS added later)."""
-    snapshot = ptp_snapshot()
     kept: list[ServiceFact] = []
     for fact in scenario.services:
         codes = {fact.service.code} | ({fact.service.drug.code} if fact.service.drug else set())
@@ -83,7 +82,7 @@ def _resolve_ptp(scenario: Scenario, knowledge: Knowledge) -> None:
             other_codes = {other.service.code} | ({other.service.drug.code} if other.service.drug else set())
             for a in codes:
                 for b in other_codes:
-                    indicator = snapshot.get((a, b), snapshot.get((b, a)))
+                    indicator = ptp.get((a, b), ptp.get((b, a)))
                     if indicator is None:
                         continue
                     distinct = (
@@ -97,9 +96,14 @@ def _resolve_ptp(scenario: Scenario, knowledge: Knowledge) -> None:
     scenario.services = kept
 
 
-def code_scenario(scenario: Scenario, knowledge: Knowledge, hcc: HccModel) -> CodedEncounter:
-    """Gold labels and correct claim lines for a scenario (may drop services NCCI bundles; call before rendering)."""
-    _resolve_ptp(scenario, knowledge)
+def code_scenario(
+    scenario: Scenario, knowledge: Knowledge, hcc: HccModel, ptp: dict[tuple[str, str], int]
+) -> CodedEncounter:
+    """Gold labels and correct claim lines for a scenario (may drop services NCCI bundles; call before rendering).
+
+    ``ptp`` is :func:`datasets.synth.ncci.gold_ptp_pairs` (empty without the CMS tables).
+    """
+    _resolve_ptp(scenario, ptp)
     problems = scenario.problems
     problem_dx = _dedupe([c for p in problems for c in p.codes])
     sdoh_dx = [scenario.sdoh[1]] if scenario.sdoh else []
@@ -139,11 +143,10 @@ def code_scenario(scenario: Scenario, knowledge: Knowledge, hcc: HccModel) -> Co
         service_lines.extend(_service_lines(fact, dx))
     # XS on the column-2 line of distinct procedures that NCCI otherwise bundles (e.g. biopsy and destruction of
     # different lesions).
-    snapshot = ptp_snapshot()
     for first in service_lines:
         for second in service_lines:
             distinct = first.service_key != second.service_key and {first.role, second.role} <= {"service", "addon"}
-            if distinct and snapshot.get((first.code, second.code)) == 1 and "XS" not in second.modifiers:
+            if distinct and ptp.get((first.code, second.code)) == 1 and "XS" not in second.modifiers:
                 second.modifiers.append("XS")
 
     vaccine_lines: list[Line] = []

@@ -112,8 +112,7 @@ TEMPLATE_KEYS: tuple[str, ...] = (
 
 
 class KnowledgeError(ValueError):
-    """SYN001-SYN004: a shipped or supplied knowledge table is malformed, incomplete or missing (SYN004: the NCCI
-    PTP snapshot)."""
+    """SYN001-SYN003: a shipped or supplied knowledge table is malformed, incomplete or missing."""
 
 
 def _check_keys(kind: type, row: dict[str, Any], where: str, optional: frozenset[str] = frozenset()) -> None:

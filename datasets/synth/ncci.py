@@ -1,25 +1,22 @@
-"""NCCI facts the generator needs: a versioned PTP snapshot for building gold, and live CMS lookups for errors.
+"""NCCI facts the generator needs, all read from the CMS tables (never copied into the project).
 
-Gold claims must be the same on every machine, with or without the CMS tables, so the pairs among the generator's
-own codes are kept as a small versioned table (``data/ncci_ptp_synth_2024-07.csv``, derived from the NCCI
-practitioner PTP file of July 2024 and re-checked against it by a test when the CMS tables are present). Error
-injection and the reference audit use the live tables (:class:`CmsFacts`) and are skipped without them.
+Gold uses the PTP pairs among the generator's own codes as they stood on :data:`GOLD_PTP_DATE`, so gold does not
+drift with the date of service. Error injection and the reference audit use dated lookups (:class:`CmsFacts`).
+Without the CMS tables both are empty: NCCI-driven gold (XS on distinct procedures, dropping services NCCI never
+pays together) and the NCCI error types are skipped, and the generator says so (SYN020).
 """
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
-import io
 from dataclasses import dataclass
-from functools import lru_cache
-from importlib import resources
 
 from datasets.codesets.cms import CmsTables
 from datasets.codesets.em import em_level_rules, preventive_rules
-from datasets.synth.knowledge import Knowledge, KnowledgeError
+from datasets.synth.knowledge import Knowledge
 
-PTP_SNAPSHOT = "ncci_ptp_synth_2024-07.csv"
+# The July 2024 PTP edits decide gold; the dates of service default to 2024-07..12 (the shipped CMS versions).
+GOLD_PTP_DATE = dt.date(2024, 7, 1)
 AWV_CODES = ("G0438", "G0439")
 # Administration codes: CPT 90471/90472 for most payers; Medicare Part B bills influenza and pneumococcal vaccine
 # administration with G0008 and G0009 instead.
@@ -60,32 +57,20 @@ class PtpPair:
     modifier_indicator: int
 
 
-@lru_cache(maxsize=1)
-def ptp_snapshot() -> dict[tuple[str, str], int]:
-    """(column1, column2) -> modifier indicator, from the shipped snapshot (active on 2024-07-01)."""
-    path = resources.files("datasets.synth") / "data" / PTP_SNAPSHOT
-    out: dict[tuple[str, str], int] = {}
-    reader = csv.DictReader(io.StringIO(path.read_text(encoding="utf-8")))
-    if reader.fieldnames != ["column1", "column2", "modifier_indicator"]:
-        raise KnowledgeError(
-            f"SYN004 datasets/synth/data/{PTP_SNAPSHOT}: header must be column1,column2,modifier_indicator."
-        )
-    for line, row in enumerate(reader, start=2):
-        if row["modifier_indicator"] not in ("0", "1", "9"):
-            raise KnowledgeError(
-                f"SYN004 datasets/synth/data/{PTP_SNAPSHOT}:{line}: column 'modifier_indicator' must be 0, 1 or 9."
-            )
-        out[(row["column1"], row["column2"])] = int(row["modifier_indicator"])
-    return out
+def gold_ptp_pairs(
+    cms: CmsTables | None, knowledge: Knowledge, on: dt.date = GOLD_PTP_DATE
+) -> dict[tuple[str, str], int]:
+    """(column1, column2) -> modifier indicator (0 or 1) for the pairs among the catalogue's codes active on ``on``.
 
-
-def snapshot_rows(cms: CmsTables, knowledge: Knowledge, on: dt.date) -> list[PtpPair]:
-    """The PTP pairs among the catalogue's codes active on ``on``: how the shipped snapshot was made."""
-    edits = cms.ptp_edits(catalogue_codes(knowledge), on)
-    return sorted(
-        {PtpPair(e.column1, e.column2, e.modifier_indicator) for e in edits if e.modifier_indicator in (0, 1)},
-        key=lambda p: (p.column1, p.column2),
-    )
+    One indexed query over the CMS PTP table; empty without the CMS tables.
+    """
+    if cms is None:
+        return {}
+    return {
+        (e.column1, e.column2): e.modifier_indicator
+        for e in cms.ptp_edits(catalogue_codes(knowledge), on)
+        if e.modifier_indicator in (0, 1)
+    }
 
 
 class CmsFacts:

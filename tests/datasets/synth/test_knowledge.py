@@ -9,7 +9,7 @@ import pytest
 
 from datasets.codesets import CodeSets
 from datasets.synth.knowledge import Condition, KnowledgeError, Service, default_knowledge, load_knowledge
-from datasets.synth.ncci import ptp_snapshot, snapshot_rows
+from datasets.synth.ncci import catalogue_codes, gold_ptp_pairs
 
 KNOWLEDGE = default_knowledge()
 ON = dt.date(2024, 7, 1)
@@ -112,9 +112,12 @@ def test_knowledge_em_needs_25_agrees_with_ncci_and_global_days(cms) -> None:
 
 
 @pytest.mark.shared_data
-def test_knowledge_ptp_snapshot_matches_the_cms_table(cms) -> None:
-    fresh = {(p.column1, p.column2): p.modifier_indicator for p in snapshot_rows(cms, KNOWLEDGE, ON)}
-    assert fresh == ptp_snapshot()
+def test_knowledge_gold_ptp_pairs_are_the_cms_pairs_among_catalogue_codes(cms) -> None:
+    pairs = gold_ptp_pairs(cms, KNOWLEDGE)
+    codes = set(catalogue_codes(KNOWLEDGE))
+    assert pairs and all({a, b} <= codes and indicator in (0, 1) for (a, b), indicator in pairs.items())
+    assert all(cms.ptp_edit(a, b, ON).modifier_indicator == i for (a, b), i in pairs.items())  # type: ignore[union-attr]
+    assert gold_ptp_pairs(None, KNOWLEDGE) == {}
 
 
 @pytest.mark.shared_data
