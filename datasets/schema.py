@@ -150,10 +150,13 @@ class Gold(_Record):
         return [normalize_icd10cm(c) for c in value]
 
 
-class ExpectedFlag(_Record):
-    """An audit flag that a correct audit of the claim raises; key fields depend on ``type`` (DESIGN.md)."""
+class FlagKeyFields(BaseModel):
+    """The type and key fields of an audit flag (DESIGN.md flag table); each type fills the fields it names.
 
-    type: FlagType
+    Shared by expected flags, the audit engine's flags and the API's flags so the vocabulary is declared once.
+    """
+
+    type: str
     billed: str | None = None
     supported: str | None = None
     code: str | None = None
@@ -161,6 +164,12 @@ class ExpectedFlag(_Record):
     hcc: str | None = None
     column1: str | None = None
     column2: str | None = None
+
+
+class ExpectedFlag(FlagKeyFields, _Record):
+    """An audit flag that a correct audit of the claim raises; key fields depend on ``type`` (DESIGN.md)."""
+
+    type: FlagType
 
     def match_key(self) -> tuple[str, str | None]:
         """The key evaluation matches on: the type plus its first key field (E/M types by type alone)."""

@@ -12,6 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
+from datasets.schema import FlagKeyFields
 from serving.security import Role
 
 CodeSystemName = Literal["ICD10CM", "CPT", "HCPCS", "EM", "HCC"]
@@ -59,18 +60,10 @@ class SuggestResponse(BaseModel):
     routing: Literal["auto", "review", "qa_sample"]
 
 
-class AuditFlagPublic(BaseModel):
+class AuditFlagPublic(FlagKeyFields):
     """An audit flag (DESIGN.md vocabulary, plus ``payer_rule``) with its key fields, evidence offsets, severity,
     confidence, $ impact, explanation and the next step for the coder."""
 
-    type: str
-    billed: str | None = None
-    supported: str | None = None
-    code: str | None = None
-    icd10cm: str | None = None
-    hcc: str | None = None
-    column1: str | None = None
-    column2: str | None = None
     severity: Severity
     confidence: float = Field(ge=0.0, le=1.0)
     impact_usd: float | None = None

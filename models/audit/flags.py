@@ -12,7 +12,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-from datasets.schema import FLAG_FIRST_KEY, FlagType, flag_match_key
+from datasets.schema import FLAG_FIRST_KEY, FlagKeyFields, FlagType, flag_match_key
 
 # What kind of exposure a flag is; each value with a one-line example.
 Severity = Literal["compliance", "revenue", "denial"]
@@ -77,17 +77,10 @@ class DollarImpact(_Frozen):
     note: str = GEOGRAPHIC_NOTE
 
 
-class AuditFlag(_Frozen):
+class AuditFlag(FlagKeyFields, _Frozen):
     """One audit finding on one encounter."""
 
     type: AnyFlagType
-    billed: str | None = None
-    supported: str | None = None
-    code: str | None = None
-    icd10cm: str | None = None
-    hcc: str | None = None
-    column1: str | None = None
-    column2: str | None = None
     severity: Severity
     confidence: float = Field(ge=0.0, le=1.0)
     evidence: list[EvidenceSpan] = Field(default_factory=list)
