@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import shutil
 import subprocess
 from collections.abc import Sequence
 from importlib import metadata
@@ -140,6 +141,59 @@ def write_bundle(
     }
     (folder / "manifest.json").write_text(json.dumps(manifest, indent=2), encoding="utf-8")
     return load_bundle(folder, task=task, expected_format=BUNDLE_FORMAT)
+
+
+def pad_missing_classes(
+    x: npt.NDArray[np.float32], y: npt.NDArray[np.int64], fit_idx: list[int], classes: Sequence[int]
+) -> tuple[npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+    """Append one pseudo-row (a copy of the first fitting row) per class absent from the fitting rows, so that the
+    model always has an output per class; ``fit_idx`` grows in place. Needed when every training note is right."""
+    present = set(y[fit_idx].tolist())
+    for cls in classes:
+        if cls not in present:
+            x = np.vstack([x, x[fit_idx[0] : fit_idx[0] + 1]])
+            y = np.append(y, cls)
+            fit_idx.append(len(y) - 1)
+    return x, y
+
+
+def publish_bundle(root: Path, fingerprint: str, **bundle_fields: Any) -> tuple[Path, ModelBundle]:
+    """Write a bundle in a staging folder, then move it to ``root/<bundle_id>`` (replacing an earlier one with the
+    same id), so that a half-written folder is never picked up as a model; ``bundle_fields`` go to write_bundle."""
+    staging = root / f"staging-{fingerprint[:8]}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    bundle = write_bundle(staging, fingerprint=fingerprint, **bundle_fields)
+    final = root / bundle.bundle_id
+    if final.exists():
+        shutil.rmtree(final)
+    staging.rename(final)
+    return final, bundle
+
+
+def track_training(
+    summary: dict[str, Any],
+    *,
+    params: dict[str, Any],
+    metrics: dict[str, float],
+    fingerprint: str,
+    bundle_folder: Path,
+    registered_name: str,
+    tracking_uri: str | None,
+) -> None:
+    """Log a coding-confidence training run and its bundle to MLflow and register the model; adds ``run_id`` and
+    ``model_uri`` to ``summary``."""
+    from training.tracking import log_training, mlflow_run
+
+    task, bundle_id = summary["task"], summary["bundle_id"]
+    with mlflow_run(f"medcode-{task}", run_name=f"{task}-{bundle_id}", tracking_uri=tracking_uri):
+        summary["run_id"], summary["model_uri"] = log_training(
+            params,
+            metrics,
+            {"task": task, "bundle_id": bundle_id, "data_fingerprint": fingerprint},
+            bundle_folder,
+            registered_name,
+        )
 
 
 def auto_threshold(confidence: Sequence[float], correct: Sequence[bool], target: float, min_support: int) -> float:

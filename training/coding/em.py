@@ -8,7 +8,6 @@ on the other 20% (validation); export to ONNX, check ONNX against scikit-learn, 
 from __future__ import annotations
 
 import logging
-import shutil
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -26,10 +25,12 @@ from training.coding.common import (
     auto_threshold,
     data_fingerprint,
     fit_logistic,
+    pad_missing_classes,
+    publish_bundle,
     split,
     to_onnx,
+    track_training,
     training_encounters,
-    write_bundle,
 )
 
 log = logging.getLogger(__name__)
@@ -75,14 +76,7 @@ def train_em(
     fit_idx, val_idx = split(index, 0.2, seed)
     x = np.asarray(rows, dtype=np.float32)
     y = np.asarray(labels, dtype=np.int64)
-    present = sorted(set(y[fit_idx].tolist()))
-    if len(present) < 2:
-        # all training notes levelled right: add one pseudo-row per missing class so the model has three outputs
-        for cls in OFFSETS:
-            if cls not in present:
-                fit_idx.append(len(y))
-                x = np.vstack([x, x[fit_idx[0]]])
-                y = np.append(y, cls)
+    x, y = pad_missing_classes(x, y, fit_idx, OFFSETS)
     model = fit_logistic(x[fit_idx], y[fit_idx], seed)
     onnx_bytes = to_onnx(model, len(FEATURE_NAMES))
     classes = [int(c) for c in model.classes_]
@@ -105,26 +99,18 @@ def train_em(
         "n_val": float(len(val_idx)),
     }
     fingerprint = data_fingerprint(encounters)
-    root = out_dir or get_settings().artifacts_dir / "models" / "em"
-    staging = root / f"staging-{fingerprint[:8]}"
-    if staging.exists():
-        shutil.rmtree(staging)
-    bundle = write_bundle(
-        staging,
+    final, bundle = publish_bundle(
+        out_dir or get_settings().artifacts_dir / "models" / "em",
+        fingerprint,
         task="em",
         files={"em_confidence.onnx": onnx_bytes, "em_confidence.json": _meta(classes)},
         feature_names=FEATURE_NAMES,
         classes=classes,
-        fingerprint=fingerprint,
         metrics=metrics,
         thresholds={"auto": threshold},
         training_data={"source": source, "n": len(encounters)},
         rule_versions={"mdm_elements": "mdm_elements_2023", "em_cues": "medcode.em_cues.v1"},
     )
-    final = root / bundle.bundle_id
-    if final.exists():
-        shutil.rmtree(final)
-    staging.rename(final)
     onnx_model = OnnxEmConfidence.from_bundle(final)
     parity = np.abs(
         np.asarray([[p[c] for c in classes] for p in onnx_model.predict_proba(
@@ -135,16 +121,15 @@ def train_em(
     summary: dict[str, Any] = {"task": "em", "bundle": str(final), "bundle_id": bundle.bundle_id, "metrics": metrics,
                                "seconds": round(time.perf_counter() - started, 1), "source": source}  # fmt: skip
     if tracking:
-        from training.tracking import log_training, mlflow_run
-
-        with mlflow_run("medcode-em", run_name=f"em-{bundle.bundle_id}", tracking_uri=tracking_uri):
-            summary["run_id"], summary["model_uri"] = log_training(
-                {"n": n, "seed": seed, "target_precision": target_precision, "source": source},
-                metrics,
-                {"task": "em", "bundle_id": bundle.bundle_id, "data_fingerprint": fingerprint},
-                final,
-                REGISTERED_NAME,
-            )
+        track_training(
+            summary,
+            params={"n": n, "seed": seed, "target_precision": target_precision, "source": source},
+            metrics=metrics,
+            fingerprint=fingerprint,
+            bundle_folder=final,
+            registered_name=REGISTERED_NAME,
+            tracking_uri=tracking_uri,
+        )
     return summary
 
 

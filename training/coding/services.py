@@ -7,7 +7,6 @@ logistic regression over the detector's features is fitted on 80% and its auto t
 from __future__ import annotations
 
 import json
-import shutil
 import time
 from collections.abc import Sequence
 from pathlib import Path
@@ -23,10 +22,12 @@ from training.coding.common import (
     auto_threshold,
     data_fingerprint,
     fit_logistic,
+    pad_missing_classes,
+    publish_bundle,
     split,
     to_onnx,
+    track_training,
     training_encounters,
-    write_bundle,
 )
 
 REGISTERED_NAME = "medcode-services"
@@ -58,11 +59,7 @@ def train_services(
     x = np.asarray(rows, dtype=np.float32)
     y = np.asarray(labels, dtype=np.int64)
     fit_idx, val_idx = split(list(range(len(rows))), 0.2, seed)
-    if len(set(y[fit_idx].tolist())) < 2:
-        missing = 1 - int(y[fit_idx][0])
-        x = np.vstack([x, np.zeros((1, x.shape[1]), dtype=np.float32)])
-        y = np.append(y, missing)
-        fit_idx.append(len(y) - 1)
+    x, y = pad_missing_classes(x, y, fit_idx, (0, 1))
     model = fit_logistic(x[fit_idx], y[fit_idx], seed)
     onnx_bytes = to_onnx(model, len(SERVICE_FEATURES))
     sk_val = model.predict_proba(x[val_idx])[:, -1] if val_idx else np.zeros(0)
@@ -76,12 +73,9 @@ def train_services(
         "n_lines_val": float(len(val_idx)),
     }
     fingerprint = data_fingerprint(encounters)
-    root = out_dir or get_settings().artifacts_dir / "models" / "services"
-    staging = root / f"staging-{fingerprint[:8]}"
-    if staging.exists():
-        shutil.rmtree(staging)
-    bundle = write_bundle(
-        staging,
+    final, bundle = publish_bundle(
+        out_dir or get_settings().artifacts_dir / "models" / "services",
+        fingerprint,
         task="services",
         files={
             "services_confidence.onnx": onnx_bytes,
@@ -89,16 +83,11 @@ def train_services(
         },
         feature_names=SERVICE_FEATURES,
         classes=[0, 1],
-        fingerprint=fingerprint,
         metrics=metrics,
         thresholds={"auto": threshold},
         training_data={"source": source, "n": len(encounters)},
         rule_versions={"service_catalogue": "medcode.service_catalogue.v1"},
     )
-    final = root / bundle.bundle_id
-    if final.exists():
-        shutil.rmtree(final)
-    staging.rename(final)
     scorer = OnnxServiceConfidence.from_bundle(final)
     onnx_val = np.asarray(scorer([dict(zip(SERVICE_FEATURES, r, strict=True)) for r in x[val_idx].tolist()]))
     metrics["onnx_max_abs_diff"] = float(np.abs(onnx_val - sk_val).max()) if len(sk_val) else 0.0
@@ -106,14 +95,13 @@ def train_services(
                                "metrics": metrics, "seconds": round(time.perf_counter() - started, 1),
                                "source": source}  # fmt: skip
     if tracking:
-        from training.tracking import log_training, mlflow_run
-
-        with mlflow_run("medcode-services", run_name=f"services-{bundle.bundle_id}", tracking_uri=tracking_uri):
-            summary["run_id"], summary["model_uri"] = log_training(
-                {"n": n, "seed": seed, "target_precision": target_precision, "source": source},
-                metrics,
-                {"task": "services", "bundle_id": bundle.bundle_id, "data_fingerprint": fingerprint},
-                final,
-                REGISTERED_NAME,
-            )
+        track_training(
+            summary,
+            params={"n": n, "seed": seed, "target_precision": target_precision, "source": source},
+            metrics=metrics,
+            fingerprint=fingerprint,
+            bundle_folder=final,
+            registered_name=REGISTERED_NAME,
+            tracking_uri=tracking_uri,
+        )
     return summary

@@ -1,0 +1,58 @@
+"""Training of the E/M and service confidence models: bundle written, ONNX equal to scikit-learn, MLflow run logged."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pytest
+
+from models.bundle import load_bundle
+from training.coding.common import BUNDLE_FORMAT, pad_missing_classes
+from training.coding.em import train_em
+from training.coding.services import train_services
+
+
+def test_pad_missing_classes_adds_one_row_per_absent_class() -> None:
+    x = np.asarray([[1.0, 2.0], [3.0, 4.0], [5.0, 6.0]], dtype=np.float32)
+    y = np.asarray([0, 0, 1], dtype=np.int64)
+    fit_idx = [0, 1]  # only class 0 among the fitting rows
+    x2, y2 = pad_missing_classes(x, y, fit_idx, (-1, 0, 1))
+    assert sorted(set(y2[fit_idx].tolist())) == [-1, 0, 1]
+    assert x2.shape == (5, 2) and fit_idx == [0, 1, 3, 4]
+    assert np.array_equal(x2[3], x[0]) and np.array_equal(x2[4], x[0])
+
+
+def test_pad_missing_classes_leaves_complete_data_alone() -> None:
+    x = np.zeros((2, 1), dtype=np.float32)
+    y = np.asarray([0, 1], dtype=np.int64)
+    fit_idx = [0, 1]
+    x2, y2 = pad_missing_classes(x, y, fit_idx, (0, 1))
+    assert x2 is x and y2 is y and fit_idx == [0, 1]
+
+
+@pytest.mark.parametrize(("train", "task"), [(train_em, "em"), (train_services, "services")])
+def test_training_writes_a_loadable_bundle_with_onnx_parity(
+    train: Callable[..., dict[str, Any]], task: str, tmp_path: Path
+) -> None:
+    summary = train(n=120, seed=3, out_dir=tmp_path, tracking=False)
+    bundle = load_bundle(Path(summary["bundle"]), task=task, expected_format=BUNDLE_FORMAT)
+    assert bundle.bundle_id == summary["bundle_id"] and Path(summary["bundle"]).parent == tmp_path
+    assert not list(tmp_path.glob("staging-*")), "the staging folder is renamed to the bundle id"
+    assert summary["metrics"]["onnx_max_abs_diff"] < 1e-4
+    assert 0.0 <= bundle.manifest["thresholds"]["auto"] <= 1.0
+
+
+@pytest.mark.slow
+def test_training_logs_run_and_registers_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("MEDCODE_ARTIFACTS_DIR", str(tmp_path / "artifacts"))
+    from configs.settings import get_settings
+
+    get_settings.cache_clear()
+    try:
+        summary = train_em(n=60, seed=4, out_dir=tmp_path / "models", tracking_uri=f"sqlite:///{tmp_path}/mlflow.db")
+    finally:
+        get_settings.cache_clear()
+    assert summary["run_id"] and summary["model_uri"].startswith("models:/medcode-em/")
