@@ -98,30 +98,40 @@ def _hadm_key(value: str) -> str:
     return value[:-2] if value.endswith(".0") else value
 
 
-def load_codes_by_admission(
-    path: Path,
-    *,
-    code_column: str,
-    seq_column: str,
-    hadm_column: str,
-    normalize: Callable[[str], str],
-    hint: str,
-    version_column: str | None = None,
-    version: str | None = None,
-    upper_header: bool = False,
-) -> CodeTable:
-    """Read a MIMIC ``*_icd`` table into ``{hadm_id: (code, ...)}`` ordered by ``seq_num``, without duplicates.
+@dataclass(frozen=True)
+class CodeTableLayout:
+    """The columns of a release's ``*_icd`` tables.
 
-    Args:
-        path: the CSV (``.gz`` allowed).
+    Attributes:
         code_column: column with the undotted code.
         seq_column: column with the priority (1 = principal).
         hadm_column: the admission id column.
-        normalize: turns a raw code into its canonical form; raises ``ValueError`` for a malformed code.
         hint: what to do when the file has the wrong columns.
         version_column: column with the ICD version; with ``version``, other rows are dropped.
         version: the version to keep (``"10"``).
         upper_header: the file's column names are upper case (MIMIC-III).
+    """
+
+    code_column: str
+    seq_column: str
+    hadm_column: str
+    hint: str
+    version_column: str | None = None
+    version: str | None = None
+    upper_header: bool = False
+
+
+_IV_LAYOUT = CodeTableLayout("icd_code", "seq_num", "hadm_id", _IV_HINT, version_column="icd_version", version="10")
+_III_LAYOUT = CodeTableLayout("ICD9_CODE", "SEQ_NUM", "HADM_ID", _III_HINT, upper_header=True)
+
+
+def load_codes_by_admission(path: Path, layout: CodeTableLayout, normalize: Callable[[str], str]) -> CodeTable:
+    """Read a MIMIC ``*_icd`` table into ``{hadm_id: (code, ...)}`` ordered by ``seq_num``, without duplicates.
+
+    Args:
+        path: the CSV (``.gz`` allowed).
+        layout: the release's column names.
+        normalize: turns a raw code into its canonical form; raises ``ValueError`` for a malformed code.
 
     Returns:
         The codes of each admission that has at least one code of the kept version.
@@ -130,10 +140,12 @@ def load_codes_by_admission(
         SourceLayoutError: a required column is missing.
         SourceRowError: a row has no admission id, a non-integer ``seq_num`` or a malformed code.
     """
+    code_column, seq_column, hadm_column = layout.code_column, layout.seq_column, layout.hadm_column
+    version_column, version = layout.version_column, layout.version
     required = [hadm_column, seq_column, code_column] + ([version_column] if version_column else [])
     interned: dict[str, str] = {}
     grouped: dict[str, list[tuple[int, str]]] = {}
-    for line, row, problem in iter_csv_rows(path, required, hint, upper_header=upper_header):
+    for line, row, problem in iter_csv_rows(path, required, layout.hint, upper_header=layout.upper_header):
         if problem is not None:
             raise SourceRowError(path, line, "*", problem)
         if version_column is not None and row[version_column].strip() != version:
@@ -158,6 +170,19 @@ def load_codes_by_admission(
         pairs.sort(key=lambda pair: pair[0])
         table[hadm] = tuple(dict.fromkeys(code for _, code in pairs))
     return table
+
+
+def _admission_codes(
+    diagnoses_path: Path,
+    procedures_path: Path | None,
+    layout: CodeTableLayout,
+    diagnosis_code: Callable[[str], str],
+    procedure_code: Callable[[str], str],
+) -> tuple[CodeTable, CodeTable]:
+    """The diagnosis and (when the table is given) procedure codes of each admission."""
+    diagnoses = load_codes_by_admission(diagnoses_path, layout, diagnosis_code)
+    procedures = load_codes_by_admission(procedures_path, layout, procedure_code) if procedures_path else {}
+    return diagnoses, procedures
 
 
 @dataclass(frozen=True)
@@ -254,28 +279,9 @@ def read_mimic_iv(
         SourceFileNotFoundError, SourceLayoutError: a file is missing or has the wrong columns.
         SourceRowError: a code table row is malformed.
     """
-    diagnoses = load_codes_by_admission(
-        files.diagnoses,
-        code_column="icd_code",
-        seq_column="seq_num",
-        hadm_column="hadm_id",
-        version_column="icd_version",
-        version="10",
-        normalize=normalize_icd10cm,
-        hint=_IV_HINT,
+    diagnoses, procedures = _admission_codes(
+        files.diagnoses, files.procedures, _IV_LAYOUT, normalize_icd10cm, _icd10pcs
     )
-    procedures: CodeTable = {}
-    if files.procedures is not None:
-        procedures = load_codes_by_admission(
-            files.procedures,
-            code_column="icd_code",
-            seq_column="seq_num",
-            hadm_column="hadm_id",
-            version_column="icd_version",
-            version="10",
-            normalize=_icd10pcs,
-            hint=_IV_HINT,
-        )
     sink = BadRecordSink(files.notes.name, on_error, report, on_bad)
     for line, row, problem in iter_csv_rows(files.notes, MIMIC_IV_NOTE_COLUMNS, _IV_HINT):
         if problem is not None:
@@ -347,26 +353,9 @@ def read_mimic_iii(
         SourceFileNotFoundError, SourceLayoutError: a file is missing or has the wrong columns.
         SourceRowError: a code table row is malformed.
     """
-    diagnoses = load_codes_by_admission(
-        files.diagnoses,
-        code_column="ICD9_CODE",
-        seq_column="SEQ_NUM",
-        hadm_column="HADM_ID",
-        normalize=format_icd9cm,
-        hint=_III_HINT,
-        upper_header=True,
+    diagnoses, procedures = _admission_codes(
+        files.diagnoses, files.procedures, _III_LAYOUT, format_icd9cm, format_icd9pcs
     )
-    procedures: CodeTable = {}
-    if files.procedures is not None:
-        procedures = load_codes_by_admission(
-            files.procedures,
-            code_column="ICD9_CODE",
-            seq_column="SEQ_NUM",
-            hadm_column="HADM_ID",
-            normalize=format_icd9pcs,
-            hint=_III_HINT,
-            upper_header=True,
-        )
     wanted = None if categories is None else {c.strip().lower() for c in categories}
     sink = BadRecordSink(files.notes.name, on_error, report, on_bad)
     for line, row, problem in iter_csv_rows(files.notes, MIMIC_III_NOTE_COLUMNS, _III_HINT, upper_header=True):
