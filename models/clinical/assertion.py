@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import json
 import re
+import weakref
 from dataclasses import dataclass, fields
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal, get_args
 
-from models.clinical.document import ClinicalDocument
+from models.clinical.document import ClinicalDocument, Sentence
 
 Category = Literal["negated", "historical", "family", "hypothetical", "uncertain", "planned", "terminate"]
 Direction = Literal["forward", "backward", "both", "terminate"]
@@ -75,8 +76,56 @@ class Assertion:
         return category in self.categories
 
 
-def _words(text: str, offset: int) -> list[tuple[str, int, int]]:
-    return [(m.group(), offset + m.start(), offset + m.end()) for m in _WORD.finditer(text.lower())]
+@lru_cache(maxsize=8)
+def _rules_by_first_word(rules: tuple[CueRule, ...]) -> dict[str, list[tuple[list[str], CueRule]]]:
+    """Rules by the first word of their literal, longest literal first (ties in file order): the rule a scan
+    tries first at a word is the longest one starting there."""
+    index: dict[str, list[tuple[list[str], CueRule]]] = {}
+    for rule in sorted(rules, key=lambda r: -len(r.literal.split())):
+        literal = rule.literal.split()
+        index.setdefault(literal[0], []).append((literal, rule))
+    return index
+
+
+@dataclass(frozen=True)
+class _SentenceCues:
+    """The words of one sentence (with note offsets) and the cue triggers found among them."""
+
+    words: list[tuple[str, int, int]]
+    hits: list[tuple[int, int, CueRule]]
+
+
+# Cue scans per document and sentence: a note's sentences are asserted many times (problems, data, risk, services,
+# HCC MEAT, diagnosis support), the triggers of a sentence only once. Entries go with their document.
+_CUES: weakref.WeakKeyDictionary[ClinicalDocument, dict[int, _SentenceCues]] = weakref.WeakKeyDictionary()
+
+
+def _scan(sentence: Sentence, rules: tuple[CueRule, ...]) -> _SentenceCues:
+    offset = sentence.start
+    words = [(m.group(), offset + m.start(), offset + m.end()) for m in _WORD.finditer(sentence.text.lower())]
+    tokens = [w for w, _, _ in words]
+    index = _rules_by_first_word(rules)
+    hits: list[tuple[int, int, CueRule]] = []
+    i = 0
+    while i < len(tokens):
+        for literal, rule in index.get(tokens[i], ()):
+            if tokens[i : i + len(literal)] == literal:
+                hits.append((i, i + len(literal), rule))
+                i += len(literal) - 1
+                break
+        i += 1
+    return _SentenceCues(words, hits)
+
+
+def _sentence_cues(doc: ClinicalDocument, sentence: Sentence, rules: tuple[CueRule, ...]) -> _SentenceCues:
+    """The sentence's cues; cached for the shipped rules (other rule sets are scanned each time)."""
+    if rules is not cue_rules():
+        return _scan(sentence, rules)
+    per_doc = _CUES.setdefault(doc, {})
+    cues = per_doc.get(sentence.start)
+    if cues is None:
+        cues = per_doc[sentence.start] = _scan(sentence, rules)
+    return cues
 
 
 def assert_span(
@@ -96,19 +145,8 @@ def assert_span(
     if use_section and sentence.section in _SECTION_CATEGORY:
         categories.add(_SECTION_CATEGORY[sentence.section])
         found.append(f"section:{sentence.section}")
-    words = _words(sentence.text, sentence.start)
-    tokens = [w for w, _, _ in words]
-    hits: list[tuple[int, int, CueRule]] = []
-    i = 0
-    by_len = sorted(rules, key=lambda r: -len(r.literal.split()))
-    while i < len(tokens):
-        for rule in by_len:
-            lit = rule.literal.split()
-            if tokens[i : i + len(lit)] == lit:
-                hits.append((i, i + len(lit), rule))
-                i += len(lit) - 1
-                break
-        i += 1
+    cues = _sentence_cues(doc, sentence, rules)
+    words, hits = cues.words, cues.hits
     target = [k for k, (_, s, e) in enumerate(words) if s < end and e > start]
     if not target:
         return Assertion(frozenset(categories), tuple(found))

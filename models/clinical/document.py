@@ -7,6 +7,7 @@ audit engine and the review UI can highlight it.
 
 from __future__ import annotations
 
+import bisect
 import re
 from dataclasses import dataclass, field
 from typing import Any, Literal
@@ -216,6 +217,7 @@ class ClinicalDocument:
         self.context: dict[str, Any] = dict(context or {})
         self.sections = find_sections(text)
         self.sentences = split_sentences(text, self.sections, self.norm)
+        self._sentence_starts = [s.start for s in self.sentences]  # sorted: sentences do not overlap
         self.mentions: list[Mention] = []
 
     def add(self, kind: str, label: str, start: int, end: int, **attrs: Any) -> Mention:
@@ -228,9 +230,9 @@ class ClinicalDocument:
         return [m for m in self.mentions if m.kind == kind]
 
     def sentence_at(self, offset: int) -> Sentence | None:
-        for sentence in self.sentences:
-            if sentence.start <= offset < sentence.end:
-                return sentence
+        index = bisect.bisect_right(self._sentence_starts, offset) - 1
+        if index >= 0 and offset < self.sentences[index].end:
+            return self.sentences[index]
         return None
 
     def has_sections(self, *kinds: SectionKind) -> bool:

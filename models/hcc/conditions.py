@@ -16,6 +16,8 @@ from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+import numpy as np
+
 from datasets.codesets.hcc import HccModel
 from models.clinical.assertion import assert_span
 from models.clinical.document import ClinicalDocument, Evidence
@@ -47,6 +49,9 @@ _STOP = frozenset(
      "uncomplicated", "s", "w", "tx", "pt"}
 )  # fmt: skip
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)?|w/o|w/")
+# Scores within this of the best approximate one are recomputed exactly (covers float error and 6-place rounding).
+_TIE_MARGIN = 1e-5
+_MEMO_SIZE = 50_000  # item word sets whose best title is remembered (notes repeat their problem names)
 
 
 def _words(text: str) -> list[str]:
@@ -102,10 +107,14 @@ class HccConditionFinder:
         df: Counter[str] = Counter(w for _, _, ws in self.codes for w in ws)
         n = len(self.codes) or 1
         self.idf = {w: math.log(1 + n / c) for w, c in df.items()}
-        self.index: dict[str, list[int]] = {}
+        index: dict[str, list[int]] = {}
         for i, (_, _, ws) in enumerate(self.codes):
             for w in ws:
-                self.index.setdefault(w, []).append(i)
+                index.setdefault(w, []).append(i)
+        self.index = {w: np.asarray(rows, dtype=np.int64) for w, rows in index.items()}
+        # each title's IDF weight, summed in title order as the exact score below sums it
+        self.title_weight = np.asarray([sum(self.idf[w] for w in ws) for _, _, ws in self.codes], dtype=np.float64)
+        self._memo: dict[frozenset[str], tuple[str, str, float] | None] = {}
 
     def match_text(self, text: str) -> tuple[str, str, float] | None:
         """Best (code, title, coverage) for one item's text, or None below ``min_coverage``."""
@@ -141,16 +150,35 @@ class HccConditionFinder:
         return found
 
     def _best(self, words: set[str]) -> tuple[str, str, float] | None:
-        candidates = {i for w in words for i in self.index.get(w, ())}
+        key = frozenset(words)
+        if key not in self._memo:
+            if len(self._memo) >= _MEMO_SIZE:
+                self._memo.clear()
+            self._memo[key] = self._score(words)
+        return self._memo[key]
+
+    def _score(self, words: set[str]) -> tuple[str, str, float] | None:
         weight = {w: self.idf.get(w, 0.0) for w in words}
         item_total = sum(weight.values())
+        # F-measure of precision got/item_total and recall got/title_weight is 2*got/(title_weight + item_total):
+        # one vector pass over the posting lists finds the titles that can win; only those are scored exactly
+        # (title-order sums, as ranked before), so the answer and its coverage do not change
+        got = np.zeros(len(self.codes), dtype=np.float64)
+        for w in words:
+            rows = self.index.get(w)
+            if rows is not None:
+                got[rows] += weight[w]
+        hit = np.flatnonzero(got)
+        if not len(hit):
+            return None
+        approx = 2 * got[hit] / (self.title_weight[hit] + item_total)
         best: tuple[float, int, int] | None = None
-        for i in candidates:
+        for i in hit[approx >= approx.max() - _TIE_MARGIN].tolist():
             _, _, title_words = self.codes[i]
             total = sum(self.idf[w] for w in title_words)
-            got = sum(self.idf[w] for w in title_words if w in words)
-            recall = got / total if total else 0.0  # how much of the title the item states
-            precision = got / item_total if item_total else 0.0  # how much of the item the title explains
+            got_i = sum(self.idf[w] for w in title_words if w in words)
+            recall = got_i / total if total else 0.0  # how much of the title the item states
+            precision = got_i / item_total if item_total else 0.0  # how much of the item the title explains
             score = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
             key = (round(score, 6), -len(title_words), -i)
             if best is None or key > best:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import re
+import weakref
 from dataclasses import dataclass
 
 from models.clinical.document import ClinicalDocument
@@ -39,8 +40,12 @@ class Line:
     norm: str = ""
 
 
-def lines(doc: ClinicalDocument, sections: frozenset[str] | None = None) -> list[Line]:
-    """Non-empty lines of the note (numbered items on one line are split), optionally only in ``sections``."""
+# Lines per document: several components (problems, HCC MEAT, diagnosis support, specificity) read the same note's
+# lines; they are split once. Entries go with their document.
+_LINES: weakref.WeakKeyDictionary[ClinicalDocument, tuple[Line, ...]] = weakref.WeakKeyDictionary()
+
+
+def _split_lines(doc: ClinicalDocument) -> tuple[Line, ...]:
     out: list[Line] = []
     bounds = [0] + [m.end() for m in _LINE_BREAK.finditer(doc.text)] + [len(doc.text) + 1]
     for line_start, next_start in itertools.pairwise(bounds):
@@ -59,9 +64,16 @@ def lines(doc: ClinicalDocument, sections: frozenset[str] | None = None) -> list
             s, e = start + a + lead, start + a + len(piece.rstrip())
             sentence = doc.sentence_at(s)
             section = sentence.section if sentence else "other"
-            if sections is None or section in sections:
-                out.append(Line(s, e, doc.text[s:e], section, doc.norm[s:e]))
-    return out
+            out.append(Line(s, e, doc.text[s:e], section, doc.norm[s:e]))
+    return tuple(out)
+
+
+def lines(doc: ClinicalDocument, sections: frozenset[str] | None = None) -> list[Line]:
+    """Non-empty lines of the note (numbered items on one line are split), optionally only in ``sections``."""
+    split = _LINES.get(doc)
+    if split is None:
+        split = _LINES[doc] = _split_lines(doc)
+    return [line for line in split if sections is None or line.section in sections]
 
 
 def strip_bullet(text: str) -> str:
