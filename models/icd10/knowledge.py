@@ -165,30 +165,51 @@ class KnowledgeIndex:
         val = np.concatenate([self._col_values[self._col_ptr[w] : self._col_ptr[w + 1]] for w in unique])
         return np.bincount(idx, weights=val, minlength=self.n_phrases).astype(np.float32)
 
+    def _sentence_coverage(
+        self, sentences_words: Sequence[Sequence[int]]
+    ) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64], npt.NDArray[np.float32]]:
+        """(sentence, phrase, coverage) of every phrase holding a word of a sentence, by sentence then phrase: the
+        non-zero entries of :meth:`coverage` for all sentences in one pass (the same sums: each phrase's weights
+        are added in the same order)."""
+        ranges = [
+            (s, self._col_ptr[w], self._col_ptr[w + 1])
+            for s, word_ids in enumerate(sentences_words)
+            for w in sorted(set(word_ids))
+        ]
+        if not ranges:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
+        idx = np.concatenate([self._col_phrases[a:b] for _, a, b in ranges]).astype(np.int64)
+        val = np.concatenate([self._col_values[a:b] for _, a, b in ranges])
+        sentence = np.repeat(np.asarray([s for s, _, _ in ranges], dtype=np.int64), [b - a for _, a, b in ranges])
+        keys, slot = np.unique(sentence * self.n_phrases + idx, return_inverse=True)
+        cov = np.bincount(slot, weights=val, minlength=len(keys)).astype(np.float32)
+        return keys // self.n_phrases, keys % self.n_phrases, cov
+
     def match(self, sentences_words: Sequence[Sequence[int]], min_coverage: float) -> list[PhraseMatch]:
         """Best phrase of every code reaching ``min_coverage`` in some sentence (one entry per code)."""
+        if min_coverage - 1e-6 > 0:
+            sentence, hits, cov = self._sentence_coverage(sentences_words)
+        else:  # every phrase reaches it, untouched ones too
+            n = self.n_phrases
+            sentence = np.repeat(np.arange(len(sentences_words), dtype=np.int64), n)
+            hits = np.tile(np.arange(n, dtype=np.int64), len(sentences_words))
+            cov = np.concatenate([self.coverage(ws) for ws in sentences_words] or [np.zeros(0, dtype=np.float32)])
+        # A learned phrase (one or two words mined from training notes) only counts when complete.
+        keep = (cov >= min_coverage - 1e-6) & ((self.phrase_kind[hits] != KIND_LEARNED) | (cov >= 1.0 - 1e-4))
         best: dict[int, list[float]] = {}
-        for s, word_ids in enumerate(sentences_words):
-            cov = self.coverage(word_ids)
-            hits = np.flatnonzero(cov >= min_coverage - 1e-6)
-            # A learned phrase (one or two words mined from training notes) only counts when complete.
-            hits = hits[(self.phrase_kind[hits] != KIND_LEARNED) | (cov[hits] >= 1.0 - 1e-4)]
-            if hits.size == 0:
-                continue
-            for p in hits.tolist():
-                c = float(cov[p])
-                code = int(self.phrase_code[p])
-                weight = c * float(self.phrase_total[p])
-                entry = best.get(code)
-                # Rank a code's phrases by coverage, then by matched weight (longer, more specific phrases win ties).
-                if entry is None:
-                    best[code] = [c, weight, p, s, 1, s]
-                else:
-                    if (c, weight) > (entry[0], entry[1]):
-                        entry[0], entry[1], entry[2], entry[3] = c, weight, p, s
-                    if entry[5] != s:
-                        entry[4] += 1
-                        entry[5] = s
+        for s, p, c in zip(sentence[keep].tolist(), hits[keep].tolist(), cov[keep].tolist(), strict=True):
+            code = int(self.phrase_code[p])
+            weight = c * float(self.phrase_total[p])
+            entry = best.get(code)
+            # Rank a code's phrases by coverage, then by matched weight (longer, more specific phrases win ties).
+            if entry is None:
+                best[code] = [c, weight, p, s, 1, s]
+            else:
+                if (c, weight) > (entry[0], entry[1]):
+                    entry[0], entry[1], entry[2], entry[3] = c, weight, p, s
+                if entry[5] != s:
+                    entry[4] += 1
+                    entry[5] = s
         return [
             PhraseMatch(
                 code_index=code,
