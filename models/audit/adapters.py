@@ -342,6 +342,7 @@ class DefaultModels:
         self.hcc_scanner = hcc_scanner
         self.support = DiagnosisSupport(codesets)
         self.specificity = SpecificityFinder(codesets, self.support)
+        self.has_cms = codesets.has_cms  # looked up once: it lists the CMS source folders
 
     @property
     def versions(self) -> dict[str, str]:
@@ -362,7 +363,7 @@ class DefaultModels:
         with its visit-level rules and NCCI indicator-0 drops on the date of service)."""
         from models.services.visit import ptp_from_cms, visit_services
 
-        cms = self.codesets.cms if self.codesets.has_cms else None
+        cms = self.codesets.cms if self.has_cms else None
         day = encounter.date_of_service or dt.date.today()
         return visit_services(result, ptp_from_cms(cms, day) if cms is not None else None)
 

@@ -40,15 +40,15 @@ def repair(lowered: str) -> str:
     """``lowered`` (already lower case) with transposed letters fixed; same length as the input."""
     counts = Counter(_WORD.findall(lowered))
     lexicon = lexicon_words()
-    vocabulary = set(lexicon) | {w for w, c in counts.items() if c >= 2}
+    repeated = {w for w, c in counts.items() if c >= 2}  # the note's own vocabulary (the lexicon is not copied)
     out = list(lowered)
     for match in _WORD.finditer(lowered):
         word = match.group()
-        if word in vocabulary:
+        if word in lexicon or word in repeated:
             continue
         for i in range(len(word) - 1):
             candidate = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
-            if candidate != word and candidate in vocabulary:
+            if candidate != word and (candidate in lexicon or candidate in repeated):
                 out[match.start() : match.end()] = candidate
                 break
     return "".join(out)

@@ -208,7 +208,9 @@ class ServiceDetector:
     ) -> None:
         self.catalogue = catalogue or default_catalogue()
         self.scorer = scorer
-        self._drug_re = [(d, re.compile("|".join(f"(?:{n})" for n in d.names))) for d in self.catalogue.drugs]
+        drugs = [(d, re.compile("|".join(f"(?:{n})" for n in d.names))) for d in self.catalogue.drugs]
+        # longest name first, so that a drug named inside a longer name is not found on its own
+        self._drug_re = sorted(drugs, key=lambda item: -max(len(n) for n in item[0].names))
         self._vaccine_re = [(v, re.compile("|".join(f"(?:{n})" for n in v.names))) for v in self.catalogue.vaccines]
 
     # ------------------------------------------------------------------------------------------------------------
@@ -222,7 +224,7 @@ class ServiceDetector:
     def _drugs_in(self, lowered: str) -> list[tuple[DrugRule, re.Match[str], float | None]]:
         found: list[tuple[DrugRule, re.Match[str], float | None]] = []
         taken: list[tuple[int, int]] = []
-        for drug, pattern in sorted(self._drug_re, key=lambda item: -max(len(n) for n in item[0].names)):
+        for drug, pattern in self._drug_re:
             match = pattern.search(lowered)
             if match is None or any(s <= match.start() < e for s, e in taken):
                 continue
