@@ -29,8 +29,8 @@ from datasets.synth.phi import plant_phi
 from datasets.synth.render import render_note
 from datasets.synth.scenario import OVERCODERS, Scenario, sample_scenario
 
-Phrasing = Literal["train", "heldout", "all"]
-PHRASING_CHOICES: tuple[str, ...] = ("train", "heldout", "all")
+Phrasing = Literal["train", "heldout", "validation", "all"]
+PHRASING_CHOICES: tuple[str, ...] = ("train", "heldout", "validation", "all")
 HELDOUT_SHARE_IN_ALL = 0.15
 
 
@@ -45,7 +45,9 @@ class SynthConfig:
     Attributes:
         n: number of encounters.
         seed: random seed; the same seed and index always give the same encounter.
-        phrasing: ``train`` (families A-D), ``heldout`` (family H only) or ``all`` (15% held-out).
+        phrasing: ``train`` (families A-D), ``heldout`` (family H only), ``validation`` (family V only: unseen
+            phrasing for checking generalisation while developing, so that H stays untouched until the report) or
+            ``all`` (A-D with 15% held-out; V never).
         clean_share: share of claims billed correctly (the rest carry one or two errors).
         plant_phi: share of notes that get fake identifiers planted (``planted_phi`` records the kinds).
         start, end: range of dates of service (the CMS tables shipped are the July 2024 versions).
@@ -144,6 +146,7 @@ class Generator:
         self.triggers_25 = modifier25_triggers(self.knowledge)
         self.train = self.knowledge.family_names("train")
         self.heldout = self.knowledge.family_names("heldout")
+        self.validation = self.knowledge.family_names("validation")
         if not self.facts.available:
             warnings.warn(
                 "SYN020 CMS tables not found: ncci_ptp_conflict, mue_exceeded and addon_without_primary errors are "
@@ -155,6 +158,8 @@ class Generator:
     def _family(self, rng: random.Random) -> str:
         if self.config.phrasing == "heldout":
             return rng.choice(self.heldout)
+        if self.config.phrasing == "validation":
+            return rng.choice(self.validation)
         if self.config.phrasing == "all" and rng.random() < HELDOUT_SHARE_IN_ALL:
             return rng.choice(self.heldout)
         return rng.choice(self.train)

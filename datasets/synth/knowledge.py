@@ -38,7 +38,7 @@ RiskCategory = Literal[
 ]
 ServiceKind = Literal["procedure", "injection", "test", "nebulizer", "screening", "counseling", "psychotherapy"]
 Laterality = Literal["none", "limb", "finger_third"]
-Split = Literal["train", "heldout"]
+Split = Literal["train", "heldout", "validation"]
 SexRule = Literal["F", "M", "any"]
 VaccineKind = Literal["flu", "pneumo", "other"]
 

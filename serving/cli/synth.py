@@ -20,7 +20,9 @@ def synth(
     seed: int = typer.Option(0, "--seed", help="Random seed (same seed, same encounters)"),
     out: Path = typer.Option(..., "--out", help="Output file (.jsonl, .csv or .parquet)"),
     phrasing: str = typer.Option(
-        "train", "--phrasing", help="Phrasing families: train (A-D), heldout (H, for reports) or all"
+        "train",
+        "--phrasing",
+        help="Phrasing families: train (A-D), heldout (H, for reports), validation (V, for development) or all",
     ),
     clean_share: float = typer.Option(0.4, "--clean-share", min=0.0, max=1.0, help="Share of correctly billed claims"),
     plant_phi: float = typer.Option(

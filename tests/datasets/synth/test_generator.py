@@ -12,7 +12,7 @@ from datasets.codesets.em import em_code_for, em_rank, mdm_level, preventive_cod
 from datasets.io import read_encounters, write_encounters
 from datasets.schema import Encounter
 from datasets.synth.claims import GLOBAL_BYPASS, unspecified_map
-from datasets.synth.generator import SynthConfig, generate_encounters
+from datasets.synth.generator import Phrasing, SynthConfig, generate_encounters
 from datasets.synth.knowledge import default_knowledge
 from datasets.synth.ncci import AWV_CODES, office_em_codes, preventive_codes
 from datasets.synth.phi import FAKE_FIRST_NAMES, FAKE_LAST_NAMES
@@ -227,6 +227,16 @@ def test_generator_held_out_family_is_used_only_when_asked(codesets: CodeSets) -
     heldout_names = set(default_knowledge().family_names("heldout"))
     assert all((e.model_extra or {})["phrasing_family"] not in heldout_names for e in train)
     assert all((e.model_extra or {})["phrasing_family"] in heldout_names for e in held)
+
+
+def test_generator_validation_family_is_used_only_when_asked(codesets: CodeSets) -> None:
+    validation_names = set(default_knowledge().family_names("validation"))
+    phrasings: tuple[Phrasing, ...] = ("train", "heldout", "all")
+    for phrasing in phrasings:
+        encounters = generate_encounters(SynthConfig(n=60, seed=5, phrasing=phrasing), codesets=codesets)
+        assert all((e.model_extra or {})["phrasing_family"] not in validation_names for e in encounters), phrasing
+    validation = list(generate_encounters(SynthConfig(n=20, seed=5, phrasing="validation"), codesets=codesets))
+    assert all((e.model_extra or {})["phrasing_family"] in validation_names for e in validation)
 
 
 def test_generator_held_out_headers_do_not_appear_in_train_notes(encounters: list[Encounter]) -> None:

@@ -128,9 +128,10 @@ def test_knowledge_bundled_components_are_real_ptp_pairs(cms) -> None:
             assert any({e.column1, e.column2} == {service.code, component} for e in edits), (service.key, component)
 
 
-def test_knowledge_held_out_family_shares_no_header_or_template() -> None:
+@pytest.mark.parametrize("split", ["heldout", "validation"])
+def test_knowledge_unseen_family_shares_no_header_or_template(split: str) -> None:
     train = [f for f in KNOWLEDGE.families.values() if f.split == "train"]
-    held = [f for f in KNOWLEDGE.families.values() if f.split == "heldout"]
+    held = [f for f in KNOWLEDGE.families.values() if f.split == split]
     assert train and held
     for family in held:
         for other in train:
