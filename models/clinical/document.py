@@ -42,23 +42,42 @@ _KEYWORDS: tuple[tuple[str, SectionKind], ...] = (
     (r"\bfamily\b|\bfhx?\b", "family"),
     (r"\bsocial\b|\bshx?\b", "social"),
     (r"surgical", "psh"),
-    (r"review of systems|\bros\b", "ros"),
-    (r"assessment|impression|\ba/?p\b|\ba&p\b|diagnos[ie]s", "assessment"),
-    (r"\bplan\b|recommendation|disposition", "plan"),
+    (r"review of systems|\bros\b|\bsystems?\b", "ros"),
+    (r"assessment|impression|\ba/?p\b|\ba&p\b|diagnos[ie]s|decision making", "assessment"),
+    (r"\bplan\b|recommendation|disposition|\borders?\b", "plan"),
     (r"complaint|reason for|\bcc\b|concern", "chief_complaint"),
     (r"present illness|\bhpi\b|subjective|interval history|^history$", "hpi"),
     (
         r"problem list|active problems?$|^problems?$|^probs?$|^pl$|chronic conditions|past medical|\bpmh\b|"
-        r"medical history|past history",
+        r"medical history|past history|\bproblems\b|\bconditions\b",
         "pmh",
     ),
-    (r"medication|\bmeds\b|\brx\b", "medications"),
-    (r"allerg|^all$", "allergies"),
+    (r"allerg|intoleran|^all$", "allergies"),
+    (r"medication|\bmeds\b|\brx\b|prescriptions", "medications"),
     (r"exam|objective|vital|\bpe\b", "exam"),
     (r"procedure|\bproc\b", "procedure"),
     (r"\blabs?\b|laborator|result|data|diagnostic|imaging|studies", "data"),
-    (r"prevent|health maint|\bhm\b|immuniz|wellness", "preventive"),
+    (r"prevent|health maint|\bhm\b|immuniz|wellness|screening", "preventive"),
     (r"\btime\b", "time"),
+)
+# Words section headers are made of in real notes ("HISTORY OF PRESENT ILLNESS", "Current Outpatient Medications",
+# "Problem-based A/P", "Diagnoses", "Orders"). A mixed-case line opening "Words: text" is a header when every word is
+# one of these, so that "Result reviewed: BMP ..." or "Plan agreed: ..." inside a plan does not open a section; an
+# upper-case opening ("IMPRESSION/PLAN:  1. ...") is a header whatever its words, as in dictated notes.
+_HEADER_WORDS = frozenset({
+    "a", "and", "active", "allergies", "allergy", "assessment", "based", "brief", "care", "chief", "chronic",
+    "clinical", "complaint", "concern", "conditions", "consultation", "course", "current", "data", "decision",
+    "diagnoses", "diagnosis", "diagnostic", "diagnostics", "disposition", "encounter", "exam", "examination",
+    "family", "findings", "for", "health", "history", "home", "hpi", "illness", "imaging", "immunizations",
+    "impression", "interval", "intolerances", "lab", "laboratory", "labs", "list", "maintenance", "making", "medical",
+    "medication", "medications", "meds", "note", "objective", "of", "orders", "outpatient", "p", "past", "performed",
+    "personal", "physical", "plan", "present", "preventive", "prevention", "problem", "problem-based", "problems",
+    "procedure", "procedures", "reason", "recommendations", "results", "review", "ros", "screening", "signs",
+    "social", "studies", "subjective", "summary", "surgical", "system", "systems", "time", "visit", "vital", "vitals",
+    "wellness",
+})  # fmt: skip
+_LINE_HEADER = re.compile(
+    r"^[ \t]*(?:[-*#=]+[ \t]*)?(?P<header>[A-Za-z][A-Za-z /&'-]{0,50}?)[ \t]*(?:=+|\*+)?[ \t]*:[ \t]*", re.MULTILINE
 )
 _INLINE_HEADERS = re.compile(
     r"^[ \t]*(?:[-*#=]+[ \t]*)?(?P<header>chief complaint|cc|reason for visit|history of present illness|"
@@ -71,13 +90,14 @@ _INLINE_HEADERS = re.compile(
     r"health maintenance|preventive care|preventive services|hm|s|o|a|p)[ \t]*:",
     re.IGNORECASE | re.MULTILINE,
 )
+# A header alone on its line, with whatever trailing mark the template uses (":", "--", "==", "**").
 _ALONE_HEADER = re.compile(
-    r"^[ \t]*(?:=+|#+|\*+)?[ \t]*(?P<header>[A-Za-z][A-Za-z /&'-]{0,40}?)[ \t]*(?:=+|\*+)?[ \t]*:?[ \t]*$", re.MULTILINE
+    r"^[ \t]*(?:=+|#+|\*+)?[ \t]*(?P<header>[A-Za-z][A-Za-z /&'-]{0,40}?)[ \t]*(?:[:=*]+|-{1,3})?[ \t]*$", re.MULTILINE
 )
 # Transcriptions flattened to one line (MTSamples) keep their line breaks as ".," or ": ," - both end a sentence.
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[#-])|\n+|(?<=;)\s+| \| |(?<=[.:])\s*,(?=\s*\S)")
 # An upper-case header inside a flattened transcription: "...prolapse.,IMPRESSION:  ,1. The patient..."
-_CAPS_HEADER = re.compile(r"(?:^|(?<=[,.;]))\s*(?P<header>[A-Z][A-Z /&-]{1,50}[A-Z])\s*:")
+_CAPS_HEADER = re.compile(r"(?:^|(?<=[,.;]))\s*(?P<header>[A-Z][A-Z /&-]{1,50}[A-Z])\s*:", re.MULTILINE)
 
 
 @dataclass(frozen=True)
@@ -106,9 +126,12 @@ class Sentence:
 
 @dataclass(frozen=True)
 class Section:
+    """A section from its header to the next one; ``body_start`` is where the text after the header begins."""
+
     kind: SectionKind
     start: int
     end: int
+    body_start: int = -1
 
 
 @dataclass(frozen=True)
@@ -138,24 +161,34 @@ def _section_kind(header: str) -> SectionKind:
     return "other"
 
 
+def _is_line_header(header: str) -> bool:
+    """An opening "Words:" that names a section: upper case (dictation), or made only of header words."""
+    words = [w for w in re.split(r"[ /&]+", header.strip()) if w]
+    if not words or len(words) > 6:
+        return False
+    letters = [c for c in header if c.isalpha()]
+    return (len(letters) >= 3 and all(c.isupper() for c in letters)) or all(w.lower() in _HEADER_WORDS for w in words)
+
+
 def find_sections(text: str) -> list[Section]:
     """Sections by their headers; text before the first header is ``other``.
 
-    A header is either a short line on its own (``ASSESSMENT AND PLAN``, ``== Objective ==``, ``Results:``), classified
-    by keyword, or a known header word at the start of a line followed by a colon (``HPI: 45 yo ...``, ``A: ...``).
+    A header is either a short line on its own (``ASSESSMENT AND PLAN``, ``== Objective ==``, ``Results:``,
+    ``IMPRESSION --``), classified by keyword, or a header phrase at the start of a line followed by a colon and text
+    (``HPI: 45 yo ...``, ``A: ...``, ``IMPRESSION/PLAN:  1. ...``, ``Problem-based A/P: ...``).
     """
-    marks: list[tuple[int, SectionKind]] = [(0, "other")]
+    marks: list[tuple[int, int, SectionKind]] = [(0, 0, "other")]
     for match in _ALONE_HEADER.finditer(text):
         header = match.group("header")
         if len(header.split()) > 5 or header.endswith("."):
             continue
         kind = _section_kind(header)
         if kind != "other":
-            marks.append((match.start(), kind))
+            marks.append((match.start(), match.end(), kind))
     for match in _CAPS_HEADER.finditer(text):
         kind = _section_kind(match.group("header"))
         if kind != "other" and len(match.group("header").split()) <= 6:
-            marks.append((match.start("header"), kind))
+            marks.append((match.start("header"), match.end(), kind))
     for match in _INLINE_HEADERS.finditer(text):
         header = match.group("header")
         if len(header) == 1 and not header.isupper():
@@ -163,18 +196,23 @@ def find_sections(text: str) -> list[Section]:
         kind = _section_kind(
             {"s": "subjective", "o": "objective", "a": "assessment", "p": "plan"}.get(header.lower(), header)
         )
-        marks.append((match.start(), kind))
-    # a header at offset 0 replaces the default "other" opening; one mark per offset (the header's)
-    by_offset: dict[int, SectionKind] = {}
-    for offset, kind in marks:
-        if kind != "other" or offset not in by_offset:
-            by_offset[offset] = kind
-    marks = sorted(by_offset.items())
+        marks.append((match.start(), match.end(), kind))
+    for match in _LINE_HEADER.finditer(text):
+        kind = _section_kind(match.group("header"))
+        if kind != "other" and _is_line_header(match.group("header")):
+            marks.append((match.start(), match.end(), kind))
+    # a header at offset 0 replaces the default "other" opening; one mark per offset (the header's, longest)
+    by_offset: dict[int, tuple[int, SectionKind]] = {}
+    for offset, body, kind in marks:
+        held = by_offset.get(offset)
+        if held is None or (kind != "other" and (held[1] == "other" or body > held[0])):
+            by_offset[offset] = (body, kind)
+    ordered = sorted(by_offset.items())
     sections: list[Section] = []
-    for i, (start, kind) in enumerate(marks):
-        end = marks[i + 1][0] if i + 1 < len(marks) else len(text)
+    for i, (start, (body, kind)) in enumerate(ordered):
+        end = ordered[i + 1][0] if i + 1 < len(ordered) else len(text)
         if end > start:
-            sections.append(Section(kind, start, end))
+            sections.append(Section(kind, start, end, min(max(body, start), end)))
     return sections
 
 
@@ -234,6 +272,13 @@ class ClinicalDocument:
         if index >= 0 and offset < self.sentences[index].end:
             return self.sentences[index]
         return None
+
+    def past_header(self, offset: int) -> int:
+        """``offset``, or the end of the section header it falls in ("IMPRESSION/PLAN:  1. ..." -> at "1.")."""
+        for section in self.sections:
+            if section.start <= offset < section.body_start:
+                return section.body_start
+        return offset
 
     def has_sections(self, *kinds: SectionKind) -> bool:
         return any(s.kind in kinds for s in self.sections)

@@ -62,6 +62,11 @@ def _split_lines(doc: ClinicalDocument) -> tuple[Line, ...]:
                 continue
             lead = len(piece) - len(piece.lstrip())
             s, e = start + a + lead, start + a + len(piece.rstrip())
+            s = doc.past_header(s)  # the line's own words, not its section header
+            while s < e and doc.text[s].isspace():
+                s += 1
+            if s >= e:
+                continue
             sentence = doc.sentence_at(s)
             section = sentence.section if sentence else "other"
             out.append(Line(s, e, doc.text[s:e], section, doc.norm[s:e]))

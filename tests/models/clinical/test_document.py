@@ -1,0 +1,54 @@
+"""Section headers in the styles real notes use: upper-case dictation headers with text on the same line, headers
+alone on a line with any trailing mark, and mixed-case openings only when made of header words."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.clinical.document import ClinicalDocument, find_sections, section_kind
+from models.em.components._lines import PLAN_SECTIONS, lines
+
+
+def _kinds(text: str) -> list[str]:
+    return [s.kind for s in find_sections(text)]
+
+
+def test_upper_case_header_with_text_on_the_same_line_opens_its_section() -> None:
+    note = "Return visit.\nPRESENTING COMPLAINT:  cough\nIMPRESSION/PLAN:  1.  Cough, simple acute illness.\n"
+    doc = ClinicalDocument(note)
+    assert [s.kind for s in doc.sections] == ["other", "chief_complaint", "assessment"]
+    assessment = doc.sections[-1]
+    assert note[assessment.body_start :].startswith("1.  Cough")
+
+
+@pytest.mark.parametrize("line", ["IMPRESSION --", "Assessment -", "ASSESSMENT:", "== Assessment ==", "**Assessment**"])
+def test_header_alone_on_a_line_with_any_trailing_mark(line: str) -> None:
+    assert _kinds(f"Seen today.\n{line}\n1. Cough.\n") == ["other", "assessment"]
+
+
+def test_mixed_case_opening_is_a_header_only_when_made_of_header_words() -> None:
+    assert _kinds("Seen today.\nProblem-based A/P: 1. Cough.\n") == ["other", "assessment"]
+    assert _kinds("Seen today.\nDiagnoses: cough\nOrders: chest x-ray\n") == ["other", "assessment", "plan"]
+    # a sentence with a colon inside a plan is not a header
+    assert _kinds("ASSESSMENT:\n1. Cough.\nResult reviewed: CBC normal.\n") == ["assessment"]
+
+
+@pytest.mark.parametrize(
+    ("header", "kind"),
+    [
+        ("SYSTEMS REVIEW", "ros"),
+        ("MEDICAL PROBLEMS", "pmh"),
+        ("ALLERGIES/INTOLERANCES", "allergies"),
+        ("Current Outpatient Prescriptions", "medications"),
+        ("MEDICAL DECISION MAKING", "assessment"),
+        ("SCREENING AND PREVENTION", "preventive"),
+        ("HPI/INTERVAL HISTORY", "hpi"),
+    ],
+)
+def test_header_vocabulary_by_keyword(header: str, kind: str) -> None:
+    assert section_kind(header) == kind
+
+
+def test_lines_start_after_an_inline_header() -> None:
+    doc = ClinicalDocument("IMPRESSION/PLAN:  1.  Asthma, well controlled.\n2.  Cough, new.\n")
+    assert [line.text for line in lines(doc, PLAN_SECTIONS)] == ["1.  Asthma, well controlled.", "2.  Cough, new."]
