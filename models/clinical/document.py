@@ -94,8 +94,11 @@ _INLINE_HEADERS = re.compile(
 _ALONE_HEADER = re.compile(
     r"^[ \t]*(?:=+|#+|\*+)?[ \t]*(?P<header>[A-Za-z][A-Za-z /&'-]{0,40}?)[ \t]*(?:[:=*]+|-{1,3})?[ \t]*$", re.MULTILINE
 )
-# Transcriptions flattened to one line (MTSamples) keep their line breaks as ".," or ": ," - both end a sentence.
-_SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(\[#-])|\n+|(?<=;)\s+| \| |(?<=[.:])\s*,(?=\s*\S)")
+# Transcriptions flattened to one line (MTSamples) keep their line breaks as ".," or ": ," - both end a sentence. Two
+# spaces after a full stop end one whatever case follows (dictation: "rectal exam without mass.  decision for ...").
+_SENTENCE_END = re.compile(
+    r"(?<=[.!?])\s+(?=[A-Z0-9(\[#-])|(?<=[.!?])[ \t]{2,}(?=\S)|\n+|(?<=;)\s+| \| |(?<=[.:])\s*,(?=\s*\S)"
+)
 # An upper-case header inside a flattened transcription: "...prolapse.,IMPRESSION:  ,1. The patient..."
 _CAPS_HEADER = re.compile(r"(?:^|(?<=[,.;]))\s*(?P<header>[A-Z][A-Z /&-]{1,50}[A-Z])\s*:", re.MULTILINE)
 

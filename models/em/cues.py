@@ -76,7 +76,8 @@ class EmCues:
             data=_labelled(payload["data"], "data"),
             order=re.compile(payload["order_cue"]),
             review=re.compile(payload["review_cue"]),
-            tests=_alternatives(payload["tests"]),
+            # a test name starts a word: "rpr" is not a test inside "interpretation"
+            tests=_alternatives([rf"(?<![a-z0-9])(?:{p})" for p in payload["tests"]]),
             risk=_labelled(payload["risk"], "risk"),
             drug_action=re.compile(payload["drug_action"]),
             otc=_alternatives(payload["otc_drugs"]),

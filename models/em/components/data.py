@@ -24,6 +24,7 @@ _SPLIT = re.compile(r",|;|\band\b|\s\+\s|/(?=[a-z])")
 _NEAR = 12  # characters between a cue and the first test it governs ("Ordered: CBC", "reviewed the CMP")
 _NEAR_BEFORE = 45  # "comprehensive metabolic panel (the previous primary care office) reviewed"
 _LISTED = re.compile(r"(?:\s*(?:placed|today))?\s*:\s*(?P<items>[^.\n]+)")
+_RESULT_LEAD = re.compile(r"[\W_]*(?:(?P<source>[^:]{1,80}):\s*)?")
 _MODALITIES = ("ultrasound", "ct", "mri", "x-ray", "monitor", "echocardiogram")
 
 
@@ -33,7 +34,7 @@ def _canonical(test: str) -> str:
                "hgb a1c": "a1c", "hemoglobin a1c": "a1c", "echo": "echocardiogram", "lfts": "hepatic function",
                "lft": "hepatic function", "liver function tests": "hepatic function", "complete blood count": "cbc",
                "inr": "prothrombin time with inr", "prothrombin time": "prothrombin time with inr"}  # fmt: skip
-    text = re.sub(r"\s+", " ", text).strip(" .:-()")
+    text = re.sub(r"\s+", " ", text.replace("w/", "with ")).strip(" .:-()")
     text = text.replace("xray", "x-ray")
     # one imaging or monitoring study per modality and note ("transvaginal ultrasound ordered" in the plan and
     # "Orders: pelvic ultrasound" below it are the same order)
@@ -145,9 +146,14 @@ def annotate_data(doc: ClinicalDocument, cues: EmCues | None = None) -> Clinical
         cue_spans = [(m.start(), m.end(), "test_ordered") for m in cues.order.finditer(lowered)]
         cue_spans += [(m.start(), m.end(), "test_result") for m in cues.review.finditer(lowered)]
         if not cue_spans and sentence.section == "data":
-            # a results section lists what was reviewed: "TSH (outside office): 2.3, normal"
-            lead = re.match(r"^[\W_]*(?:[a-z /&-]{1,25}:\s*)?", lowered)
-            cue_spans = [(0, lead.end() if lead else 0, "test_result")]
+            # a results section lists what was reviewed: "TSH (outside office): 2.3, normal", "Labs from the
+            # urgent care clinic last week: CBC with WBC 7.4"; the lead skips the section header and a source
+            # label before a colon, but not a test name ("chest x-ray report (outside ED): no acute process")
+            body = doc.past_header(sentence.start) - sentence.start
+            lead = _RESULT_LEAD.match(lowered, body)
+            source = lead.group("source") if lead else None
+            lead_end = lead.end() if lead and not (source and _tests_in(source, cues)) else body
+            cue_spans = [(0, lead_end, "test_result")]
         if not cue_spans:
             continue
         # A cue governs the list of test names right after it ("Ordered: CBC, BMP") or right before it ("CMP from

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from models.clinical.document import ClinicalDocument
 from models.em.pipeline import REGISTRY, run_pipeline
 
@@ -120,3 +122,94 @@ def test_visit_cues_for_wellness_and_telehealth() -> None:
 def test_pipeline_registry_names_are_versioned() -> None:
     assert all(name.endswith(".v1") for name in REGISTRY)
     assert isinstance(run_pipeline("x"), ClinicalDocument)
+
+
+# Wording beyond the train templates: each rule added for unseen phrasing (validation family V) on a small note.
+
+
+@pytest.mark.parametrize(
+    ("status", "label"),
+    [
+        ("acutely ill with constitutional symptoms", "acute_systemic"),
+        ("markedly worse with a significant exacerbation", "chronic_severe"),
+        ("etiology undetermined", "undiagnosed_uncertain"),
+        ("new problem of unclear cause with an uncertain outcome", "undiagnosed_uncertain"),
+        ("expected to resolve without treatment", "self_limited"),
+        ("new acute problem without complications", "acute_uncomplicated"),
+    ],
+)
+def test_problem_status_synonyms(status: str, label: str) -> None:
+    assert _labels(f"IMPRESSION/PLAN:  1.  Cough, {status}.  Lungs clear.\n", "problem") == [label]
+
+
+def test_data_report_reviewed_is_not_an_independent_interpretation() -> None:
+    note = "LABORATORY DATA:  I personally reviewed the chest x-ray report from the clinic, which showed no effusion.\n"
+    assert _labels(note, "data") == ["test_result"]
+    films = "LABORATORY DATA:  I personally viewed the chest x-ray films; my interpretation is no infiltrate.\n"
+    assert _labels(films, "data") == ["independent_interpretation"]
+
+
+def test_data_test_names_start_a_word() -> None:
+    # "rpr" (a syphilis test) is not found inside "interpretation"
+    note = "LABORATORY DATA:\nECG: my interpretation is sinus rhythm.\n"
+    assert "test_result" not in _labels(note, "data")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "I went over the notes sent by the patient's cardiologist.",
+        "Prior records from the sleep center were obtained and reviewed.",
+        "Notes faxed from the urgent care clinic.",
+    ],
+)
+def test_data_external_notes_in_other_words(sentence: str) -> None:
+    assert _labels(f"LABORATORY DATA:  {sentence}\n", "data") == ["external_note"]
+
+
+def test_data_results_listed_after_a_source_label_are_reviewed() -> None:
+    note = (
+        "LABORATORY DATA:  Labs from the urgent care clinic last week: CBC with WBC 7.4.\n"
+        "Labs/imaging: chest x-ray report (outside ED): no acute process.\n"
+    )
+    assert _labels(note, "data") == ["test_result", "test_result"]
+
+
+def test_data_abbreviated_with_inside_a_test_name_keeps_the_list() -> None:
+    note = "IMPRESSION/PLAN:  1.  PAF, well controlled.\nWe will send prothrombin time w/ INR, lipid panel.\n"
+    assert [m.attrs["test"] for m in run_pipeline(note).of("data")] == ["prothrombin time with inr", "lipid"]
+
+
+def test_risk_drug_names_by_class_suffix_and_monitoring_in_the_next_sentence() -> None:
+    note = (
+        "IMPRESSION/PLAN:  #1 schizophrenia, at goal.  Plan: continue clozapine; CBC with differential ordered for "
+        "ANC monitoring per schedule for toxicity.\n"
+    )
+    assert sorted(_labels(note, "risk")) == ["intensive_monitoring_drug", "rx_drug"]
+
+
+def test_risk_ibuprofen_at_an_over_the_counter_dose_is_otc() -> None:
+    note = "IMPRESSION/PLAN:  1.  Ankle sprain, simple acute illness.  RICE, ibuprofen 600 mg as needed.\n"
+    assert _labels(note, "risk") == ["otc_drug"]
+    assert _labels("A/P:\n1. Back strain. Ibuprofen 800 mg three times daily, #60.\n", "risk") == ["rx_drug"]
+
+
+def test_two_spaces_after_a_full_stop_end_a_sentence_whatever_case_follows() -> None:
+    # "without mass" must not negate the colonoscopy decision of the next sentence
+    note = (
+        "IMPRESSION/PLAN:  1.  Rectal bleeding, etiology undetermined.  rectal exam without mass.  decision for "
+        "colonoscopy given anticoagulant use.\n"
+    )
+    assert _labels(note, "risk") == ["minor_surgery_risk"]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "label"),
+    [
+        ("Yearly Medicare wellness visit; the previous one was done here last year.", "awv_subsequent"),
+        ("First annual wellness visit under Medicare.", "awv_initial"),
+        ("The patient comes in today solely for a wart destruction.", "procedure_only"),
+    ],
+)
+def test_visit_types_in_other_words(sentence: str, label: str) -> None:
+    assert label in _labels(sentence + "\n", "visit")
