@@ -237,7 +237,7 @@ def candidate_features(
             top = sup_top_words[j]
             if top:
                 overlaps = [len(top & ws) for ws in sentence_words_sets]
-                best = int(np.argmax(overlaps)) if overlaps else 0
+                best = overlaps.index(max(overlaps)) if overlaps else 0  # the first best sentence
                 f[16] = (overlaps[best] / len(top)) if overlaps else 0.0
                 sup_sentence[code] = best
         f[17] = math.log1p(float(priors.gold_docs[code]))

@@ -65,3 +65,27 @@ def test_text_tables_load_and_fold() -> None:
     assert normalize_word("kidneys") == "kidney" and normalize_word("renal") == "kidney"
     assert abbreviations()["chf"] == ("congestive", "heart", "failure")
     assert all(k and v for k, v in synonyms().items())
+
+
+def test_knowledge_match_equals_dense_coverage_of_each_sentence() -> None:
+    """The one-pass sparse match reports, per code, the best phrase that the dense per-sentence coverage gives."""
+    kb = KnowledgeIndex.build(
+        [
+            ("N18.9", "Chronic kidney disease, unspecified", KIND_TITLE),
+            ("N18.31", "Chronic kidney disease, stage 3a", KIND_TITLE),
+            ("I50.9", "Heart failure, unspecified", KIND_TITLE),
+            ("I50.22", "Chronic systolic (congestive) heart failure", KIND_TITLE),
+            ("E11.22", "Type 2 diabetes mellitus with diabetic chronic kidney disease", KIND_TITLE),
+            ("F10.10", "alcohol habit", KIND_LEARNED),
+        ]
+    )
+    text = "Chronic kidney disease stage 3a. Heart failure, chronic. No alcohol habit. T2DM with CKD. Kidney failure."
+    sentences = _words(kb, text)
+    found = {kb.codes[m.code_index]: m for m in kb.match(sentences, 0.5)}
+    for code, match in found.items():
+        coverage = kb.coverage(sentences[match.sentence])
+        phrases = [p for p in range(kb.n_phrases) if kb.codes[int(kb.phrase_code[p])] == code]
+        assert match.coverage == float(coverage[match.phrase]) == max(float(coverage[p]) for p in phrases)
+        reached = [s for s, words in enumerate(sentences) if any(kb.coverage(words)[p] >= 0.5 - 1e-6 for p in phrases)]
+        assert match.n_sentences == len(reached)
+    assert {"N18.31", "I50.22", "E11.22"} <= set(found)
