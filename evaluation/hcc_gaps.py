@@ -21,64 +21,15 @@ number of patients, not of encounters.
 from __future__ import annotations
 
 import json
-from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass, field
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 from datasets.codesets import CodeSets, HccModel
+from models.hcc.gaps import HccGap, PatientCoding, PatientGaps, scan_patient, service_year
 
-GapKind = Literal["recapture", "documented_never_coded"]
 _COLUMNS = ["patient_id", "date_of_service", "age", "sex", "billed_dx", "history_dx", "flags", "status"]
-
-
-@dataclass
-class _Patient:
-    last_date: str = ""
-    age: int | None = None
-    sex: str | None = None
-    dx_by_year: dict[int, set[str]] = field(default_factory=dict)
-    documented: dict[int, dict[str, str]] = field(default_factory=dict)  # year -> hcc -> icd10cm
-    encounters: int = 0
-
-
-@dataclass(frozen=True)
-class HccGap:
-    """One gap of one patient: the HCC, the diagnosis behind it, and its kind."""
-
-    patient_id: str
-    hcc: str
-    label: str
-    icd10cm: str
-    kind: GapKind
-    last_coded_year: int | None
-    documented_this_year: bool
-
-
-@dataclass
-class PatientGaps:
-    """A patient's gaps in the measurement year and what closing all of them would change in the RAF."""
-
-    patient_id: str
-    year: int
-    payment_year: int
-    gaps: list[HccGap]
-    raf_current: float | None
-    raf_closed: float | None
-    raf_delta: float | None
-    raf_note: str = ""
-
-    def to_dict(self) -> dict[str, Any]:
-        return {
-            "patient_id": self.patient_id,
-            "year": self.year,
-            "payment_year": self.payment_year,
-            "raf_current": self.raf_current,
-            "raf_closed": self.raf_closed,
-            "raf_delta": self.raf_delta,
-            "raf_note": self.raf_note,
-            "gaps": [vars(g) for g in self.gaps],
-        }
 
 
 @dataclass
@@ -118,10 +69,6 @@ class GapScan:
         return {"hcc_gaps": "hcc_gaps.jsonl", "hcc_gaps_summary": "hcc_gaps_summary.json"}
 
 
-def _year(date: str | None) -> int | None:
-    return int(date[:4]) if date and len(date) >= 4 and date[:4].isdigit() else None
-
-
 def iter_audit_rows(path: Path, columns: list[str], batch_size: int = 4096) -> Iterator[dict[str, Any]]:
     """Rows of an ``audit.parquet`` (file or Spark directory), only ``columns``, in batches."""
     import pyarrow.dataset as ds
@@ -132,85 +79,30 @@ def iter_audit_rows(path: Path, columns: list[str], batch_size: int = 4096) -> I
         yield from batch.to_pylist()
 
 
-def _collect(rows: Iterable[dict[str, Any]]) -> dict[str, _Patient]:
-    patients: dict[str, _Patient] = {}
+def _collect(rows: Iterable[dict[str, Any]]) -> dict[str, PatientCoding]:
+    patients: dict[str, PatientCoding] = {}
     for row in rows:
         pid = row.get("patient_id")
         if not pid or row.get("status", "ok") != "ok":
             continue
-        patient = patients.setdefault(pid, _Patient())
+        patient = patients.setdefault(pid, PatientCoding())
         patient.encounters += 1
         date = row.get("date_of_service") or ""
         if date >= patient.last_date:
             patient.last_date = date
             patient.age = row.get("age") if row.get("age") is not None else patient.age
             patient.sex = row.get("sex") or patient.sex
-        year = _year(date)
+        year = service_year(date)
         if year is not None:
             patient.dx_by_year.setdefault(year, set()).update(json.loads(row.get("billed_dx") or "[]"))
             for flag in json.loads(row.get("flags") or "[]"):
                 if flag.get("type") == "hcc_gap" and flag.get("hcc") and flag.get("icd10cm"):
                     patient.documented.setdefault(year, {}).setdefault(flag["hcc"], flag["icd10cm"])
         for history_date, codes in json.loads(row.get("history_dx") or "{}").items():
-            history_year = _year(history_date)
+            history_year = service_year(history_date)
             if history_year is not None:
                 patient.dx_by_year.setdefault(history_year, set()).update(codes)
     return patients
-
-
-def _captured(model: HccModel, hcc: str, current: set[str]) -> bool:
-    """An HCC is captured when coded, or outranked in its hierarchy by a coded HCC."""
-    if hcc in current:
-        return True
-    return bool(current) and hcc not in model.apply_hierarchies([*current, hcc])
-
-
-def _payment_year(year: int) -> int:
-    # CMS-HCC payment year = service year + 1, clamped to the years the code sets ship.
-    return min(max(year + 1, 2025), 2027)
-
-
-def scan_patient(
-    patient_id: str,
-    patient: _Patient,
-    models: Callable[[int], HccModel],
-    *,
-    year: int | None = None,
-    lookback_years: int = 1,
-) -> PatientGaps | None:
-    """The gaps of one patient (None when there are none)."""
-    measurement = year if year is not None else _year(patient.last_date)
-    if measurement is None:
-        return None
-    payment_year = _payment_year(measurement)
-    model = models(payment_year)
-    current_dx = sorted(patient.dx_by_year.get(measurement, set()))
-    current = set(model.map_diagnoses(current_dx))
-    gaps: dict[str, HccGap] = {}
-    documented = patient.documented.get(measurement, {})
-    for prior_year in range(measurement - 1, measurement - 1 - lookback_years, -1):
-        for hcc, codes in sorted(model.map_diagnoses(sorted(patient.dx_by_year.get(prior_year, set()))).items()):
-            if hcc in gaps or _captured(model, hcc, current):
-                continue
-            gaps[hcc] = HccGap(patient_id, hcc, model.label(hcc), codes[0], "recapture", prior_year, hcc in documented)
-    for hcc, code in sorted(documented.items()):
-        if hcc in gaps or _captured(model, hcc, current):
-            continue
-        gaps[hcc] = HccGap(patient_id, hcc, model.label(hcc), code, "documented_never_coded", None, True)
-    if not gaps:
-        return None
-    result = PatientGaps(patient_id, measurement, payment_year, list(gaps.values()), None, None, None)
-    if patient.age is None or patient.sex not in ("F", "M"):
-        result.raf_note = "no RAF: age or sex (F/M) unknown"
-        return result
-    sex: Literal["F", "M"] = "F" if patient.sex == "F" else "M"
-    closed_dx = current_dx + [g.icd10cm for g in gaps.values() if g.icd10cm not in current_dx]
-    before = model.raf(current_dx, age=patient.age, sex=sex)
-    after = model.raf(closed_dx, age=patient.age, sex=sex)
-    result.raf_current = before.risk_score
-    result.raf_closed = after.risk_score
-    result.raf_delta = round(after.risk_score - before.risk_score, 4)
-    return result
 
 
 def scan_audit(

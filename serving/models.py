@@ -100,10 +100,11 @@ class HccFinding(BaseModel):
 
 
 class HccGap(HccFinding):
-    """A gap: documented but not billed (``documented_not_billed``) or billed before and not seen now
-    (``recapture``)."""
+    """A gap: documented with MEAT but captured by no claim of this year (``documented_not_billed``), or coded in
+    the year before and not yet recaptured this year (``recapture``, with the year it was last coded)."""
 
     kind: Literal["documented_not_billed", "recapture"]
+    last_coded_year: int | None = None
 
 
 class HccGapsResponse(BaseModel):
@@ -115,6 +116,9 @@ class HccGapsResponse(BaseModel):
     documented: list[HccFinding]
     billed: list[str]
     gaps: list[HccGap]
+    raf_current: float | None = Field(default=None, description="RAF of this year's billed diagnoses")
+    raf_if_closed: float | None = Field(default=None, description="RAF if every gap were captured")
+    raf_delta: float | None = Field(default=None, description="None without the patient's age and sex (F/M)")
 
 
 class BatchRequest(BaseModel):

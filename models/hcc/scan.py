@@ -1,6 +1,7 @@
 """The HCC scan of one encounter: suggestions (ICD-10-CM suggester or the HCC condition finder) + MEAT + RAF.
 
-:class:`HccScanner` is what serving, the audit engine and ``medcode evaluate --task hcc`` call. Suggestions come
+:class:`HccScanner` is what the audit engine and ``medcode evaluate --task hcc`` call (the service passes its loaded
+ICD-10-CM suggestions to :class:`~models.hcc.mapper.HccMapper` directly). Suggestions come
 from a callable ``encounter -> [(icd10cm, confidence)]`` (wrap the ICD-10-CM suggester here when its bundle is
 loaded); without one, :class:`~models.hcc.conditions.HccConditionFinder` reads the assessment and plan.
 """

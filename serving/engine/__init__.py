@@ -9,13 +9,16 @@ every prediction raises ``API015``. Never import torch or ``training/`` from her
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
-from datasets.codesets import CodeSets
+from datasets.codesets import CodeSets, HccModel
 from datasets.schema import Encounter
+from models.hcc.gaps import PatientCoding, payment_year_for, scan_patient
+from models.hcc.mapper import HccMapper
 from serving.engine.audit_bridge import AuditSuite, audit_response, build_audit_suite
 from serving.engine.base import BundleLoadError, CodeSuggester, CodeSuggestion, Span
 from serving.engine.onnx_text import FORMAT as ONNX_TEXT_FORMAT
@@ -122,7 +125,7 @@ class SuggestionEngine:
         self.auto_threshold = auto_threshold if auto_threshold is not None else bundle_auto or DEFAULT_AUTO_THRESHOLD
         self.min_confidence = min_confidence
         self.top_k = top_k
-        self._hcc: Any = None
+        self._hcc_models: dict[int, HccModel] = {}
 
     @property
     def ready(self) -> bool:
@@ -140,10 +143,15 @@ class SuggestionEngine:
             raise ApiError("API015")
         return icd
 
-    def _hcc_model(self) -> Any:
-        if self._hcc is None and self.codesets is not None:
-            self._hcc = self.codesets.hcc("V28", 2026)
-        return self._hcc
+    def _hcc_model(self, encounter: Encounter) -> HccModel | None:
+        """CMS-HCC V28 of the payment year that follows the encounter's year of service."""
+        if self.codesets is None:
+            return None
+        year = (encounter.date_of_service or dt.date.today()).year
+        payment_year = payment_year_for(year)
+        if payment_year not in self._hcc_models:
+            self._hcc_models[payment_year] = self.codesets.hcc("V28", payment_year)
+        return self._hcc_models[payment_year]
 
     def _title(self, system: str, code: str) -> str:
         if self.codesets is None:
@@ -183,7 +191,7 @@ class SuggestionEngine:
             for s in raw
         ]
         public += self._em_and_services(encounter)
-        for finding in self._hcc_findings(raw, self.min_confidence):
+        for finding in self._hcc_findings(encounter, raw, self.min_confidence):
             public.append(
                 SuggestionPublic(
                     system="HCC",
@@ -227,25 +235,25 @@ class SuggestionEngine:
             )
         return found
 
-    def _hcc_findings(self, raw: list[CodeSuggestion], at_least: float) -> list[HccFinding]:
-        model = self._hcc_model()
+    def _hcc_findings(self, encounter: Encounter, raw: list[CodeSuggestion], at_least: float) -> list[HccFinding]:
+        """HCCs (V28, after hierarchies) of the suggested ICD-10-CM codes that the note supports with MEAT evidence;
+        a condition without MEAT is never suggested as an HCC."""
+        model = self._hcc_model(encounter)
         if model is None:
             return []
-        best: dict[str, HccFinding] = {}
-        for s in raw:
-            if s.system != "ICD10CM" or s.confidence < at_least:
-                continue
-            for hcc in model.hccs_for(s.code):
-                if hcc not in best or best[hcc].confidence < s.confidence:
-                    best[hcc] = HccFinding(
-                        hcc=hcc,
-                        label=model.label(hcc),
-                        icd10cm=s.code,
-                        confidence=round(s.confidence, 4),
-                        evidence=_spans(s.evidence),
-                    )
-        kept = set(model.apply_hierarchies(list(best))) if best else set()
-        return [best[h] for h in best if h in kept]
+        suggested = [(s.code, s.confidence) for s in raw if s.system == "ICD10CM" and s.confidence >= at_least]
+        analysis = HccMapper({"V28": model}).analyse(encounter.without_labels(), suggested)
+        return [
+            HccFinding(
+                hcc=record.hcc,
+                label=record.label,
+                icd10cm=record.icd10cm[0],
+                confidence=round(record.confidence, 4),
+                evidence=[EvidenceSpan(start=e.start, end=e.end) for spans in record.meat.values() for e in spans],
+            )
+            for record in analysis.records["V28"]
+            if record.status in ("captured", "gap")
+        ]
 
     # --- claim validation and audit --------------------------------------------------------------------------------
     def unknown_claim_codes(self, encounter: Encounter) -> list[str]:
@@ -287,25 +295,32 @@ class SuggestionEngine:
 
     # --- HCC gap scan ----------------------------------------------------------------------------------------------
     def hcc_gaps(self, encounter: Encounter) -> HccGapsResponse:
-        """HCCs documented in the note but not billed, and HCCs billed in history but not documented now."""
+        """HCCs documented with MEAT in the note but not captured by this year's claims, and HCCs coded in the year
+        before that no claim of this year recaptures, with the RAF change if all were captured."""
         self.check_claim(encounter)
         raw = self.raw_suggestions(encounter)
-        model = self._hcc_model()
+        model = self._hcc_model(encounter)
         if model is None:
             raise ApiError("API015")
-        documented = self._hcc_findings(raw, HCC_DOCUMENTED_AT)
+        documented = self._hcc_findings(encounter, raw, HCC_DOCUMENTED_AT)
         billed_now = model.map_diagnoses(encounter.claim.diagnoses()) if encounter.claim is not None else {}
-        documented_hccs = {f.hcc for f in documented}
-        gaps = [HccGap(kind="documented_not_billed", **f.model_dump()) for f in documented if f.hcc not in billed_now]
-        seen_history: dict[str, str] = {}
-        for entry in sorted(encounter.history, key=lambda h: h.date_of_service, reverse=True):
-            for hcc, codes in model.map_diagnoses(entry.claim.diagnoses()).items():
-                seen_history.setdefault(hcc, codes[0])
-        for hcc, code in seen_history.items():
-            if hcc not in documented_hccs and hcc not in billed_now:
-                gaps.append(
-                    HccGap(kind="recapture", hcc=hcc, label=model.label(hcc), icd10cm=code, confidence=1.0, evidence=[])
-                )
+        date = encounter.date_of_service or dt.date.today()
+        coding = PatientCoding(last_date=date.isoformat(), age=encounter.age, sex=encounter.sex)
+        coding.dx_by_year[date.year] = set(encounter.claim.diagnoses() if encounter.claim is not None else [])
+        for entry in encounter.history:
+            coding.dx_by_year.setdefault(entry.date_of_service.year, set()).update(entry.claim.diagnoses())
+        coding.documented[date.year] = {f.hcc: f.icd10cm for f in documented}
+        scan = scan_patient(encounter.patient_id or encounter.encounter_id, coding, lambda _: model, year=date.year)
+        by_hcc = {f.hcc: f for f in documented}
+        gaps = []
+        for gap in scan.gaps if scan is not None else []:
+            finding = by_hcc.get(gap.hcc)
+            if gap.kind == "documented_never_coded" and finding is not None:
+                gaps.append(HccGap(kind="documented_not_billed", **finding.model_dump()))
+            else:
+                evidence = finding.evidence if finding is not None else []
+                gaps.append(HccGap(kind="recapture", hcc=gap.hcc, label=gap.label, icd10cm=gap.icd10cm,
+                                   confidence=1.0, evidence=evidence, last_coded_year=gap.last_coded_year))  # fmt: skip
         return HccGapsResponse(
             encounter_id=encounter.encounter_id,
             patient_id=encounter.patient_id,
@@ -313,6 +328,9 @@ class SuggestionEngine:
             documented=documented,
             billed=sorted(billed_now),
             gaps=gaps,
+            raf_current=scan.raf_current if scan is not None else None,
+            raf_if_closed=scan.raf_closed if scan is not None else None,
+            raf_delta=scan.raf_delta if scan is not None else None,
         )
 
 

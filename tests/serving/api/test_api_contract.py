@@ -58,7 +58,20 @@ def test_suggest_returns_ranked_codes_with_confidence_evidence_and_tier(service:
     quoted = " ".join(NOTE[e["start"] : e["end"]].lower() for e in diabetes["evidence"])
     assert "diabetes" in quoted or "type" in quoted
     assert diabetes["title"].startswith("Type 2 diabetes mellitus")
-    assert any(s["system"] == "HCC" and s["code"] == "HCC38" for s in body["suggestions"])
+    # the note lists the diabetes without monitoring, evaluating, assessing or treating it: no HCC
+    assert not any(s["system"] == "HCC" for s in body["suggestions"])
+
+
+def test_suggest_gives_an_hcc_only_with_meat_evidence(service: Service) -> None:
+    text = (
+        "Patient seen for follow up of diabetes.\nAssessment and plan:\n1. Type 2 diabetes mellitus, stable; A1c "
+        "reviewed today; continue metformin."
+    )
+    record = encounter("contract-meat", text=text)
+    body = service.client.post("/api/v1/suggest", json=record, headers=service.headers("coder")).json()
+    hcc = next(s for s in body["suggestions"] if s["system"] == "HCC" and s["code"] == "HCC38")
+    quoted = {text[e["start"] : e["end"]].lower() for e in hcc["evidence"]}
+    assert quoted & {"stable", "reviewed", "a1c", "continue metformin", "metformin", "continue"}, quoted
 
 
 def test_suggest_routes_low_confidence_to_a_review_item(service: Service) -> None:
@@ -271,6 +284,24 @@ def test_hcc_gaps_find_documented_and_recapture_gaps(service: Service) -> None:
     assert ("HCC329", "documented_not_billed") in gaps
     assert ("HCC226", "recapture") in gaps
     assert body["billed"] == ["HCC38"]
+    assert body["raf_delta"] is None  # no age or sex on the record
+
+
+def test_hcc_gaps_price_the_gaps_and_respect_hierarchies(service: Service) -> None:
+    record = encounter(
+        "contract-hcc-raf",
+        text="Assessment: chronic kidney disease stage 4, labs reviewed. Vital signs reviewed.",
+        claim={"lines": [{"code": "99213", "dx": ["N18.4"]}]},
+        history=[{"date_of_service": "2025-06-01", "claim": {"lines": [{"code": "99214", "dx": ["N18.32", "I50.9"]}]}}],
+        age=74,
+        sex="F",
+    )
+    body = service.client.post("/api/v1/hcc/gaps", json=record, headers=service.headers("compliance")).json()
+    gaps = {g["hcc"]: g for g in body["gaps"]}
+    assert "HCC328" not in gaps  # CKD 3b is outranked by the CKD 4 billed this year
+    assert gaps["HCC226"]["kind"] == "recapture" and gaps["HCC226"]["last_coded_year"] == 2025
+    assert body["raf_delta"] > 0
+    assert body["raf_if_closed"] == pytest.approx(body["raf_current"] + body["raf_delta"], abs=1e-3)
 
 
 def _fhir_bundle(note: str) -> dict:

@@ -85,7 +85,7 @@ def test_browser_compliance_view_shows_flags(live: tuple[str, Service]) -> None:
 
     record = encounter(
         "ui-audit",
-        text="Assessment: congestive heart failure.",
+        text="Assessment: congestive heart failure, stable; weight reviewed; continue furosemide.",
         claim={"lines": [{"code": "99213", "dx": ["J45.909"]}]},
     )
     with sync_api.sync_playwright() as playwright:
