@@ -54,6 +54,21 @@ class Calibration(_Strict):
     dx_status: DxStatusCalibration = DxStatusCalibration()
 
 
+class DocumentationConfig(_Strict):
+    """How the diagnosis checks read the note (``models/audit/support.py``)."""
+
+    mention_coverage: float = Field(
+        default=0.75,
+        ge=0.0,
+        le=1.0,
+        description="IDF-weighted share of a title's or inclusion term's words a line must state to mention the code",
+    )
+    not_judged: list[str] = Field(
+        default_factory=list,
+        description="code prefixes documented by med lists, vitals, procedures or forms, not judged from the text",
+    )
+
+
 class RiskWeights(_Strict):
     """Weight of each severity in the encounter risk score (1 - prod(1 - weight x confidence))."""
 
@@ -85,6 +100,7 @@ class AuditConfig(_Strict):
     thresholds: Thresholds = Thresholds()
     calibration: Calibration = Calibration()
     risk: RiskWeights = RiskWeights()
+    documentation: DocumentationConfig = DocumentationConfig()
     queries: bool = True
     use_icd10_suggester: bool = Field(
         default=False,

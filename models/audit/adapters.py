@@ -30,19 +30,15 @@ from models.audit.codes import is_problem_visit
 from models.audit.inputs import (
     DiagnosisFinding,
     DocumentedCode,
-    DxStatus,
     EmFinding,
     HccFinding,
     ModelOutputs,
     ServiceFinding,
     Span,
 )
+from models.audit.support import DiagnosisSupport
 
-_RULE_OUT = re.compile(r"\b(?:r/o|rule[- ]?out|ruled out|possible|probable|suspected|suspect|concern for|vs\.?|versus|"
-                       r"differential|question of|cannot exclude|likely)\b|\?")  # fmt: skip
 CALIBRATION_FILE = "audit_calibration_v1.json"
-_HISTORY_SECTIONS = frozenset({"pmh", "psh", "family", "social"})
-_PLAN_SECTIONS = frozenset({"assessment", "plan", "preventive"})
 
 
 def probability_bucket(probability: float | None) -> str:
@@ -66,59 +62,6 @@ def coverage_bucket(coverage: float) -> str:
 def dx_key(status: str, probability: float | None, item_match: str) -> str:
     """Key of the diagnosis calibration table: support status, suggester bucket, assessment-item match."""
     return f"{status}|{probability_bucket(probability)}|{item_match}"
-
-
-@dataclass(frozen=True)
-class ItemCode:
-    """The best ICD-10-CM title match of one assessment/plan item or one past-history line.
-
-    ``where``: ``plan`` (an affirmed assessment/plan item), ``ruled_out`` (an item stated as a condition to rule
-    out or suspected), ``history`` (a past-history or problem-list line).
-    """
-
-    code: str
-    coverage: float
-    span: Span
-    where: str = "plan"
-
-
-_NAME_SPLIT = re.compile(r"\s[-|]\s|:|\(|\.\s|;|,|\bstatus\b", re.IGNORECASE)
-
-
-def item_codes(doc: Any, finder: Any) -> list[ItemCode]:
-    """Best title match (any billable code) of each assessment/plan item and each past-history line.
-
-    Uses the HCC module's title matcher (IDF-weighted word coverage with clinical abbreviations expanded) on the
-    item's name part, as :meth:`models.hcc.conditions.HccConditionFinder.find` does, without its HCC filter.
-    """
-    from models.clinical.assertion import assert_span
-    from models.em.components._lines import PLAN_SECTIONS, lines, strip_bullet
-
-    out: list[ItemCode] = []
-    for line in lines(doc, PLAN_SECTIONS | _HISTORY_SECTIONS):
-        body = strip_bullet(line.text)
-        lowered = body.lower()
-        history = line.section in _HISTORY_SECTIONS
-        ruled_out = not history and bool(_RULE_OUT.search(lowered))
-        if ruled_out:
-            # "? melanoma - r/o" or "rule out pneumonia": the condition is the words around the cue
-            name = _RULE_OUT.sub(" ", body.split(" - ")[-1] if " - " in body else body)
-            start = line.start + (len(line.text) - len(body))
-            span = Span(start, start + len(body), body)
-        else:
-            name = _NAME_SPLIT.split(body, maxsplit=1)[0] if not history else re.split(r",|;", body)[0]
-            name = re.sub(r"^(?:dx|diagnosis|probs?|problems?)\s*:?\s*", "", name, flags=re.IGNORECASE)
-            if not name.strip():
-                continue
-            offset = line.start + (len(line.text) - len(body)) + max(body.find(name), 0)
-            span = Span(offset, offset + len(name), doc.text[offset : offset + len(name)])
-            if not history and not assert_span(doc, span.start, span.end, use_section=False).present:
-                continue
-        match = finder.match_text(name)
-        if match is not None:
-            where = "history" if history else ("ruled_out" if ruled_out else "plan")
-            out.append(ItemCode(match[0], float(match[2]), span, where))
-    return out
 
 
 _TITLE_STOP = frozenset(
@@ -195,11 +138,10 @@ class SpecificityFinder:
         from models.em.components._lines import lines
 
         candidates = self.candidates(billed)
-        pattern = self.support.pattern(billed)
-        if not candidates or pattern is None:
+        if not candidates:
             return None
         region = [line for line in lines(doc, frozenset({"assessment", "plan", "chief_complaint", "hpi"}))
-                  if pattern.search(line.text.lower())]  # fmt: skip
+                  if self.support.locate(line, billed) is not None]  # fmt: skip
         if not region:
             return None
         words = set().union(*(_text_words(line.text) for line in region))
@@ -245,73 +187,6 @@ def load_providers() -> Providers:
     return Providers()
 
 
-class DiagnosisSupport:
-    """Why a billed ICD-10-CM code is or is not supported by the note (see :data:`models.audit.inputs.DxStatus`).
-
-    A code is *supported* when its condition is mentioned, affirmed and current in the assessment/plan (the visit
-    addresses it: ICD-10-CM Official Guidelines IV.J). Otherwise the status says why not: only as a condition to
-    rule out (IV.H), negated, only in past history, mentioned elsewhere but not addressed, or absent. Condition
-    mentions come from the HCC module's term table (ICD-10-CM prefix patterns), else the code's title words.
-
-    Args:
-        codesets: for ICD-10-CM titles.
-    """
-
-    def __init__(self, codesets: CodeSets) -> None:
-        self.codesets = codesets
-        self._patterns: dict[str, re.Pattern[str] | None] = {}
-
-    def pattern(self, code: str) -> re.Pattern[str] | None:
-        """The condition's mention pattern (HCC term table, else title words), cached per code."""
-        if code not in self._patterns:
-            from models.hcc.meat import terms_for
-
-            item = self.codesets.icd10cm.find_code(code)
-            self._patterns[code] = terms_for(code, item.title if item else None)
-        return self._patterns[code]
-
-    def classify(self, doc: Any, code: str) -> tuple[DxStatus, tuple[Span, ...]]:
-        """The support status of ``code`` in the parsed note, with the mentions behind it."""
-        from models.clinical.assertion import assert_span
-
-        pattern = self.pattern(code)
-        if pattern is None:
-            return "absent", ()
-        seen: dict[str, list[Span]] = {}
-        for sentence in doc.sentences:
-            lowered = sentence.text.lower()
-            match = pattern.search(lowered)
-            if match is None:
-                continue
-            start, end = sentence.start + match.start(), sentence.start + match.end()
-            span = Span(start, end, doc.text[start:end])
-            if sentence.section in _HISTORY_SECTIONS:
-                seen.setdefault("history_only", []).append(span)
-                continue
-            assertion = assert_span(doc, start, end, use_section=False)
-            around = lowered[max(0, match.start() - 40) : match.start()] + " " + lowered[match.end() : match.end() + 12]
-            if sentence.section in _PLAN_SECTIONS:
-                if _RULE_OUT.search(around) or assertion.has("uncertain") or assertion.has("hypothetical"):
-                    kind = "ruled_out"
-                elif assertion.has("negated"):
-                    kind = "negated"
-                elif assertion.has("historical") or assertion.has("family"):
-                    kind = "history_only"
-                else:
-                    kind = "supported"
-            elif assertion.has("historical"):
-                kind = "history_only"
-            elif assertion.has("negated"):
-                kind = "negated"
-            else:
-                kind = "not_addressed"
-            seen.setdefault(kind, []).append(span)
-        for kind in ("supported", "ruled_out", "negated", "history_only", "not_addressed"):
-            if kind in seen:
-                return kind, tuple(seen[kind][:3])  # type: ignore[return-value]
-        return "absent", ()
-
-
 class DefaultModels:
     """Every installed model behind the :class:`~models.audit.inputs.ModelSuite` interface.
 
@@ -340,7 +215,7 @@ class DefaultModels:
         self.leveler = leveler
         self.suggester = suggester
         self.hcc_scanner = hcc_scanner
-        self.support = DiagnosisSupport(codesets)
+        self.support = DiagnosisSupport(codesets, config.documentation)
         self.specificity = SpecificityFinder(codesets, self.support)
         self.has_cms = codesets.has_cms  # looked up once: it lists the CMS source folders
 
@@ -436,15 +311,6 @@ class DefaultModels:
                 )
             )
         suggestions = list(self.suggester.suggest(encounter)) if self.suggester is not None else []
-        finder = getattr(self.hcc_scanner, "finder", None)
-        items_cache: list[list[ItemCode]] = []
-
-        def all_items() -> list[ItemCode]:
-            # title matching costs ~20 ms a line: done only when a billed code's own words were not found
-            if not items_cache:
-                items_cache.append(item_codes(doc, finder) if doc is not None and finder is not None else [])
-            return items_cache[0]
-
         documented: tuple[DocumentedCode, ...] | None = None
         if self.suggester is not None:
             threshold = float(getattr(self.suggester, "decision_threshold", 0.5))
@@ -472,15 +338,8 @@ class DefaultModels:
                 documented = ()
         diagnoses: list[DiagnosisFinding] = []
         if doc is not None:
-            for code in billed:
+            for code in (c for c in billed if self.support.judged(c)):
                 status, evidence = self.support.classify(doc, code)
-                if status == "absent":
-                    # the condition's words did not match; a title match of a rule-out item or history line may
-                    for where, kind in (("ruled_out", "ruled_out"), ("history", "history_only")):
-                        hit = next((i for i in all_items() if i.where == where and i.code[:3] == code[:3]), None)
-                        if hit is not None:
-                            status, evidence = kind, (hit.span,)  # type: ignore[assignment]
-                            break
                 probability = None
                 if self.suggester is not None:
                     probability = max((s.probability for s in suggestions if s.code == code), default=0.0)

@@ -1,0 +1,260 @@
+"""Documentation support of a billed diagnosis: where the note states the condition, and how.
+
+An auditor reads each billed ICD-10-CM code against the note: the code is supported when the visit's assessment and
+plan documents the condition affirmatively (ICD-10-CM Official Guidelines, Section IV.J: code the conditions the
+visit addresses). Mentions that do not support it: negated ("no evidence of heart failure"), uncertain ("rule out
+pneumonia", "concern for melanoma": Section IV.H), family or resolved history, and the copied-forward problem list
+or past history with no assessment or plan today.
+
+Finding the condition is knowledge matching, never a list of the note's own phrases: a line mentions a code when
+(a) the curated condition-term table of the HCC module matches it, or (b) the line's words cover, by IDF weight,
+the title or an inclusion term of the code or of one of its ancestors down to the three-character category (so
+"T2DM with hyperglycemia" mentions E11.9 through the E11 category title). Words are folded by the ICD-10-CM
+suggester's normalisation (synonyms, abbreviations, plurals) on the typo-repaired note.
+
+Status codes whose support is a med list, a vital sign, a procedure or a screening form rather than a condition
+statement (long-term drug therapy, BMI, immunization, general examination, infectious agents, social
+determinants: ``configs/audit.yaml`` ``documentation.not_judged``) are not judged from the text.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any
+
+from configs.audit import DocumentationConfig
+from datasets.codesets import CodeSets
+from models.audit.inputs import DxStatus, Span
+from models.icd10.knowledge import clean_title
+from models.icd10.text import PUNCT, STOPWORDS, tokenize
+
+HISTORY_SECTIONS = frozenset({"pmh", "psh", "family", "social"})
+ADDRESSED_SECTIONS = frozenset({"assessment", "plan", "preventive"})
+# Hedges that make a diagnosis uncertain when they precede it in the same clause (NegEx/ConText possible-existence
+# lexicon, outpatient wording): "r/o", "concern for", "cannot exclude", "evaluate for", "question of".
+UNCERTAIN_BEFORE = re.compile(
+    r"\b(?:r/o|rule[- ]?out|ruling out|to exclude|exclude|possible|possibly|probable|suspected|suspect|suspicion|"
+    r"concern(?:ing)? for|worrisome for|worry for|suggestive of|question(?:able)? (?:of|for)|questionable|"
+    r"evaluat(?:e|ion|ing) for|eval for|work-?up for|assess for|screen(?:ing)? for|consider(?:ing)?|"
+    r"differential|ddx|vs\.?|versus|may have|might have|presumed|presumptive|doubt|unlikely|query)\b|\?"
+)
+# ... and when they follow it: "melanoma not excluded", "pneumonia cannot be ruled out", "CHF vs COPD", "angina?".
+UNCERTAIN_AFTER = re.compile(
+    r"^\W{0,3}(?:\?|(?:is |was )?(?:not|cannot be|can't be|to be) (?:excluded|ruled out)|vs\.?\b|versus\b|"
+    r"(?:is )?(?:possible|suspected|questionable|in question|unlikely)\b)"
+)
+_CLAUSE_END = re.compile(r"[.;:]\s|\s-\s|\bbut\b|\bhowever\b")
+KEY_LETTERS = 8
+MAX_GAP = 2  # words of other content a mention may span beyond its own (a name is written together)
+# Title words that name no particular condition or only qualify it, like the nonessential modifiers of the
+# ICD-10-CM index: optional in a mention, and never enough alone ("chronic ... disease" of "Crohn disease, stable
+# chronic" does not mention chronic kidney disease).
+OPTIONAL_WORDS = ("disease", "disorder", "syndrome", "chronic", "acute", "condition", "state", "neoplasm",
+                  "malignant", "mellitus", "essential", "primary", "cutaneous", "nonrheumatic")  # fmt: skip
+_UNCERTAIN_WINDOW = 60  # characters before a mention that a hedge reaches (about eight words), within its clause
+
+
+@dataclass(frozen=True)
+class Mention:
+    """One line stating a billed code's condition, with what the line says about it."""
+
+    status: DxStatus
+    span: Span
+
+
+class ConditionKnowledge:
+    """Word sets of a code's titles and inclusion terms (and its ancestors' down to the category), IDF-weighted.
+
+    Args:
+        codesets: ICD-10-CM titles, inclusion terms and hierarchy.
+    """
+
+    def __init__(self, codesets: CodeSets) -> None:
+        self.icd = codesets.icd10cm
+        self._phrases: dict[str, list[tuple[frozenset[str], float]]] = {}
+
+    @cached_property
+    def idf(self) -> dict[str, float]:
+        """Inverse document frequency of each folded word over the billable codes' titles."""
+        df: Counter[str] = Counter()
+        records = self.icd.billable_codes()
+        for record in records:
+            df.update(set(words_of(clean_title(record.title))))
+        n = len(records) or 1
+        return {w: math.log((n + 1) / (c + 1)) + 1.0 for w, c in df.items()}
+
+    def phrases(self, code: str) -> list[tuple[frozenset[str], float]]:
+        """(words, total weight) of every phrase naming ``code``'s condition."""
+        if code not in self._phrases:
+            texts: list[str] = []
+            for item_code in [code, *self.icd.ancestors(code)]:
+                item = self.icd.find_code(item_code)
+                if item is None or len(item_code) < 3 or "-" in item_code:
+                    continue
+                texts.append(item.title)
+                texts.extend(item.inclusion_terms)
+            idf = self.idf
+            out: list[tuple[frozenset[str], float]] = []
+            for text in dict.fromkeys(texts):
+                words = frozenset(words_of(clean_title(text)))
+                if words:
+                    out.append((words, sum(idf.get(w, 1.0) for w in words)))
+            self._phrases[code] = out
+        return self._phrases[code]
+
+    def coverage(self, code: str, words: set[str]) -> tuple[float, frozenset[str]]:
+        """Best IDF-weighted share of one phrase's words present in ``words``, and the words matched."""
+        best, matched = 0.0, frozenset[str]()
+        idf = self.idf
+        for phrase, total in self.phrases(code):
+            shared = phrase & words
+            if not shared - _OPTIONAL:
+                continue
+            # an optional word the line leaves out does not count against it ("hypertension" names "Essential
+            # (primary) hypertension"; "melanoma" names "Malignant melanoma of skin")
+            left_out = sum(idf.get(w, 1.0) for w in (phrase - words) & _OPTIONAL)
+            share = sum(idf.get(w, 1.0) for w in shared) / (total - left_out)
+            if share > best:
+                best, matched = share, frozenset(shared)
+        return best, matched
+
+
+def word_key(norm: str) -> str:
+    """Matching key of a folded word: its first eight letters (plural "-oses" read as "-osis"), so that word forms
+    meet ("hypothyroid" and "hypothyroidism", "keratoses" and "keratosis", "fractured" and "fracture") while
+    "hemorrhoids" and "hemorrhage" stay apart."""
+    return (norm[:-4] + "osis" if norm.endswith("oses") else norm)[:KEY_LETTERS]
+
+
+def words_of(text: str) -> list[str]:
+    """Matching keys of the content words of a text (the ICD-10-CM suggester's normalisation, then
+    :func:`word_key`)."""
+    return [word_key(t.norm) for t in tokenize(text) if t.norm not in STOPWORDS and t.norm not in PUNCT]
+
+
+_OPTIONAL = frozenset(word_key(w) for w in OPTIONAL_WORDS)
+
+
+class DiagnosisSupport:
+    """Why a billed ICD-10-CM code is or is not supported by the note (see module docstring).
+
+    Status (:data:`models.audit.inputs.DxStatus`) of the best mention, in this order: ``supported`` (affirmed in the
+    assessment/plan), ``ruled_out``, ``negated``, ``history_only`` (past history, problem list, family or resolved),
+    ``not_addressed`` (affirmed elsewhere: HPI, exam, an unlabelled list) and ``absent`` (no mention found).
+
+    Args:
+        codesets: ICD-10-CM titles and hierarchy.
+        config: mention coverage and the codes not judged from the text.
+    """
+
+    _ORDER: tuple[DxStatus, ...] = ("supported", "ruled_out", "negated", "history_only", "not_addressed")
+
+    def __init__(self, codesets: CodeSets, config: DocumentationConfig) -> None:
+        self.knowledge = ConditionKnowledge(codesets)
+        self.config = config
+        self._patterns: dict[str, re.Pattern[str] | None] = {}
+
+    def judged(self, code: str) -> bool:
+        """Whether the note text can support or refute ``code`` (status codes are documented elsewhere)."""
+        return not code.upper().startswith(tuple(self.config.not_judged))
+
+    def pattern(self, code: str) -> re.Pattern[str] | None:
+        """The curated condition-term pattern of the code's longest listed prefix of three or more characters (HCC
+        module table), if any."""
+        if code not in self._patterns:
+            from models.hcc.meat import condition_terms
+
+            compact = code.upper().replace(".", "")
+            table = condition_terms()
+            # a row keyed above the category ("C": any cancer) names a family of conditions, not this code's
+            self._patterns[code] = next(
+                (table[compact[:n]] for n in range(len(compact), 2, -1) if compact[:n] in table), None
+            )
+        return self._patterns[code]
+
+    def locate(self, line: Any, code: str) -> tuple[int, int] | None:
+        """Character span (within the line) of the code's condition in one note line, or None."""
+        pattern = self.pattern(code)
+        if pattern is not None:
+            found = pattern.search(line.norm)
+            if found is not None:
+                return found.start(), found.end()
+        # the typo-repaired words with the note's capitals back: "HTN" expands to hypertension, "cap" stays a word
+        restored = "".join(n.upper() if t.isupper() else n for t, n in zip(line.text, line.norm, strict=True))
+        tokens = [t for t in tokenize(restored) if t.norm not in STOPWORDS and t.norm not in PUNCT]
+        keys = [word_key(t.norm) for t in tokens]
+        share, matched = self.knowledge.coverage(code, set(keys))
+        if share < self.config.mention_coverage:
+            return None
+        return self._window(code, tokens, keys, matched)
+
+    def _window(self, code: str, tokens: list[Any], keys: list[str], matched: frozenset[str]) -> tuple[int, int] | None:
+        """The shortest run of words that still reaches the coverage threshold (the name as written), or None when
+        the matched words lie scattered over the line."""
+        best: tuple[int, int] | None = None
+        for i, key in enumerate(keys):
+            if key not in matched:
+                continue
+            for j in range(i, min(len(keys), i + len(matched) + MAX_GAP)):
+                if keys[j] not in matched:
+                    continue
+                share, _ = self.knowledge.coverage(code, set(keys[i : j + 1]))
+                if share >= self.config.mention_coverage:
+                    if best is None or j - i < best[1] - best[0]:
+                        best = (i, j)
+                    break
+        if best is None:
+            return None
+        return tokens[best[0]].start, tokens[best[1]].end
+
+    def mentions(self, doc: Any, code: str) -> list[Mention]:
+        """Every line of the note that names the code's condition, with its status."""
+        from models.clinical.assertion import assert_span
+        from models.em.components._lines import lines
+
+        out: list[Mention] = []
+        for line in lines(doc):
+            found = self.locate(line, code)
+            if found is None:
+                continue
+            start, end = line.start + found[0], line.start + found[1]
+            span = Span(start, end, doc.text[start:end])
+            # hedges and negation are read up to the mention's last word, its head noun ("scaphoid fracture" in
+            # "wrist sprain, no fracture"; "ankle ... rule out ankle fracture")
+            head = line.norm.rfind(" ", found[0], found[1] - 1) + 1 or found[0]
+            if _uncertain(line.norm, head, found[1]):
+                out.append(Mention("ruled_out", span))
+                continue
+            assertion = assert_span(doc, line.start + head, end, use_section=False)
+            if assertion.has("negated"):
+                status: DxStatus = "negated"
+            elif line.section in HISTORY_SECTIONS or assertion.has("historical") or assertion.has("family"):
+                status = "history_only"
+            elif assertion.has("uncertain") or assertion.has("hypothetical"):
+                status = "ruled_out"
+            elif line.section in ADDRESSED_SECTIONS:
+                status = "supported"
+            else:
+                status = "not_addressed"
+            out.append(Mention(status, span))
+        return out
+
+    def classify(self, doc: Any, code: str) -> tuple[DxStatus, tuple[Span, ...]]:
+        """The support status of ``code`` in the parsed note, with up to three mentions behind it."""
+        found = self.mentions(doc, code)
+        for status in self._ORDER:
+            spans = tuple(m.span for m in found if m.status == status)
+            if spans:
+                return status, spans[:3]
+        return "absent", ()
+
+
+def _uncertain(line: str, start: int, end: int) -> bool:
+    """Whether a hedge governs the mention ``line[start:end]`` (before it in its clause, or right after it)."""
+    before = line[max(0, start - _UNCERTAIN_WINDOW) : start]
+    clause = _CLAUSE_END.split(before)[-1]
+    return bool(UNCERTAIN_BEFORE.search(clause) or UNCERTAIN_AFTER.search(line[end : end + 30]))

@@ -1,0 +1,69 @@
+"""Documentation support of billed diagnoses: knowledge matching of the condition and the assertion of its mention."""
+
+from __future__ import annotations
+
+import pytest
+
+from configs.audit import load_audit_config
+from models.audit.support import DiagnosisSupport, word_key
+from models.clinical.document import ClinicalDocument
+
+NOTE = (
+    "CHIEF COMPLAINT:\nfollow-up\n\n"
+    "HISTORY OF PRESENT ILLNESS:\nIntermittent heartburn after meals.\n\n"
+    "PAST MEDICAL HISTORY:\nasthma\nhypothyroid, on replacement\n\n"
+    "FAMILY HISTORY:\nmother with colon cancer.\n\n"
+    "REVIEW OF SYSTEMS:\nDenies chest pain.\n\n"
+    "ASSESSMENT AND PLAN:\n"
+    "1. type 2 diabetes with hyperglycemia: A1c 8.9, increase metformin to 1000 mg twice daily.\n"
+    "2. skin lesion of the back, biopsy sent ? melanoma - r/o.\n"
+    "3. HTN - stable, continue lisinopril.\n"
+    "4. acute bronchitis, no pneumonia on chest x-ray; supportive care.\n"
+    "5. palpitations, holter ordered; paroxysmal atrial fibrillation not excluded.\n"
+)
+
+
+@pytest.fixture(scope="module")
+def support(codesets):
+    return DiagnosisSupport(codesets, load_audit_config().documentation)
+
+
+@pytest.mark.parametrize(
+    ("code", "status"),
+    [
+        ("E11.65", "supported"),  # the category title (type 2 diabetes) and the specific words
+        ("E11.9", "supported"),  # an unspecified sibling is still the documented condition (specificity is separate)
+        ("I10", "supported"),  # "HTN" through the abbreviation table
+        ("C43.59", "ruled_out"),  # "? melanoma - r/o"
+        ("I48.0", "ruled_out"),  # a hedge after the mention: "not excluded"
+        ("J18.9", "negated"),  # "no pneumonia on chest x-ray"
+        ("J45.909", "history_only"),  # past history only
+        ("E03.9", "history_only"),  # "hypothyroid" meets "hypothyroidism"
+        ("C18.9", "history_only"),  # family history
+        ("K21.9", "absent"),  # heartburn is a symptom; the disease is never named
+        ("I48.91", "ruled_out"),
+        ("N18.31", "absent"),
+    ],
+)
+def test_diagnosis_support_status(support, code, status):
+    found, evidence = support.classify(ClinicalDocument(NOTE), code)
+    assert found == status
+    assert all(NOTE[s.start : s.end] == s.text for s in evidence)
+
+
+def test_generic_title_words_are_no_mention(support):
+    # "chronic" and "disease" of N18.31 are in the line but do not name chronic kidney disease
+    note = "ASSESSMENT AND PLAN:\n1. Crohn disease, stable chronic: continue budesonide.\n"
+    assert support.classify(ClinicalDocument(note), "N18.31")[0] == "absent"
+
+
+def test_status_codes_are_not_judged_from_the_text(support):
+    assert not support.judged("Z79.84")
+    assert not support.judged("Z23")
+    assert support.judged("E11.65")
+
+
+def test_word_key_meets_word_forms():
+    assert word_key("hypothyroid") == word_key("hypothyroidism")
+    assert word_key("keratoses") == word_key("keratosis")
+    assert word_key("hemorrhoids") != word_key("hemorrhage")
