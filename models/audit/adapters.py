@@ -36,7 +36,8 @@ from models.audit.inputs import (
     ServiceFinding,
     Span,
 )
-from models.audit.support import DiagnosisSupport
+from models.audit.support import DiagnosisSupport, restored_text, word_key, words_of
+from models.icd10.knowledge import clean_title
 
 CALIBRATION_FILE = "audit_calibration_v1.json"
 
@@ -64,25 +65,24 @@ def dx_key(status: str, probability: float | None, item_match: str) -> str:
     return f"{status}|{probability_bucket(probability)}|{item_match}"
 
 
-_TITLE_STOP = frozenset(
-    {"a", "an", "the", "of", "and", "or", "in", "on", "with", "without", "due", "to", "by", "as", "for", "not",
-     "other", "specified", "unspecified", "site", "region", "part", "type", "nos", "nec", "elsewhere", "classified",
-     "disease", "disorder", "syndrome", "mention", "complications", "uncomplicated", "episode", "current"}
-)  # fmt: skip
 _WORD_MAP = {"rt": "right", "lt": "left", "bilat": "bilateral", "exac": "exacerbation", "mod": "moderate",
              "cigs": "cigarette", "axillary": "axilla", "hyperglycaemia": "hyperglycemia"}  # fmt: skip
-_VAGUE = ("unspecified", "without complication")
+_WORD_MAP_PATTERN = re.compile(r"\b(?:" + "|".join(_WORD_MAP) + r")\b", re.IGNORECASE)
+# a billed title that leaves the detail open; a candidate must not ("without complications" states a fact there)
+_VAGUE_BILLED = ("unspecified", "without complication", "not specified")
+_VAGUE_CANDIDATE = ("unspecified", "not specified")
+_SPECIFICITY_STOP = frozenset(word_key(w) for w in ("complication", "uncomplicated", "mention", "current", "episode"))
 
 
 def _title_words(title: str) -> set[str]:
-    """Content words of an ICD-10-CM title, parenthetical (nonessential) words removed, plural ``s`` stripped."""
-    words = re.findall(r"[a-z0-9]+", re.sub(r"\([^)]*\)", " ", title.lower()))
-    return {w[:-1] if len(w) > 4 and w.endswith("s") else w for w in words if w not in _TITLE_STOP}
+    """Matching keys of an ICD-10-CM title's content words (what a note never states removed)."""
+    return set(words_of(clean_title(title))) - _SPECIFICITY_STOP
 
 
-def _text_words(text: str) -> set[str]:
-    words = [_WORD_MAP.get(w, w) for w in re.findall(r"[a-z0-9]+", text.lower())]
-    return {w[:-1] if len(w) > 4 and w.endswith("s") else w for w in words}
+def _text_words(line: Any) -> set[str]:
+    """Matching keys of a note line's words (clinical shorthand such as "rt", "exac" spelled out)."""
+    text = _WORD_MAP_PATTERN.sub(lambda m: _WORD_MAP[m.group(0).lower()], restored_text(line))
+    return set(words_of(text))
 
 
 class SpecificityFinder:
@@ -120,10 +120,10 @@ class SpecificityFinder:
             icd = self.codesets.icd10cm
             out: list[tuple[str, frozenset[str]]] = []
             item = icd.find_code(billed)
-            if item is not None and any(v in item.title.lower() for v in _VAGUE):
+            if item is not None and any(v in item.title.lower() for v in _VAGUE_BILLED):
                 base = _title_words(item.title)
                 for child, title in self.by_category().get(billed[:3], ()):
-                    if child == billed or any(v in title.lower() for v in _VAGUE):
+                    if child == billed or any(v in title.lower() for v in _VAGUE_CANDIDATE):
                         continue
                     words = _title_words(title)
                     extra = frozenset(words - base)
@@ -144,7 +144,7 @@ class SpecificityFinder:
                   if self.support.locate(line, billed) is not None]  # fmt: skip
         if not region:
             return None
-        words = set().union(*(_text_words(line.text) for line in region))
+        words = set().union(*(_text_words(line) for line in region))
         hits = [(code, len(extra)) for code, extra in candidates if extra <= words]
         if not hits:
             return None

@@ -130,6 +130,12 @@ def word_key(norm: str) -> str:
     return (norm[:-4] + "osis" if norm.endswith("oses") else norm)[:KEY_LETTERS]
 
 
+def restored_text(line: Any) -> str:
+    """A note line's typo-repaired text with the note's capitals back ("HTN" expands to hypertension, "cap" stays a
+    word)."""
+    return "".join(n.upper() if t.isupper() else n for t, n in zip(line.text, line.norm, strict=True))
+
+
 def words_of(text: str) -> list[str]:
     """Matching keys of the content words of a text (the ICD-10-CM suggester's normalisation, then
     :func:`word_key`)."""
@@ -183,9 +189,7 @@ class DiagnosisSupport:
             found = pattern.search(line.norm)
             if found is not None:
                 return found.start(), found.end()
-        # the typo-repaired words with the note's capitals back: "HTN" expands to hypertension, "cap" stays a word
-        restored = "".join(n.upper() if t.isupper() else n for t, n in zip(line.text, line.norm, strict=True))
-        tokens = [t for t in tokenize(restored) if t.norm not in STOPWORDS and t.norm not in PUNCT]
+        tokens = [t for t in tokenize(restored_text(line)) if t.norm not in STOPWORDS and t.norm not in PUNCT]
         keys = [word_key(t.norm) for t in tokens]
         share, matched = self.knowledge.coverage(code, set(keys))
         if share < self.config.mention_coverage:
