@@ -367,7 +367,9 @@ class DefaultModels:
                     "V28",
                 )
                 for r in analysis.records.get("V28", [])
-                if r.status == "gap"
+                # MEAT found by the HCC module, and the condition stated as current and certain in the assessment
+                # (not "rule out", "concern for", past or family history): the support rules every dx passes
+                if r.status == "gap" and any(self.support.classify(doc, c)[0] == "supported" for c in r.icd10cm)
             )
         return ModelOutputs(
             em=em,

@@ -41,3 +41,27 @@ def test_default_models_outputs_for_a_note(codesets, cms):
     assert 0.0 <= outputs.em.confidence <= 1.0
     assert {d.code: d.status for d in outputs.diagnoses} == {"E11.65": "supported", "C43.59": "ruled_out"}
     assert all(0.0 <= s.confidence <= 1.0 for s in outputs.services)
+
+
+def test_hcc_gap_needs_the_condition_stated_as_certain(codesets):
+    from datasets.schema import Encounter
+
+    models = load_default_models(codesets, calibration={})
+
+    def gaps(item: str) -> set[str]:  # first three characters of the gap codes
+        encounter = Encounter.model_validate(
+            {
+                "encounter_id": "h-1",
+                "text": "ASSESSMENT AND PLAN:\n1. essential hypertension - stable, continue lisinopril 20 mg daily.\n"
+                f"2. {item}\n",
+                "date_of_service": "2024-08-01",
+                "age": 70,
+                "sex": "F",
+                "claim": {"lines": [{"code": "99214", "dx": ["I10"]}]},
+            }
+        )
+        return {h.icd10cm[:3] for h in models.outputs(encounter).hccs or ()}
+
+    assert "E11" in gaps("type 2 diabetes with hyperglycemia - A1c 8.9, increase metformin to 1000 mg twice daily.")
+    # "concern for" is a hedge the HCC module's own cues do not know; the support rules do
+    assert "E11" not in gaps("concern for type 2 diabetes with hyperglycemia - A1c 8.9, repeat A1c ordered.")
