@@ -25,6 +25,15 @@ class CandidateSettings(_Strict):
     prior_smoothing: float = Field(default=2.0, ge=0.0)
 
 
+class DenseSettings(_Strict):
+    max_sentences: int = Field(default=10, ge=0)
+    min_words: int = Field(default=2, ge=1)
+    max_tokens: int = Field(default=24, ge=4, le=256)
+    top_k: int = Field(default=3, ge=0)
+    min_similarity: float = Field(default=0.45, ge=-1.0, le=1.0)
+    rank_depth: int = Field(default=50, ge=1)
+
+
 class LearnedPhraseSettings(_Strict):
     min_support: int = Field(default=2, ge=1)
     min_precision: float = Field(default=0.25, ge=0.0, le=1.0)
@@ -69,6 +78,7 @@ class Icd10Config(_Strict):
 
     version: Literal[1] = 1
     candidates: CandidateSettings = Field(default_factory=CandidateSettings)
+    dense: DenseSettings = Field(default_factory=DenseSettings)
     learned_phrases: LearnedPhraseSettings = Field(default_factory=LearnedPhraseSettings)
     supervised: SupervisedSettings = Field(default_factory=SupervisedSettings)
     ranker: RankerSettings = Field(default_factory=RankerSettings)

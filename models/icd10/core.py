@@ -1,9 +1,10 @@
 """The ICD-10-CM suggestion pipeline, independent of how its two learned parts are executed.
 
-``Icd10Core`` runs analysis -> candidates -> features -> ranker -> calibration -> routing -> evidence. The serving
-suggester plugs in ONNX Runtime sessions (``suggester.py``); the reference implementation in ``training/`` plugs in
-the scikit-learn estimators they were exported from, so parity tests and the speed benchmark compare exactly the
-learned parts.
+``Icd10Core`` runs analysis -> dense retrieval -> candidates -> features -> ranker -> calibration -> routing ->
+evidence. The serving suggester plugs in ONNX Runtime sessions (``suggester.py``); the reference implementation in
+``training/`` plugs in the scikit-learn estimators they were exported from, so parity tests and the speed benchmark
+compare exactly the learned parts. Both use the same exported sentence encoder: it is a fixed pretrained model, not
+fitted here (``training/icd10/encoder.py`` checks the export against PyTorch).
 """
 
 from __future__ import annotations
@@ -14,11 +15,13 @@ from dataclasses import asdict, dataclass
 import numpy as np
 import numpy.typing as npt
 
-from configs.icd10 import CandidateSettings
+from configs.icd10 import CandidateSettings, DenseSettings
 from models.icd10.assertion import ContextAnnotator
 from models.icd10.calibration import IsotonicCalibrator, Tier, route
+from models.icd10.dense import EncodeFn, encode_note, retrieve
 from models.icd10.features import NoteAnalysis, Priors, analyze_note, candidate_features, evidence_span
 from models.icd10.knowledge import KnowledgeIndex
+from models.icd10.text import content_words
 
 SupervisedFn = Callable[[list[str]], npt.NDArray[np.float32]]
 RankerFn = Callable[[npt.NDArray[np.float32]], npt.NDArray[np.float32]]
@@ -44,7 +47,9 @@ class CodeSuggestion:
     score: float
     tier: Tier
     evidence: Evidence
-    source: str  # "knowledge" (title, inclusion term or learned phrase matched) or "classifier"
+    # "knowledge" (title, inclusion term or learned phrase matched), "dense" (title retrieved by sentence embedding)
+    # or "classifier"
+    source: str
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -61,6 +66,7 @@ class Icd10Tables:
     priors: Priors
     code_info: npt.NDArray[np.float32]
     category_of: npt.NDArray[np.int32]
+    title_embeddings: npt.NDArray[np.float32]  # one L2-normalised row per code (knowledge index order)
 
 
 class Icd10Core:
@@ -69,9 +75,11 @@ class Icd10Core:
     Args:
         tables: knowledge index, priors and label tables.
         supervised: texts -> probabilities over the supervised labels.
+        encode: texts -> sentence embeddings (the exported encoder).
         ranker: feature matrix -> ranker scores in [0, 1].
         calibrator: score -> calibrated probability.
         candidates: candidate generation settings.
+        dense: dense retrieval settings.
         decision_threshold: probability above which a suggestion counts as predicted (for F1).
         auto_threshold: probability at or above which a suggestion is routed to the auto tier.
         max_suggestions: length of the returned ranked list.
@@ -81,18 +89,22 @@ class Icd10Core:
         self,
         tables: Icd10Tables,
         supervised: SupervisedFn,
+        encode: EncodeFn,
         ranker: RankerFn,
         calibrator: IsotonicCalibrator,
         candidates: CandidateSettings,
+        dense: DenseSettings,
         decision_threshold: float,
         auto_threshold: float,
         max_suggestions: int,
     ) -> None:
         self.tables = tables
         self.supervised = supervised
+        self.encode = encode
         self.ranker = ranker
         self.calibrator = calibrator
         self.candidates = candidates
+        self.dense = dense
         self.decision_threshold = decision_threshold
         self.auto_threshold = auto_threshold
         self.max_suggestions = max_suggestions
@@ -106,8 +118,10 @@ class Icd10Core:
         t = self.tables
         note = self.analyze(text)
         sup_probs = self.supervised([note.affirmed_text])[0]
+        queries = encode_note(note.sentences, note.excluded, note.sentence_words, self.encode, self.dense)
+        hits = retrieve(queries, t.title_embeddings, self.dense)
         cands = candidate_features(
-            note, t.kb, sup_probs, t.sup_code_index, t.sup_top_words, t.priors, t.code_info, t.category_of,
+            note, t.kb, sup_probs, t.sup_code_index, t.sup_top_words, t.priors, t.code_info, t.category_of, hits,
             self.candidates,
         )  # fmt: skip
         if len(cands.codes) == 0:
@@ -123,6 +137,10 @@ class Icd10Core:
                 words = set(t.kb.phrase_word_ids(match.phrase).tolist())
                 start, end = evidence_span(note, match.sentence, words, t.kb)
                 source = "knowledge"
+            elif code in hits.retrieved:
+                words = {t.kb.word_id[w] for w in content_words(t.titles[code]) if w in t.kb.word_id}
+                start, end = evidence_span(note, int(hits.sentence[code]), words, t.kb)
+                source = "dense"
             else:
                 j = int(np.flatnonzero(t.sup_code_index == code)[0])
                 sentence = cands.sup_sentence.get(code, 0)

@@ -6,8 +6,9 @@
 
 Bundle files (written by ``training/icd10/export.py``): ``supervised.onnx`` (TF-IDF + logistic regression, string
 input ``text`` [N, 1]), ``ranker.onnx`` (gradient-boosted trees over :data:`~models.icd10.features.FEATURE_NAMES`),
-``knowledge.npz``/``knowledge.json`` (phrase index), ``tables.npz`` (priors, label tables), ``titles.json`` and
-``calibration.json``.
+``knowledge.npz``/``knowledge.json`` (phrase index), ``tables.npz`` (priors, label tables), ``titles.json``,
+``calibration.json``, and for dense retrieval ``encoder.onnx`` + ``encoder_tokenizer.json`` (MiniLM, int8) and
+``title_embeddings.npy`` (float16, one row per code).
 """
 
 from __future__ import annotations
@@ -19,11 +20,12 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from configs.icd10 import CandidateSettings
+from configs.icd10 import CandidateSettings, DenseSettings
 from datasets.schema import Encounter
 from models.bundle import ModelBundle, load_bundle
 from models.icd10.calibration import IsotonicCalibrator
 from models.icd10.core import CodeSuggestion, Icd10Core, Icd10Tables
+from models.icd10.dense import DENSE_FILES, ENCODER_FILE, TITLE_EMBEDDINGS_FILE, TOKENIZER_FILE, SentenceEncoder
 from models.icd10.features import Priors
 from models.icd10.knowledge import KnowledgeIndex
 
@@ -36,7 +38,15 @@ TABLES_FILE = "tables.npz"
 TITLES_FILE = "titles.json"
 CALIBRATION_FILE = "calibration.json"
 KNOWLEDGE_FILES = ("knowledge.npz", "knowledge.json")
-BUNDLE_FILES = (SUPERVISED_FILE, RANKER_FILE, TABLES_FILE, TITLES_FILE, CALIBRATION_FILE, *KNOWLEDGE_FILES)
+BUNDLE_FILES = (
+    SUPERVISED_FILE,
+    RANKER_FILE,
+    TABLES_FILE,
+    TITLES_FILE,
+    CALIBRATION_FILE,
+    *KNOWLEDGE_FILES,
+    *DENSE_FILES,
+)
 
 
 def read_tables(folder: Path) -> Icd10Tables:
@@ -55,13 +65,22 @@ def read_tables(folder: Path) -> Icd10Tables:
         int(arrays["n_docs"]),
     )
     titles = json.loads((folder / TITLES_FILE).read_text(encoding="utf-8"))
+    title_embeddings = np.load(folder / TITLE_EMBEDDINGS_FILE).astype(np.float32)
     return Icd10Tables(
-        kb, titles, arrays["sup_code_index"], top_words, priors, arrays["code_info"], arrays["category_of"]
+        kb,
+        titles,
+        arrays["sup_code_index"],
+        top_words,
+        priors,
+        arrays["code_info"],
+        arrays["category_of"],
+        title_embeddings,
     )
 
 
 def write_tables(folder: Path, tables: Icd10Tables) -> None:
-    """Write the numpy tables (the inverse of :func:`read_tables`, knowledge index included)."""
+    """Write the numpy tables (the inverse of :func:`read_tables`, knowledge index included; the title embeddings
+    are stored as float16, which is what the fitted tables already hold)."""
     tables.kb.save(folder)
     lengths = [len(w) for w in tables.sup_top_words]
     ptr = np.zeros(len(lengths) + 1, np.int64)
@@ -84,6 +103,7 @@ def write_tables(folder: Path, tables: Icd10Tables) -> None:
         category_of=tables.category_of,
     )
     (folder / TITLES_FILE).write_text(json.dumps(list(tables.titles)), encoding="utf-8")
+    np.save(folder / TITLE_EMBEDDINGS_FILE, tables.title_embeddings.astype(np.float16))
 
 
 class Icd10Suggester:
@@ -107,13 +127,19 @@ class Icd10Suggester:
         self._ranker = ort.InferenceSession(str(bundle.file(RANKER_FILE)), options, providers=providers)
         calibration = json.loads(bundle.file(CALIBRATION_FILE).read_text(encoding="utf-8"))
         settings = manifest["settings"]
+        dense = DenseSettings.model_validate(settings["dense"])
+        self._encoder = SentenceEncoder(
+            bundle.file(ENCODER_FILE), bundle.file(TOKENIZER_FILE), dense.max_tokens, threads=threads
+        )
         thresholds = bundle.thresholds
         self.core = Icd10Core(
             read_tables(bundle.path),
             self._run_supervised,
+            self._encoder,
             self._run_ranker,
             IsotonicCalibrator.from_dict(calibration),
             CandidateSettings.model_validate(settings["candidates"]),
+            dense,
             thresholds["decision"],
             thresholds["auto"],
             int(settings["max_suggestions"]),

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hashlib
 import json
+import shutil
 import subprocess
 from importlib import metadata
 from pathlib import Path
@@ -16,6 +17,7 @@ from configs.icd10 import Icd10Config
 from datasets.codesets.icd10cm import ICD10CM_VERSION, package_version
 from datasets.schema import Encounter
 from models.bundle import ModelBundle, load_bundle, sha256_file
+from models.icd10.dense import ENCODER_FILE, TOKENIZER_FILE
 from models.icd10.features import FEATURE_NAMES, N_FEATURES
 from models.icd10.suggester import (
     BUNDLE_FILES,
@@ -80,6 +82,8 @@ def write_bundle(
     (folder / SUPERVISED_FILE).write_bytes(supervised_to_onnx(fitted.supervised).SerializeToString())
     (folder / RANKER_FILE).write_bytes(ranker_to_onnx(fitted).SerializeToString())
     write_tables(folder, fitted.tables)
+    shutil.copyfile(fitted.encoder.onnx, folder / ENCODER_FILE)
+    shutil.copyfile(fitted.encoder.tokenizer, folder / TOKENIZER_FILE)
     (folder / CALIBRATION_FILE).write_text(json.dumps(fitted.calibrator.to_dict()), encoding="utf-8")
     files = {name: sha256_file(folder / name) for name in (*BUNDLE_FILES, *extra_files)}
     label_hash = label_space_hash(fitted)
@@ -106,6 +110,7 @@ def write_bundle(
         "thresholds": {"decision": fitted.decision_threshold, "auto": fitted.auto_threshold},
         "settings": {
             "candidates": config.candidates.model_dump(),
+            "dense": config.dense.model_dump(),
             "max_suggestions": config.routing.max_suggestions,
         },
         "config": config.model_dump(),

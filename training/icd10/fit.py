@@ -11,6 +11,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import numpy as np
 import numpy.typing as npt
@@ -26,8 +27,10 @@ from evaluation.metrics import ranking_metrics
 from models.icd10.assertion import ContextAnnotator
 from models.icd10.calibration import IsotonicCalibrator
 from models.icd10.core import Icd10Tables
+from models.icd10.dense import DenseQueries, encode_note, retrieve
 from models.icd10.features import NoteAnalysis, Priors, analyze_note, candidate_features
 from models.icd10.knowledge import KnowledgeIndex
+from training.icd10.encoder import EncoderFiles, export_encoder, title_embeddings
 from training.icd10.supervised import SupervisedModel, fit_supervised, fit_vectorizer
 from training.icd10.tables import (
     category_index,
@@ -47,6 +50,7 @@ class FittedIcd10:
 
     tables: Icd10Tables
     supervised: SupervisedModel
+    encoder: EncoderFiles
     ranker: HistGradientBoostingClassifier
     calibrator: IsotonicCalibrator
     decision_threshold: float
@@ -79,20 +83,20 @@ def _fit_tables(
 
 def _rows(
     notes: Sequence[NoteAnalysis],
-    golds: Sequence[set[int]],
+    queries: Sequence[DenseQueries],
     tables: Icd10Tables,
     sup_probs: npt.NDArray[np.float32],
     config: Icd10Config,
 ) -> tuple[list[npt.NDArray[np.float32]], list[npt.NDArray[np.int32]]]:
     features, codes = [], []
     for i, note in enumerate(notes):
+        hits = retrieve(queries[i], tables.title_embeddings, config.dense)
         cands = candidate_features(
             note, tables.kb, sup_probs[i], tables.sup_code_index, tables.sup_top_words, tables.priors,
-            tables.code_info, tables.category_of, config.candidates,
+            tables.code_info, tables.category_of, hits, config.candidates,
         )  # fmt: skip
         features.append(cands.features)
         codes.append(cands.codes)
-    del golds
     return features, codes
 
 
@@ -114,6 +118,7 @@ def fit_icd10(
     config: Icd10Config,
     *,
     background_texts: Sequence[str] = (),
+    dense_cache: Path,
     progress: Callable[[str], None] = log.info,
 ) -> FittedIcd10:
     """Fit every part of the suggester on labelled encounters (``gold.icd10cm``).
@@ -123,6 +128,7 @@ def fit_icd10(
         icd: the ICD-10-CM code set (titles, inclusion terms).
         config: hyper-parameters and routing targets.
         background_texts: unlabelled notes, used only for the TF-IDF vocabulary and IDF.
+        dense_cache: folder for the exported sentence encoder and the title embeddings (reused across runs).
         progress: receives one line per stage (no note text).
     """
     timings: dict[str, float] = {}
@@ -143,6 +149,13 @@ def fit_icd10(
     categories = category_index(kb_base.codes)
     vectorizer: TfidfVectorizer = fit_vectorizer([n.affirmed_text for n in notes] + background_notes, config.supervised)
     timings["prepare_s"] = time.perf_counter() - t0
+    t_dense = time.perf_counter()
+    encoder_files = export_encoder(dense_cache, progress)
+    title_vectors = title_embeddings(encoder_files, title_list, dense_cache, progress=progress)
+    # The encoder is fixed, so each note's sentences are encoded once and shared by all folds.
+    encode = encoder_files.encoder(config.dense.max_tokens, threads=2)
+    queries = [encode_note(n.sentences, n.excluded, n.sentence_words, encode, config.dense) for n in notes]
+    timings["dense_s"] = time.perf_counter() - t_dense
     progress(f"prepared {len(train)} notes, {kb_base.n_phrases} knowledge phrases, {len(kb_base.codes)} codes")
 
     # 1. Out-of-fold candidate rows for the ranker.
@@ -157,11 +170,18 @@ def fit_icd10(
         kb_k, priors_k = _fit_tables(entries, vocab, fit_notes, fit_golds, config)
         sup_k = fit_supervised(vectorizer, [n.affirmed_text for n in fit_notes], fit_golds, config.supervised)
         tables_k = Icd10Tables(
-            kb_k, title_list, np.asarray(sup_k.labels, np.int32), sup_k.top_words(kb_k), priors_k, info, categories
+            kb_k,
+            title_list,
+            np.asarray(sup_k.labels, np.int32),
+            sup_k.top_words(kb_k),
+            priors_k,
+            info,
+            categories,
+            title_vectors,
         )
         held_notes = [notes[i] for i in held_idx]
         probs = sup_k.predict_proba([n.affirmed_text for n in held_notes])
-        feats, codes = _rows(held_notes, [golds[i] for i in held_idx], tables_k, probs, config)
+        feats, codes = _rows(held_notes, [queries[i] for i in held_idx], tables_k, probs, config)
         for i, f, c in zip(held_idx.tolist(), feats, codes, strict=True):
             row_features[i], row_codes[i] = f, c
         progress(f"fold {k + 1}/{cv.folds}: {len(sup_k.labels)} classifier labels, {kb_k.n_phrases} phrases")
@@ -199,11 +219,18 @@ def fit_icd10(
     supervised = fit_supervised(vectorizer, [n.affirmed_text for n in notes], golds, config.supervised)
     ranker = make_ranker(config).fit(X, y)
     tables = Icd10Tables(
-        kb, title_list, np.asarray(supervised.labels, np.int32), supervised.top_words(kb), priors, info, categories
+        kb,
+        title_list,
+        np.asarray(supervised.labels, np.int32),
+        supervised.top_words(kb),
+        priors,
+        info,
+        categories,
+        title_vectors,
     )
     timings["final_fit_s"] = time.perf_counter() - t3
     timings["total_s"] = time.perf_counter() - t0
-    return FittedIcd10(tables, supervised, ranker, calibrator, decision, auto, cv_metrics, timings)
+    return FittedIcd10(tables, supervised, encoder_files, ranker, calibrator, decision, auto, cv_metrics, timings)
 
 
 def _ranked_lists(

@@ -12,10 +12,11 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from configs.icd10 import CandidateSettings, Icd10Config
+from configs.icd10 import CandidateSettings, DenseSettings, Icd10Config
 from models.bundle import load_bundle
 from models.icd10.calibration import IsotonicCalibrator
 from models.icd10.core import Icd10Core, Icd10Tables
+from models.icd10.dense import ENCODER_FILE, TOKENIZER_FILE, SentenceEncoder
 from models.icd10.suggester import BUNDLE_FORMAT, CALIBRATION_FILE, TASK, read_tables
 from training.icd10.fit import FittedIcd10
 from training.icd10.supervised import SupervisedModel
@@ -24,9 +25,11 @@ from training.icd10.supervised import SupervisedModel
 def _core(
     tables: Icd10Tables,
     supervised: SupervisedModel,
+    encoder: SentenceEncoder,
     ranker: Any,
     calibrator: IsotonicCalibrator,
     candidates: CandidateSettings,
+    dense: DenseSettings,
     decision: float,
     auto: float,
     max_suggestions: int,
@@ -34,7 +37,18 @@ def _core(
     def rank(features: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
         return np.asarray(ranker.predict_proba(features)[:, 1], dtype=np.float32)
 
-    return Icd10Core(tables, supervised.predict_proba, rank, calibrator, candidates, decision, auto, max_suggestions)
+    return Icd10Core(
+        tables,
+        supervised.predict_proba,
+        encoder,
+        rank,
+        calibrator,
+        candidates,
+        dense,
+        decision,
+        auto,
+        max_suggestions,
+    )
 
 
 def reference_core(fitted: FittedIcd10, config: Icd10Config) -> Icd10Core:
@@ -42,9 +56,11 @@ def reference_core(fitted: FittedIcd10, config: Icd10Config) -> Icd10Core:
     return _core(
         fitted.tables,
         fitted.supervised,
+        fitted.encoder.encoder(config.dense.max_tokens),
         fitted.ranker,
         fitted.calibrator,
         config.candidates,
+        config.dense,
         fitted.decision_threshold,
         fitted.auto_threshold,
         config.routing.max_suggestions,
@@ -59,12 +75,15 @@ def reference_core_from_bundle(folder: Path) -> Icd10Core:
     estimators = load_reference(folder)
     settings = bundle.manifest["settings"]
     calibration = json.loads((folder / CALIBRATION_FILE).read_text(encoding="utf-8"))
+    dense = DenseSettings.model_validate(settings["dense"])
     return _core(
         read_tables(folder),
         estimators["supervised"],
+        SentenceEncoder(folder / ENCODER_FILE, folder / TOKENIZER_FILE, dense.max_tokens),
         estimators["ranker"],
         IsotonicCalibrator.from_dict(calibration),
         CandidateSettings.model_validate(settings["candidates"]),
+        dense,
         bundle.thresholds["decision"],
         bundle.thresholds["auto"],
         int(settings["max_suggestions"]),

@@ -34,6 +34,11 @@ REFERENCE_FILE = "reference.pkl"
 REGISTERED_NAME = "medcode-icd10"
 
 
+def dense_cache_dir() -> Path:
+    """Where the exported sentence encoder and the code-title embeddings are cached between trainings."""
+    return get_settings().cache_dir / "icd10_dense"
+
+
 class TrainingDataError(ValueError):
     """No usable labelled data; the message says how to provide some."""
 
@@ -146,7 +151,9 @@ def train_icd10(
         phi["phi_check_s"] = round(time.perf_counter() - t, 1)
         progress(f"PHI guard: {phi}")
     icd = CodeSets.from_settings().icd10cm
-    fitted = fit_icd10(train, icd, config, background_texts=background, progress=progress)
+    fitted = fit_icd10(
+        train, icd, config, background_texts=background, dense_cache=dense_cache_dir(), progress=progress
+    )
     baseline, baseline_codes, baseline_threshold = fit_baseline(
         train, config.supervised, seed=config.cross_validation.seed
     )

