@@ -164,7 +164,9 @@ def fit_icd10(
     folds = KFold(cv.folds, shuffle=True, random_state=cv.seed)
     row_features: list[npt.NDArray[np.float32]] = [np.zeros((0, 0), np.float32)] * len(train)
     row_codes: list[npt.NDArray[np.int32]] = [np.zeros(0, np.int32)] * len(train)
+    fold_of_note = np.zeros(len(train), np.int64)
     for k, (fit_idx, held_idx) in enumerate(folds.split(np.arange(len(train)))):
+        fold_of_note[held_idx] = k
         fit_notes = [notes[i] for i in fit_idx]
         fit_golds = [golds[i] for i in fit_idx]
         kb_k, priors_k = _fit_tables(entries, vocab, fit_notes, fit_golds, config)
@@ -203,7 +205,9 @@ def fit_icd10(
     )
     calibrated = calibrator.predict(oof)
     decision = _f1_threshold(calibrated, y, sum(len(g) for g in golds))
-    auto = _auto_threshold(calibrated, y, config.routing.auto_target_precision, config.routing.auto_min_support)
+    auto = auto_threshold(
+        calibrated, y, fold_of_note[groups], config.routing.auto_target_precision, config.routing.auto_min_support
+    )
     ranked = _ranked_lists(row_codes, oof, calibrated, groups, kb_base.codes, config.routing.max_suggestions)
     gold_lists = [[kb_base.codes[c] for c in g] for g in golds]
     cv_metrics = ranking_metrics(ranked, gold_lists, decision, auto)
@@ -263,16 +267,30 @@ def _f1_threshold(probs: npt.NDArray[np.float32], y: npt.NDArray[np.int8], n_gol
     return float(probs[order][best])
 
 
-def _auto_threshold(probs: npt.NDArray[np.float32], y: npt.NDArray[np.int8], target: float, min_support: int) -> float:
-    """Lowest probability whose suggestions at or above it reach ``target`` precision (1.0 when none does)."""
+def auto_threshold(
+    probs: npt.NDArray[np.float32],
+    y: npt.NDArray[np.int8],
+    folds: npt.NDArray[np.int64],
+    target: float,
+    min_support: int,
+) -> float:
+    """Lowest probability whose suggestions at or above it reach ``target`` precision in every cross-validation
+    fold (1.0 when none does).
+
+    The worst fold, not the pooled precision, must reach the target: pooled out-of-fold precision overstated what
+    held-out notes from another sample see, and the fold-to-fold spread is the margin a new sample needs.
+    """
     order = np.argsort(-probs, kind="stable")
     sorted_probs = probs[order]
-    tp = np.cumsum(y[order])
     predicted = np.arange(1, len(order) + 1)
-    precision = tp / predicted
+    fold_ids = np.unique(folds)
+    in_fold = folds[order][None, :] == fold_ids[:, None]  # [folds, suggestions]
+    fold_predicted = np.cumsum(in_fold, axis=1)
+    fold_tp = np.cumsum(in_fold & (y[order][None, :] == 1), axis=1)
+    worst = np.min(np.where(fold_predicted > 0, fold_tp / np.maximum(fold_predicted, 1), 1.0), axis=0)
     # Only cut between distinct probabilities, and only where enough suggestions support the estimate.
     last_of_value = np.r_[sorted_probs[1:] != sorted_probs[:-1], True]
-    ok = np.flatnonzero((precision >= target) & last_of_value & (predicted >= min_support))
+    ok = np.flatnonzero((worst >= target) & last_of_value & (predicted >= min_support))
     if ok.size == 0:
         return 1.0
     return float(sorted_probs[ok.max()])

@@ -83,8 +83,12 @@ def tiny_model(tmp_path_factory: pytest.TempPathFactory, codesets: CodeSets) -> 
     )
     train = make_notes(60, seed=1)
     fitted = fit_icd10(
-        train, SliceIcd(codesets), config, dense_cache=dense_cache_dir(), progress=lambda _: None
-    )  # type: ignore[arg-type]
+        train,
+        SliceIcd(codesets),  # type: ignore[arg-type]
+        config,
+        dense_cache=dense_cache_dir(),
+        progress=lambda _: None,
+    )
     folder = tmp_path_factory.mktemp("icd10_bundle")
     bundle = write_bundle(
         fitted, config, folder, fingerprint=data_fingerprint(train), metrics=fitted.cv_metrics, training_data={}
