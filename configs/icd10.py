@@ -26,7 +26,7 @@ class CandidateSettings(_Strict):
 
 
 class DenseSettings(_Strict):
-    max_sentences: int = Field(default=10, ge=0)
+    max_sentences: int = Field(default=8, ge=0)
     min_words: int = Field(default=2, ge=1)
     max_tokens: int = Field(default=24, ge=4, le=256)
     top_k: int = Field(default=3, ge=0)

@@ -114,6 +114,7 @@ def export_encoder(cache_dir: Path, progress: Callable[[str], None] = lambda _: 
         _check_against_torch(EncoderFiles(staging), wrapped)
         if files.folder.exists():
             shutil.rmtree(files.folder)
+        staging.chmod(0o755)  # mkdtemp makes it private; the cache is shared like the rest of the cache folder
         staging.rename(files.folder)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
