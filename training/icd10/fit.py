@@ -204,17 +204,21 @@ def fit_icd10(
         tuple(float(v) for v in iso.X_thresholds_), tuple(float(v) for v in iso.y_thresholds_)
     )
     calibrated = calibrator.predict(oof)
-    decision = _f1_threshold(calibrated, y, sum(len(g) for g in golds))
+    n_gold = sum(len(g) for g in golds)
+    decision = _f1_threshold(calibrated, y, n_gold)
     auto = auto_threshold(
         calibrated, y, fold_of_note[groups], config.routing.auto_target_precision, config.routing.auto_min_support
     )
     ranked = _ranked_lists(row_codes, oof, calibrated, groups, kb_base.codes, config.routing.max_suggestions)
     gold_lists = [[kb_base.codes[c] for c in g] for g in golds]
     cv_metrics = ranking_metrics(ranked, gold_lists, decision, auto)
+    # Share of gold codes that became candidates at all: the ceiling on recall (and a cap on MAP).
+    cv_metrics["candidate_recall"] = float(y.sum()) / max(n_gold, 1)
     timings["ranker_cv_s"] = time.perf_counter() - t2
     progress(
         f"cross-validated: MAP {cv_metrics['map']:.3f}, micro-F1 {cv_metrics['micro_f1']:.3f}, "
-        f"ECE {cv_metrics['ece']:.3f}, thresholds decision {decision:.3f} auto {auto:.3f}"
+        f"ECE {cv_metrics['ece']:.3f}, candidate recall {cv_metrics['candidate_recall']:.3f}, "
+        f"thresholds decision {decision:.3f} auto {auto:.3f}"
     )
 
     # 3. Final parts on all training notes.
