@@ -126,11 +126,11 @@ class Icd10Suggester:
         self._supervised = ort.InferenceSession(str(bundle.file(SUPERVISED_FILE)), options, providers=providers)
         self._ranker = ort.InferenceSession(str(bundle.file(RANKER_FILE)), options, providers=providers)
         calibration = json.loads(bundle.file(CALIBRATION_FILE).read_text(encoding="utf-8"))
+        # A bundle from before dense retrieval lacks these files: BND003 names them and says to retrain.
+        encoder_path, tokenizer_path = bundle.file(ENCODER_FILE), bundle.file(TOKENIZER_FILE)
         settings = manifest["settings"]
         dense = DenseSettings.model_validate(settings["dense"])
-        self._encoder = SentenceEncoder(
-            bundle.file(ENCODER_FILE), bundle.file(TOKENIZER_FILE), dense.max_tokens, threads=threads
-        )
+        self._encoder = SentenceEncoder(encoder_path, tokenizer_path, dense.max_tokens, threads=threads)
         thresholds = bundle.thresholds
         self.core = Icd10Core(
             read_tables(bundle.path),

@@ -2,13 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import shutil
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pytest
 
 from datasets.schema import Encounter
+from models.errors import BundleError
+from models.icd10.dense import DENSE_FILES
+from models.icd10.suggester import Icd10Suggester
 from tests.models.icd10.conftest import CONDITIONS, UNSEEN_CODE, TinyModel, make_notes
 
 
@@ -88,3 +94,17 @@ def test_cross_validation_reports_candidate_recall(tiny_model: TinyModel) -> Non
     # Every gold code the ranked lists recover was a candidate first, so candidate recall bounds recall@15.
     assert metrics["recall_at_15"] <= metrics["candidate_recall"] <= 1.0
     assert metrics["candidate_recall"] > 0.9  # the templated notes name every gold condition
+
+
+def test_bundle_without_dense_files_asks_for_retraining(tiny_model: TinyModel, tmp_path: Path) -> None:
+    # A bundle exported before dense retrieval: no encoder files, no dense settings.
+    old = tmp_path / "old_bundle"
+    shutil.copytree(tiny_model.folder, old)
+    manifest = json.loads((old / "manifest.json").read_text(encoding="utf-8"))
+    for name in DENSE_FILES:
+        del manifest["files"][name]
+        (old / name).unlink()
+    del manifest["settings"]["dense"]
+    (old / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    with pytest.raises(BundleError, match=r"encoder\.onnx.*medcode train"):
+        Icd10Suggester.load(old)
