@@ -15,6 +15,7 @@ tuned on held-out data, and are replaced by per-note probabilities as soon as th
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import json
 import re
@@ -71,7 +72,11 @@ _WORD_MAP_PATTERN = re.compile(r"\b(?:" + "|".join(_WORD_MAP) + r")\b", re.IGNOR
 # a billed title that leaves the detail open; a candidate must not ("without complications" states a fact there)
 _VAGUE_BILLED = ("unspecified", "without complication", "not specified")
 _VAGUE_CANDIDATE = ("unspecified", "not specified")
-_SPECIFICITY_STOP = frozenset(word_key(w) for w in ("complication", "uncomplicated", "mention", "current", "episode"))
+_SPECIFICITY_STOP = frozenset(
+    word_key(w)
+    for w in ("complication", "uncomplicated", "mention", "current", "episode", "region", "disease", "disorder",
+              "syndrome", "condition", "state")
+)  # fmt: skip
 
 
 def _title_words(title: str) -> set[str]:
@@ -85,13 +90,31 @@ def _text_words(line: Any) -> set[str]:
     return set(words_of(text))
 
 
+_STATEMENT_SECTIONS = frozenset({"assessment", "plan", "chief_complaint"})
+_STATEMENT_LEAD = re.compile(r"^\s*(?:[-*•#]+\s*|\d{1,2}[.)]\s*)?(?:(?:dx|diagnosis|problem\s*\d*)\s*:\s*)?", re.I)
+_STATEMENT_END = re.compile(r"\s[-–]\s|:\s|\.(?:\s|$)|\(|;|\|")
+
+
+def diagnostic_statement(line: Any) -> Any:
+    """The diagnosis part of an assessment or chief-complaint line: after its bullet or "Dx:" label, before the
+    status, findings and plan ("1. abscess of the left axilla - new problem. Plan: ..." -> "abscess of the left
+    axilla"). Codes follow the provider's diagnostic statement, not an exam finding further along the line."""
+    lead = _STATEMENT_LEAD.match(line.norm)
+    start = lead.end() if lead else 0
+    end = _STATEMENT_END.search(line.norm, start)
+    stop = end.start() if end else len(line.norm)
+    return dataclasses.replace(
+        line, start=line.start + start, end=line.start + stop, text=line.text[start:stop], norm=line.norm[start:stop]
+    )
+
+
 class SpecificityFinder:
     """More specific codes of a billed vague code's category that the note's own words document.
 
     For a billed code whose title is unspecified (or "without complications"), each billable, specific code of the
     same ICD-10-CM category is a candidate; the words that set it apart (title words the billed code's title lacks,
-    e.g. *left*, *chronic*, *hyperglycemia*, *moderate persistent*) must all appear in the assessment/plan,
-    chief-complaint or history lines that mention the condition. Exactly one best candidate is returned (a tie
+    e.g. *left*, *chronic*, *hyperglycemia*, *moderate persistent*) must all appear in the diagnostic statements
+    (assessment items, chief complaint) that name the condition. Exactly one best candidate is returned (a tie
     between, say, right and left means the note does not settle it, which is a CDI query, not a code).
 
     Args:
@@ -140,8 +163,11 @@ class SpecificityFinder:
         candidates = self.candidates(billed)
         if not candidates:
             return None
-        region = [line for line in lines(doc, frozenset({"assessment", "plan", "chief_complaint", "hpi"}))
-                  if self.support.locate(line, billed) is not None]  # fmt: skip
+        # the lines that name the condition, as billed or as one of its specific codes ("abscess of the left axilla"
+        # does not name "Cutaneous abscess of limb, unspecified" but names L02.412)
+        names = (billed, *(code for code, _ in candidates))
+        statements = [diagnostic_statement(line) for line in lines(doc, _STATEMENT_SECTIONS)]
+        region = [line for line in statements if any(self.support.locate(line, code) is not None for code in names)]
         if not region:
             return None
         words = set().union(*(_text_words(line) for line in region))

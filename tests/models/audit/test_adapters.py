@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import pytest
+
 from models.audit.adapters import load_default_models, probability_bucket
+from models.clinical.document import ClinicalDocument
 
 NOTE = (
     "CHIEF COMPLAINT:\nfollow-up\n\n"
@@ -65,3 +68,19 @@ def test_hcc_gap_needs_the_condition_stated_as_certain(codesets):
     assert "E11" in gaps("type 2 diabetes with hyperglycemia - A1c 8.9, increase metformin to 1000 mg twice daily.")
     # "concern for" is a hedge the HCC module's own cues do not know; the support rules do
     assert "E11" not in gaps("concern for type 2 diabetes with hyperglycemia - A1c 8.9, repeat A1c ordered.")
+
+
+@pytest.mark.parametrize(
+    ("billed", "item", "documented"),
+    [
+        ("L02.419", "1. abscess of the left axilla - incision and drainage today, packing placed.", "L02.412"),
+        ("L02.419", "1. skin abscess - incision and drainage today, packing placed.", None),  # no site stated
+        # the exam finding after the diagnosis is not the diagnostic statement
+        ("H10.31", "1. acute conjunctivitis, right eye - injection with mucopurulent discharge; drops.", None),
+        ("I50.9", "1. HFrEF, chronic, compensated - continue carvedilol.", "I50.22"),
+    ],
+)
+def test_specificity_reads_the_diagnostic_statement(codesets, billed, item, documented):
+    models = load_default_models(codesets, calibration={})
+    found = models.specificity.find(ClinicalDocument(f"ASSESSMENT AND PLAN:\n{item}\n"), billed)
+    assert (found[0] if found else None) == documented
