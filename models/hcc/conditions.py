@@ -22,6 +22,7 @@ from datasets.codesets.hcc import HccModel
 from models.clinical.assertion import assert_span
 from models.clinical.document import ClinicalDocument, Evidence
 from models.em.components._lines import PLAN_SECTIONS, lines, strip_bullet
+from models.em.cues import default_cues
 
 _ABBREVIATIONS: dict[str, str] = {
     "t2dm": "type 2 diabetes mellitus", "t1dm": "type 1 diabetes mellitus", "dm2": "type 2 diabetes mellitus",
@@ -38,6 +39,7 @@ _ABBREVIATIONS: dict[str, str] = {
     "sle": "systemic lupus erythematosus", "ms": "multiple sclerosis", "als": "amyotrophic lateral sclerosis",
     "ild": "interstitial lung disease", "nash": "nonalcoholic steatohepatitis", "mds": "myelodysplastic syndrome",
     "w/": "with", "w/o": "without", "htn": "hypertension", "hld": "hyperlipidemia", "osa": "obstructive sleep apnea",
+    "hep": "hepatitis", "af": "atrial fibrillation",
 }  # fmt: skip
 _STEM = {"diabetic": "diabetes", "renal": "kidney", "kidneys": "kidney", "depressive": "depressive",
          "cardiac": "heart", "hepatic": "liver", "pulmonary": "pulmonary", "neuropathy": "neuropathy",
@@ -54,9 +56,48 @@ _TIE_MARGIN = 1e-5
 _MEMO_SIZE = 50_000  # item word sets whose best title is remembered (notes repeat their problem names)
 
 
+# Where an item's condition name ends: " - ", " | ", ":", "(", a full stop, ";", "status", or a relative clause
+# ("chronic hepatitis C, which is uncontrolled").
+_NAME_END = re.compile(
+    r"\s[-|]\s|:|\(|\.\s|;|\bstatus\b|,?\s+(?:which|that|who)\s+(?:is|are|was|were|remains?|has|have)\b",
+    re.IGNORECASE,
+)
+
+
+_MANIFESTATION = re.compile(r"\b(?:with|w/)\s+[^,;]+", re.IGNORECASE)
+# DSM-5 severity wording -> ICD-10-CM index terms (Disorder, alcohol use, mild -> abuse; moderate/severe -> dependence)
+_PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(r"\buse disorder,?\s*(?:moderate|severe)"), "dependence"),
+    (re.compile(r"\buse disorder,?\s*mild"), "abuse"),
+)
+
+
+def _name_part(name: str) -> tuple[str, tuple[int, int] | None]:
+    """The condition name of an item and the span of status words inside it to leave out of matching.
+
+    A comma that starts a status ends the name ("alcohol use disorder, moderate, worsening despite treatment" ->
+    "alcohol use disorder, moderate"): status words are not part of a code's title. A manifestation after the status
+    still is ("T2DM, uncontrolled with hyperglycemia": the name keeps "with hyperglycemia", ", uncontrolled" is left
+    out), so that the evidence stays one span of the note.
+    """
+    statuses = default_cues().problem_status
+    for comma in re.finditer(r",", name):
+        end = name.find(",", comma.end())
+        segment = name[comma.end() : end if end >= 0 else len(name)]
+        if any(label.pattern.search(segment.lower()) for label in statuses):
+            manifestation = _MANIFESTATION.search(segment)
+            if manifestation is None:
+                return name[: comma.start()], None
+            return name[: comma.end() + manifestation.end()], (comma.start(), comma.end() + manifestation.start())
+    return name, None
+
+
 def _words(text: str) -> list[str]:
     out: list[str] = []
-    for raw in _WORD.findall(text.lower()):
+    text = text.lower()
+    for pattern, replacement in _PHRASES:
+        text = pattern.sub(replacement, text)
+    for raw in _WORD.findall(text):
         expanded = _ABBREVIATIONS.get(raw)
         for word in expanded.split() if expanded else [raw]:
             word = _STEM.get(word, word)
@@ -198,14 +239,16 @@ class HccConditionFinder:
         out: list[ConditionMatch] = []
         for line in lines(doc, PLAN_SECTIONS):
             body = strip_bullet(line.text)
-            name = re.split(r"\s[-|]\s|:|\(|\.\s|;|\bstatus\b", body, maxsplit=1, flags=re.IGNORECASE)[0]
-            name = re.sub(r"^(?:dx|diagnosis)\s*", "", name, flags=re.IGNORECASE)
+            name, status_words = _name_part(re.split(_NAME_END, body, maxsplit=1)[0])
             if not name.strip():
                 continue
-            offset = line.start + (len(line.text) - len(body)) + body.find(name)
+            offset = line.start + (len(line.text) - len(body))
             if not assert_span(doc, offset, offset + len(name), use_section=False).present:
                 continue
             repaired = doc.norm[offset : offset + len(name)]
+            if status_words is not None:
+                repaired = repaired[: status_words[0]] + " " + repaired[status_words[1] :]
+            repaired = re.sub(r"^(?:dx|diagnosis)\s*", "", repaired)
             for code, title, score in self.match_all(repaired):
                 out.append(ConditionMatch(code, title, score, Evidence(offset, offset + len(name), name)))
         return out

@@ -13,7 +13,12 @@ PLAN_SECTIONS = frozenset({"assessment", "plan", "preventive"})
 _NUMBERED = re.compile(r"(?:(?<=\s)|^)(?=(?:#\s?)?\d{1,2}[.)]\s+[A-Za-z])")
 # A line ends at a newline, or at the ".," / ": ," that stands for one in flattened transcriptions.
 _LINE_BREAK = re.compile(r"\n|(?<=[.:])\s*,(?=\s*\S)")
-_BULLET = re.compile(r"^\s*(?:[-*•#]+\s*|\d{1,2}[.)]\s*)")
+# An item marker: "-", "*", "#", "1.", "2)", "#1", "Problem 2:", "Dx #3 -" (the problem's words follow it).
+_BULLET = re.compile(
+    r"^\s*(?:(?:problem|dx|diagnosis|issue)\s*(?:#?\s*\d{1,2}\s*[:.)-]?|:)\s*|#\s?\d{1,2}[.):]?\s+|[-*•#]+\s*|"
+    r"\d{1,2}[.)]\s*)",
+    re.IGNORECASE,
+)
 
 
 def _numbered_cuts(raw: str) -> list[int]:

@@ -1,0 +1,73 @@
+"""The HCC condition finder on assessment items in other words: item markers, status words after a comma, a
+manifestation after the status, and DSM-5 severity wording."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import pytest
+
+from models.clinical.document import ClinicalDocument
+from models.em.components._lines import strip_bullet
+from models.hcc.conditions import HccConditionFinder
+from models.hcc.mapper import HccMapper
+from models.hcc.meat import find_support
+
+TITLES = [
+    ("E11.65", "Type 2 diabetes mellitus with hyperglycemia"),
+    ("E11.69", "Type 2 diabetes mellitus with other specified complication"),
+    ("E11.9", "Type 2 diabetes mellitus without complications"),
+    ("F10.10", "Alcohol abuse, uncomplicated"),
+    ("F10.20", "Alcohol dependence, uncomplicated"),
+    ("B18.2", "Chronic viral hepatitis C"),
+]
+
+
+@lru_cache(maxsize=1)
+def _finder() -> HccConditionFinder:
+    return HccConditionFinder(TITLES, HccMapper().models.values())
+
+
+def _codes(item: str) -> list[str]:
+    return [m.icd10cm for m in _finder().find(ClinicalDocument(f"IMPRESSION/PLAN:  {item}\n"))]
+
+
+@pytest.mark.parametrize(
+    ("line", "body"),
+    [
+        ("#1 chronic hep C.", "chronic hep C."),
+        ("Problem 2:  COPD, stable.", "COPD, stable."),
+        ("Dx: COPD.", "COPD."),
+        ("3) COPD", "COPD"),
+        ("Problem list:", "Problem list:"),
+    ],
+)
+def test_item_markers_are_stripped(line: str, body: str) -> None:
+    assert strip_bullet(line) == body
+
+
+def test_status_after_a_comma_or_in_a_relative_clause_is_not_part_of_the_name() -> None:
+    assert _codes("1.  alcohol use disorder, moderate, worsening despite treatment.  start naltrexone.") == ["F10.20"]
+    assert _codes("Problem 1:  chronic hepatitis C, which is uncontrolled.  start sofosbuvir-velpatasvir.") == ["B18.2"]
+
+
+def test_a_manifestation_after_the_status_stays_in_the_name() -> None:
+    note = "IMPRESSION/PLAN:  1.  T2DM, uncontrolled with hyperglycemia.  A1c 9.2.  start empagliflozin.\n"
+    (match,) = _finder().find(ClinicalDocument(note))
+    assert match.icd10cm == "E11.65"
+    assert (
+        note[match.evidence.start : match.evidence.end]
+        == match.evidence.text
+        == "T2DM, uncontrolled with hyperglycemia"
+    )
+
+
+def test_dsm5_severity_maps_to_abuse_or_dependence() -> None:
+    assert _finder().match_all("alcohol use disorder, severe")[0][0] == "F10.20"
+    # mild is abuse (F10.10, no HCC in V28/V24 uncomplicated): never read as dependence
+    assert "F10.20" not in [code for code, _, _ in _finder().match_all("alcohol use disorder, mild")]
+
+
+def test_meat_mention_by_abbreviation() -> None:
+    doc = ClinicalDocument("IMPRESSION/PLAN:  #1 chronic hep C.  Assessment: not at goal.  Plan: start sofosbuvir.\n")
+    assert find_support(doc, "B18.2").supported
