@@ -22,6 +22,10 @@ _DATA_SECTIONS = frozenset(
 )
 _SPLIT = re.compile(r",|;|\band\b|\s\+\s|/(?=[a-z])")
 _NEAR = 12  # characters between a cue and the first test it governs ("Ordered: CBC", "reviewed the CMP")
+# or only these words between them ("Labs ordered today include CBC, BMP", "ordered as follows: TSH")
+_FILLER = re.compile(
+    r"^(?:[\s:,-]|\b(?:today|now|also|includ(?:e|es|ed|ing)|are|were|is|was|as follows|placed|for|the|a|an)\b)*$"
+)
 _NEAR_BEFORE = 45  # "comprehensive metabolic panel (the previous primary care office) reviewed"
 _LISTED = re.compile(r"(?:\s*(?:placed|today))?\s*:\s*(?P<items>[^.\n]+)")
 _RESULT_LEAD = re.compile(r"[\W_]*(?:(?P<source>[^:]{1,80}):\s*)?")
@@ -89,9 +93,37 @@ def _more_items(text: str, start: int, cues: EmCues) -> list[tuple[str, int, int
     return out
 
 
+_CLAUSE_BREAK = re.compile(r"[,;:()]")
+_NEGATION = re.compile(r"\b(?:no|not|without|denies|denied|negative for|declined|declines|refused|deferred)\b")
+
+
+def _affirmed(doc: ClinicalDocument, start: int, end: int) -> bool:
+    """Neither hypothetical nor negated, where a negation counts only inside the span's own clause: in "Because the
+    patient could not recall the events, the spouse provided the history" the spouse is an independent historian."""
+    assertion = assert_span(doc, start, end, use_section=False)
+    if assertion.has("hypothetical"):
+        return False
+    if not assertion.has("negated"):
+        return True
+    sentence = doc.sentence_at(start)
+    if sentence is None:
+        return False
+    before = _CLAUSE_BREAK.split(doc.norm[sentence.start : start])[-1]
+    after = _CLAUSE_BREAK.split(doc.norm[end : sentence.end])[0]
+    return not (_NEGATION.search(before) or _NEGATION.search(after))
+
+
 def _same_test(name: str, counted: set[str]) -> bool:
-    """A test already counted under a longer or shorter name ("stress test" / "exercise stress test")."""
-    return any(name == c or name.endswith(" " + c) or c.endswith(" " + name) for c in counted)
+    """A test already counted under a longer or shorter name ("stress test" / "exercise stress test", "EMG" / "EMG
+    and nerve conduction study")."""
+    return any(
+        name == c
+        or name.endswith(" " + c)
+        or c.endswith(" " + name)
+        or name.startswith(c + " ")
+        or c.startswith(name + " ")
+        for c in counted
+    )
 
 
 def annotate_data(doc: ClinicalDocument, cues: EmCues | None = None) -> ClinicalDocument:
@@ -128,10 +160,11 @@ def annotate_data(doc: ClinicalDocument, cues: EmCues | None = None) -> Clinical
             start, end = sentence.start + match.start(), sentence.start + match.end()
             if label.label == "independent_interpretation" and overlaps_billed(start, end):
                 continue
-            assertion = assert_span(doc, start, end, use_section=False)
-            if assertion.has("negated") or assertion.has("hypothetical"):
+            if not _affirmed(doc, start, end):
                 continue
             if label.label == "external_note":
+                if _tests_in(lowered[: match.start()], cues):
+                    continue  # "CMP done at the hospital (discharge summary) was reviewed": the result's source
                 key = re.sub(r"\W+", " ", lowered).strip()  # one source per sentence
                 if key in sources:
                     continue
@@ -173,7 +206,7 @@ def annotate_data(doc: ClinicalDocument, cues: EmCues | None = None) -> Clinical
                             name = known[0][0] if known else _canonical(words)
                             offset = listed.start("items") + item.start() + item.group(0).find(words[:8])
                             tests.append((name, offset, offset + len(words)))
-            elif after and after[0][1] <= _NEAR:
+            elif after and (after[0][1] <= _NEAR or _FILLER.match(lowered[cue_end : cue_end + after[0][1]])):
                 tests = [(n, cue_end + a, cue_end + b) for n, a, b in after]
                 if item_label == "test_ordered":
                     tests += _more_items(lowered, cue_end + after[-1][2], cues)
@@ -186,8 +219,7 @@ def annotate_data(doc: ClinicalDocument, cues: EmCues | None = None) -> Clinical
                 start, end = sentence.start + s, sentence.start + e
                 if _same_test(name, counted) or overlaps_billed(start, end):
                     continue
-                assertion = assert_span(doc, start, end, use_section=False)
-                if assertion.has("negated") or assertion.has("hypothetical"):
+                if not _affirmed(doc, start, end):
                     continue
                 counted.add(name)
                 doc.add("data", item_label, start, end, test=name)

@@ -29,6 +29,7 @@ _NOT_A_PROBLEM = re.compile(
     r"hx from|independent|i independently|my own|discussed|discussion|case discussed|d/w|rule[- ]?out|r/o|"
     r"need to r/o|differential|\?|sdoh|total time|time\b|i spent|immuniz|vaccine|gave\b|acp\b|advance care|note:|"
     r"global|separate|in addition|also (?:addressed|seen)|sep\.? problem|electronically|e-signed|signed|signature|"
+    r"dictated|transcribed|attending attestation|attestation|"
     r"--|return precautions|rtc\b|follow[- ]?up in|problems? addressed|the (?:\w+ ){0,3}gave|"
     r"(?:the )?(?:\w+ ){0,4}notes? (?:were )?reviewed|routine|health maintenance|preventive|age-appropriate|"
     r"(?:depression )?screening|counsel|hm\b|hra\b|health risk|cognitive|functional|fall risk|awv|"

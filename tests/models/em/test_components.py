@@ -213,3 +213,38 @@ def test_two_spaces_after_a_full_stop_end_a_sentence_whatever_case_follows() -> 
 )
 def test_visit_types_in_other_words(sentence: str, label: str) -> None:
     assert label in _labels(sentence + "\n", "visit")
+
+
+def test_data_negation_counts_only_in_its_own_clause() -> None:
+    note = "HPI:  Because the patient could not recall the events, the spouse provided most of the history.\n"
+    assert _labels(note, "data") == ["independent_historian"]
+    assert _labels("LABORATORY DATA:  No outside records were reviewed.\n", "data") == []
+
+
+def test_data_cue_governs_tests_after_filler_words() -> None:
+    note = "IMPRESSION/PLAN:  1.  Cystitis, simple acute illness.\nLabs ordered today include urine culture, CBC.\n"
+    assert _labels(note, "data") == ["test_ordered", "test_ordered"]
+
+
+def test_data_same_test_under_a_longer_name_counts_once() -> None:
+    note = "A/P:  1.  Carpal tunnel, not at goal.  EMG ordered.\nI have ordered EMG and nerve conduction study.\n"
+    assert _labels(note, "data") == ["test_ordered"]
+
+
+def test_data_source_of_a_reviewed_result_is_not_an_external_note() -> None:
+    note = "LABORATORY DATA:  CMP done at the hospital discharge summary was reviewed and is significant for K 4.3.\n"
+    assert _labels(note, "data") == ["test_result"]
+
+
+def test_problem_self_resolving_is_self_limited_and_afebrile_is_not_systemic() -> None:
+    assert _labels("IMPRESSION/PLAN:  1.  Skin tags, benign and self-resolving.\n", "problem") == ["self_limited"]
+    note = "IMPRESSION/PLAN:  1.  Acute upper respiratory infection, minor.  Exam notable for afebrile.\n"
+    assert _labels(note, "problem") == ["self_limited"]
+
+
+def test_signature_line_after_the_plan_is_not_a_problem() -> None:
+    note = (
+        "IMPRESSION/PLAN:  For the viral URI, this is benign and self-resolving.  Rest and fluids.\n"
+        "Dictated and electronically authenticated by the attending physician.\n"
+    )
+    assert _labels(note, "problem") == ["self_limited"]
