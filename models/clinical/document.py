@@ -169,8 +169,12 @@ def _is_line_header(header: str) -> bool:
     words = [w for w in re.split(r"[ /&]+", header.strip()) if w]
     if not words or len(words) > 6:
         return False
+    return _upper_case(header) or all(w.lower() in _HEADER_WORDS for w in words)
+
+
+def _upper_case(header: str) -> bool:
     letters = [c for c in header if c.isalpha()]
-    return (len(letters) >= 3 and all(c.isupper() for c in letters)) or all(w.lower() in _HEADER_WORDS for w in words)
+    return len(letters) >= 3 and all(c.isupper() for c in letters)
 
 
 def find_sections(text: str) -> list[Section]:
@@ -186,7 +190,9 @@ def find_sections(text: str) -> list[Section]:
         if len(header.split()) > 5 or header.endswith("."):
             continue
         kind = _section_kind(header)
-        if kind != "other":
+        if kind != "other" or _upper_case(header):
+            # an upper-case header we cannot name still ends the section above it: the lines under it are not
+            # part of the assessment and plan
             marks.append((match.start(), match.end(), kind))
     for match in _CAPS_HEADER.finditer(text):
         kind = _section_kind(match.group("header"))

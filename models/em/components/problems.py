@@ -44,9 +44,10 @@ _PLAN_LIKE = re.compile(
     r"discuss\w*|recommend\w*|schedul\w*|refer\w*|will|plan|patient|pt|she|he|they|we|i|our|my|advised|"
     r"counsel\w*|encourag\w*|educat\w*|instruct\w*|rtc|f/u|follow-up|see|call|monitor\w*|obtain|order\w*|"
     r"labs?|get|send|keep|maintain|try|hold|add|switch|change|may|can|should|if|no|none|n/a|also|then|all|"
-    r"the patient|this|that|there|he's|she's|in the meantime)\b"
+    r"the patient|this|that|there|he's|she's|in the meantime|as (?:above|noted|discussed)|at this (?:point|time))\b"
 )
 _PLAN_SPLIT = re.compile(r"\bplan\s*:|\|\s*plan", re.IGNORECASE)
+_FIRST_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _CHANGE = re.compile(
     r"\b(?:increas\w*|add(?:ed|ing)?|start\w*|switch\w*|titrat\w*|uptitrat\w*|escalat\w*|intensif\w*|new rx)\b"
 )
@@ -85,8 +86,10 @@ def annotate_problems(doc: ClinicalDocument, cues: EmCues | None = None) -> Clin
         if status is None and marked and not _MARKER.match(line.text):
             continue
         if status is None:
-            if chronic is None and not split and len(head.split()) > 12:
-                continue  # a free-text plan sentence, not a problem item
+            # a free-text plan sentence is not a problem item; a narrative paragraph is judged by its first sentence
+            # ("Possible tethered cord.  I had a thorough discussion with the patient ...")
+            if chronic is None and not split and len(_FIRST_SENTENCE.split(head, maxsplit=1)[0].split()) > 12:
+                continue
             if chronic is not None:
                 status = "chronic_progression" if _CHANGE.search(lowered) else "chronic_stable"
                 evidence = (offset + chronic.start(), offset + chronic.end())

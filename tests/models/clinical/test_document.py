@@ -52,3 +52,8 @@ def test_header_vocabulary_by_keyword(header: str, kind: str) -> None:
 def test_lines_start_after_an_inline_header() -> None:
     doc = ClinicalDocument("IMPRESSION/PLAN:  1.  Asthma, well controlled.\n2.  Cough, new.\n")
     assert [line.text for line in lines(doc, PLAN_SECTIONS)] == ["1.  Asthma, well controlled.", "2.  Cough, new."]
+
+
+def test_an_upper_case_header_we_cannot_name_still_ends_the_section_above() -> None:
+    doc = ClinicalDocument("ASSESSMENT:\n1. Cough.\nHOME THINGS\nlisinopril 10 mg daily\n")
+    assert [line.text for line in lines(doc, PLAN_SECTIONS)] == ["1. Cough."]

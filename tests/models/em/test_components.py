@@ -248,3 +248,13 @@ def test_signature_line_after_the_plan_is_not_a_problem() -> None:
         "Dictated and electronically authenticated by the attending physician.\n"
     )
     assert _labels(note, "problem") == ["self_limited"]
+
+
+def test_narrative_assessment_is_judged_by_its_first_sentence() -> None:
+    note = (
+        "ASSESSMENT AND PLAN:  Possible tethered cord.  I had a thorough discussion with the patient and her parents "
+        "and recommended a repeat MRI scan.\n"
+    )
+    assert _labels(note, "problem") == ["acute_uncomplicated"]
+    plan_only = "ASSESSMENT AND PLAN:  As above, the patient will be scheduled to meet with the surgeon.\n"
+    assert _labels(plan_only, "problem") == []
