@@ -136,6 +136,12 @@ def test_pipeline_registry_names_are_versioned() -> None:
         ("new problem of unclear cause with an uncertain outcome", "undiagnosed_uncertain"),
         ("expected to resolve without treatment", "self_limited"),
         ("new acute problem without complications", "acute_uncomplicated"),
+        ("at her baseline", "chronic_stable"),
+        ("no recent exacerbations", "chronic_stable"),
+        ("remains well controlled", "chronic_stable"),
+        ("not improved on the current inhaler", "chronic_progression"),
+        ("trending up over the last year", "chronic_progression"),
+        ("likely to resolve on its own", "self_limited"),
     ],
 )
 def test_problem_status_synonyms(status: str, label: str) -> None:
@@ -258,3 +264,25 @@ def test_narrative_assessment_is_judged_by_its_first_sentence() -> None:
     assert _labels(note, "problem") == ["acute_uncomplicated"]
     plan_only = "ASSESSMENT AND PLAN:  As above, the patient will be scheduled to meet with the surgeon.\n"
     assert _labels(plan_only, "problem") == []
+
+
+@pytest.mark.parametrize(
+    ("text", "kind", "label"),
+    [
+        ("HPI:  Collateral history from the daughter, as the patient has dementia.", "data", "independent_historian"),
+        (
+            "LABORATORY DATA:  Knee x-ray images personally reviewed by me: no fracture.",
+            "data",
+            "independent_interpretation",
+        ),
+        ("Comprehensive preventive exam today.", "visit", "preventive"),
+        ("Not previously seen in this practice.", "visit", "new"),
+    ],
+)
+def test_more_data_and_visit_wording(text: str, kind: str, label: str) -> None:
+    assert label in _labels(text + "\n", kind)
+
+
+def test_time_statement_in_other_words() -> None:
+    (time,) = run_pipeline("Total physician time today: 42 minutes.\n").of("time")
+    assert time.attrs["minutes"] == 42
