@@ -43,12 +43,13 @@ _ABBREVIATIONS: dict[str, str] = {
 }  # fmt: skip
 _STEM = {"diabetic": "diabetes", "renal": "kidney", "kidneys": "kidney", "depressive": "depressive",
          "cardiac": "heart", "hepatic": "liver", "pulmonary": "pulmonary", "neuropathy": "neuropathy",
-         "polyneuropathy": "polyneuropathy", "stage": "stage", "obstructive": "obstructive"}  # fmt: skip
+         "polyneuropathy": "polyneuropathy", "stage": "stage", "obstructive": "obstructive",
+         "depression": "depressive"}  # fmt: skip
 _STOP = frozenset(
-    {"a", "an", "the", "of", "and", "or", "in", "on", "with", "due", "to", "other", "unspecified", "specified",
+    {"a", "an", "the", "of", "and", "or", "in", "on", "with", "due", "to",
      "by", "as", "for", "not", "elsewhere", "classified", "type", "disorder", "disease", "diseases", "without",
      "complications", "mention", "current", "episode", "use", "status", "is", "at", "goal", "stable", "chronic",
-     "uncomplicated", "s", "w", "tx", "pt"}
+     "uncomplicated", "s", "w", "tx", "pt", "severity"}
 )  # fmt: skip
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)?|w/o|w/")
 # Scores within this of the best approximate one are recomputed exactly (covers float error and 6-place rounding).
@@ -70,6 +71,13 @@ _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\buse disorder,?\s*(?:moderate|severe)"), "dependence"),
     (re.compile(r"\buse disorder,?\s*mild"), "abuse"),
 )
+# ICD-10-CM index: diabetes "out of control", "poorly controlled", "inadequately controlled" is diabetes with
+# hyperglycemia (E11.65); the same words about another condition name no manifestation.
+_DIABETES = re.compile(r"diabet|\bt[12]dm\b|\bdm[12]?\b|\bniddm\b|\biddm\b")
+_OUT_OF_CONTROL = re.compile(
+    r"\b(?:uncontrolled|out of control|(?:poorly|inadequately|not) controlled|not at (?:treatment )?goal|"
+    r"above (?:goal|target))\b"
+)
 
 
 def _name_part(name: str) -> tuple[str, tuple[int, int] | None]:
@@ -81,9 +89,12 @@ def _name_part(name: str) -> tuple[str, tuple[int, int] | None]:
     out), so that the evidence stays one span of the note.
     """
     statuses = default_cues().problem_status
+    diabetes = _DIABETES.search(name.lower()) is not None
     for comma in re.finditer(r",", name):
         end = name.find(",", comma.end())
         segment = name[comma.end() : end if end >= 0 else len(name)]
+        if diabetes and _OUT_OF_CONTROL.search(segment.lower()):
+            continue  # "T2DM on basal insulin, above goal": the control words name the hyperglycemia
         if any(label.pattern.search(segment.lower()) for label in statuses):
             manifestation = _MANIFESTATION.search(segment)
             if manifestation is None:
@@ -97,6 +108,8 @@ def _words(text: str) -> list[str]:
     text = text.lower()
     for pattern, replacement in _PHRASES:
         text = pattern.sub(replacement, text)
+    if _DIABETES.search(text):
+        text = _OUT_OF_CONTROL.sub(" with hyperglycemia ", text)
     for raw in _WORD.findall(text):
         expanded = _ABBREVIATIONS.get(raw)
         for word in expanded.split() if expanded else [raw]:
@@ -106,6 +119,11 @@ def _words(text: str) -> list[str]:
             if word not in _STOP:
                 out.append(word)
     return out
+
+
+_DIABETES_WORDS = frozenset(_words("diabetes"))
+_DIABETES_TYPED = frozenset(_words("type 1 type 2 secondary drug induced gestational pregnancy neonatal"))
+_TYPE_2_WORDS = frozenset(_words("type 2 diabetes mellitus"))
 
 
 @dataclass(frozen=True)
@@ -172,6 +190,9 @@ class HccConditionFinder:
         for _ in range(limit + 1):
             if not words or len(found) >= limit:
                 break
+            if words & _DIABETES_WORDS and not words & _DIABETES_TYPED:
+                # guideline I.C.4.a.2: diabetes of unstated type is type 2 ("diabetic CKD stage 3a" -> E11.22)
+                words |= _TYPE_2_WORDS
             best = self._best(words)
             if best is None:
                 break

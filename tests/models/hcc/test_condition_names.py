@@ -16,7 +16,13 @@ from models.hcc.meat import find_support
 TITLES = [
     ("E11.65", "Type 2 diabetes mellitus with hyperglycemia"),
     ("E11.69", "Type 2 diabetes mellitus with other specified complication"),
+    ("E11.8", "Type 2 diabetes mellitus with unspecified complications"),
     ("E11.9", "Type 2 diabetes mellitus without complications"),
+    ("E11.22", "Type 2 diabetes mellitus with diabetic chronic kidney disease"),
+    ("N18.31", "Chronic kidney disease, stage 3a"),
+    ("F33.1", "Major depressive disorder, recurrent, moderate"),
+    ("J44.89", "Other specified chronic obstructive pulmonary disease"),
+    ("J44.9", "Chronic obstructive pulmonary disease, unspecified"),
     ("F10.10", "Alcohol abuse, uncomplicated"),
     ("F10.20", "Alcohol dependence, uncomplicated"),
     ("B18.2", "Chronic viral hepatitis C"),
@@ -71,3 +77,24 @@ def test_dsm5_severity_maps_to_abuse_or_dependence() -> None:
 def test_meat_mention_by_abbreviation() -> None:
     doc = ClinicalDocument("IMPRESSION/PLAN:  #1 chronic hep C.  Assessment: not at goal.  Plan: start sofosbuvir.\n")
     assert find_support(doc, "B18.2").supported
+
+
+def test_diabetes_out_of_control_is_hyperglycemia_but_not_for_other_conditions() -> None:
+    assert _codes("1.  T2DM on basal insulin, above goal, which is worsening.  add lispro.") == ["E11.65"]
+    assert [c for c, _, _ in _finder().match_all("hypertension, poorly controlled")] == []
+
+
+def test_diabetes_of_unstated_type_is_type_2_and_combines_with_ckd() -> None:
+    assert sorted(c for c, _, _ in _finder().match_all("diabetic chronic kidney disease stage 3a")) == [
+        "E11.22",
+        "N18.31",
+    ]
+
+
+def test_a_bare_condition_takes_the_code_without_other_or_unspecified_complications() -> None:
+    assert _finder().match_all("T2DM")[0][0] == "E11.9"
+    assert _finder().match_all("COPD")[0][0] == "J44.9"
+
+
+def test_depression_and_severity_wording() -> None:
+    assert _finder().match_all("recurrent major depression of moderate severity")[0][0] == "F33.1"
