@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from models.bundle import load_bundle
-from training.coding.common import BUNDLE_FORMAT, pad_missing_classes
+from training.coding.common import BUNDLE_FORMAT, pad_missing_classes, write_bundle
 from training.coding.em import train_em
 from training.coding.services import train_services
 
@@ -56,3 +56,12 @@ def test_training_logs_run_and_registers_model(tmp_path: Path, monkeypatch: pyte
     finally:
         get_settings.cache_clear()
     assert summary["run_id"] and summary["model_uri"].startswith("models:/medcode-em/")
+
+
+def test_bundle_id_changes_with_the_model_not_only_the_data(tmp_path: Path) -> None:
+    common = {"task": "em", "feature_names": ["a"], "classes": [0, 1], "fingerprint": "f" * 64, "metrics": {},
+              "thresholds": {"auto": 0.9}, "training_data": {}, "rule_versions": {}}  # fmt: skip
+    first = write_bundle(tmp_path / "one", files={"m.onnx": b"model one"}, **common)
+    again = write_bundle(tmp_path / "two", files={"m.onnx": b"model one"}, **common)
+    other = write_bundle(tmp_path / "three", files={"m.onnx": b"model two"}, **common)
+    assert first.bundle_id == again.bundle_id != other.bundle_id

@@ -119,7 +119,12 @@ def write_bundle(
     for name, content in files.items():
         (folder / name).write_bytes(content)
     label_hash = hashlib.sha256(json.dumps([list(feature_names), list(classes)]).encode()).hexdigest()
-    bundle_id = f"{task}-{hashlib.sha256((label_hash + fingerprint).encode()).hexdigest()[:12]}"
+    # The id names the model, not only its data: retraining after a rule or feature change gives a new id.
+    model_hash = hashlib.sha256()
+    for name in sorted(files):
+        model_hash.update(name.encode() + b"\0" + hashlib.sha256(files[name]).digest())
+    identity = (label_hash + fingerprint + model_hash.hexdigest()).encode()
+    bundle_id = f"{task}-{hashlib.sha256(identity).hexdigest()[:12]}"
     manifest = {
         "format": BUNDLE_FORMAT,
         "bundle_id": bundle_id,
