@@ -45,9 +45,9 @@ class SynthConfig:
     Attributes:
         n: number of encounters.
         seed: random seed; the same seed and index always give the same encounter.
-        phrasing: ``train`` (families A-D), ``heldout`` (family H only), ``validation`` (family V only: unseen
-            phrasing for checking generalisation while developing, so that H stays untouched until the report) or
-            ``all`` (A-D with 15% held-out; V never).
+        phrasing: ``train`` (families A-D), ``heldout`` (family H only), ``validation`` (families V and W only:
+            unseen phrasing for checking generalisation while developing, so that H stays untouched until the
+            report) or ``all`` (A-D with 15% held-out; V and W never).
         clean_share: share of claims billed correctly (the rest carry one or two errors).
         plant_phi: share of notes that get fake identifiers planted (``planted_phi`` records the kinds).
         start, end: range of dates of service (the CMS tables shipped are the July 2024 versions).

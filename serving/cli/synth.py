@@ -22,7 +22,7 @@ def synth(
     phrasing: str = typer.Option(
         "train",
         "--phrasing",
-        help="Phrasing families: train (A-D), heldout (H, for reports), validation (V, for development) or all",
+        help="Phrasing families: train (A-D), heldout (H, for reports), validation (V and W, for development) or all",
     ),
     clean_share: float = typer.Option(0.4, "--clean-share", min=0.0, max=1.0, help="Share of correctly billed claims"),
     plant_phi: float = typer.Option(
