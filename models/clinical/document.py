@@ -39,17 +39,17 @@ SectionKind = Literal[
 # starts a line and is followed by text ("HPI: 45 yo ...") must be one of _INLINE_HEADERS, so that "Result reviewed:
 # BMP ..." inside a plan does not open a new section.
 _KEYWORDS: tuple[tuple[str, SectionKind], ...] = (
-    (r"\bfamily\b|\bfhx?\b", "family"),
-    (r"\bsocial\b|\bshx?\b", "social"),
+    (r"\bfamily\b|\bfhx?\b|\bfam\b", "family"),
+    (r"\bsocial\b|\bshx?\b|\bsoc\b", "social"),
     (r"surgical", "psh"),
     (r"review of systems|\bros\b|\bsystems?\b", "ros"),
     (r"assessment|impression|\ba/?p\b|\ba&p\b|diagnos[ie]s|decision making", "assessment"),
     (r"\bplan\b|recommendation|disposition|\borders?\b", "plan"),
-    (r"complaint|reason for|\bcc\b|concern", "chief_complaint"),
+    (r"complaint|^reason\b|\bcc\b|concern", "chief_complaint"),
     (r"present illness|\bhpi\b|subjective|interval history|^history$", "hpi"),
     (
         r"problem list|active problems?$|^problems?$|^probs?$|^pl$|chronic conditions|past medical|\bpmh\b|"
-        r"medical history|past history|\bproblems\b|\bconditions\b",
+        r"medical history|past history|\bproblems\b|\bconditions\b|\bpmhx\b",
         "pmh",
     ),
     (r"allerg|intoleran|^all$", "allergies"),
@@ -61,23 +61,26 @@ _KEYWORDS: tuple[tuple[str, SectionKind], ...] = (
     (r"\btime\b", "time"),
 )
 # Words section headers are made of in real notes ("HISTORY OF PRESENT ILLNESS", "Current Outpatient Medications",
-# "Problem-based A/P", "Diagnoses", "Orders"). A mixed-case line opening "Words: text" is a header when every word is
-# one of these, so that "Result reviewed: BMP ..." or "Plan agreed: ..." inside a plan does not open a section; an
-# upper-case opening ("IMPRESSION/PLAN:  1. ...") is a header whatever its words, as in dictated notes.
+# "Problem-based A/P", "Diagnoses", "Orders", "pmhx", "soc hx"), with or without a qualifier in brackets ("A/P (by
+# problem):"). A mixed-case line opening "Words: text" is a header when every word is one of these, so that "Result
+# reviewed: BMP ..." or "Plan agreed: ..." inside a plan does not open a section; an upper-case opening
+# ("IMPRESSION/PLAN:  1. ...") is a header whatever its words, as in dictated notes.
 _HEADER_WORDS = frozenset({
-    "a", "and", "active", "allergies", "allergy", "assessment", "based", "brief", "care", "chief", "chronic",
+    "a", "active", "allergies", "allergy", "and", "assessment", "based", "brief", "care", "chief", "chronic",
     "clinical", "complaint", "concern", "conditions", "consultation", "course", "current", "data", "decision",
-    "diagnoses", "diagnosis", "diagnostic", "diagnostics", "disposition", "encounter", "exam", "examination",
-    "family", "findings", "for", "health", "history", "home", "hpi", "illness", "imaging", "immunizations",
-    "impression", "interval", "intolerances", "lab", "laboratory", "labs", "list", "maintenance", "making", "medical",
-    "medication", "medications", "meds", "note", "objective", "of", "orders", "outpatient", "p", "past", "performed",
-    "personal", "physical", "plan", "present", "preventive", "prevention", "problem", "problem-based", "problems",
-    "procedure", "procedures", "reason", "recommendations", "results", "review", "ros", "screening", "signs",
-    "social", "studies", "subjective", "summary", "surgical", "system", "systems", "time", "visit", "vital", "vitals",
-    "wellness",
+    "diagnoses", "diagnosis", "diagnostic", "diagnostics", "disposition", "encounter", "exam", "examination", "fam",
+    "family", "findings", "for", "health", "history", "home", "hpi", "hx", "illness", "imaging", "immunizations",
+    "impression", "in-office", "interval", "intolerances", "lab", "laboratory", "labs", "list", "maintenance", "making",
+    "medical", "medication", "medications", "meds", "note", "objective", "of", "office", "orders", "outpatient", "p",
+    "past", "performed", "personal", "physical", "plan", "pmhx", "present", "prevention", "preventive", "problem",
+    "problem-based", "problems", "procedure", "procedures", "reason", "recommendations", "results", "review", "ros",
+    "rx", "screening", "signs", "soc", "social", "studies", "subjective", "summary", "surgical", "system", "systems",
+    "time", "visit", "vital", "vitals", "wellness",
 })  # fmt: skip
 _LINE_HEADER = re.compile(
-    r"^[ \t]*(?:[-*#=]+[ \t]*)?(?P<header>[A-Za-z][A-Za-z /&'-]{0,50}?)[ \t]*(?:=+|\*+)?[ \t]*:[ \t]*", re.MULTILINE
+    r"^[ \t]*(?:[-*#=]+[ \t]*)?(?P<header>[A-Za-z][A-Za-z /&'-]{0,50}?)[ \t]*(?:\([^()\n]{1,30}\))?[ \t]*(?:=+|\*+)?"
+    r"[ \t]*:[ \t]*",
+    re.MULTILINE,
 )
 _INLINE_HEADERS = re.compile(
     r"^[ \t]*(?:[-*#=]+[ \t]*)?(?P<header>chief complaint|cc|reason for visit|history of present illness|"

@@ -29,6 +29,9 @@ def test_header_alone_on_a_line_with_any_trailing_mark(line: str) -> None:
 def test_mixed_case_opening_is_a_header_only_when_made_of_header_words() -> None:
     assert _kinds("Seen today.\nProblem-based A/P: 1. Cough.\n") == ["other", "assessment"]
     assert _kinds("Seen today.\nDiagnoses: cough\nOrders: chest x-ray\n") == ["other", "assessment", "plan"]
+    # terse EHR headers: abbreviations, and a qualifier in brackets after the header words
+    note = "reason: cough\npmhx: asthma\ncurrent rx: albuterol\nfam hx: none\nsoc hx: never smoker\nA/P (by pb): cough"
+    assert _kinds(note) == ["chief_complaint", "pmh", "medications", "family", "social", "assessment"]
     # a sentence with a colon inside a plan is not a header
     assert _kinds("ASSESSMENT:\n1. Cough.\nResult reviewed: CBC normal.\n") == ["assessment"]
 
@@ -43,6 +46,10 @@ def test_mixed_case_opening_is_a_header_only_when_made_of_header_words() -> None
         ("MEDICAL DECISION MAKING", "assessment"),
         ("SCREENING AND PREVENTION", "preventive"),
         ("HPI/INTERVAL HISTORY", "hpi"),
+        ("pmhx", "pmh"),
+        ("fam hx", "family"),
+        ("soc hx", "social"),
+        ("reason", "chief_complaint"),
     ],
 )
 def test_header_vocabulary_by_keyword(header: str, kind: str) -> None:
