@@ -86,5 +86,11 @@ def lines(doc: ClinicalDocument, sections: frozenset[str] | None = None) -> list
     return [line for line in split if sections is None or line.section in sections]
 
 
+# A SOAP part label opening an assessment item ("* A: COPD, stable.  P: continue tiotropium") names the part of the
+# note, not the problem.
+_PART_LABEL = re.compile(r"^(?:a|assessment|imp(?:ression)?)\s*:\s*(?=\S)", re.IGNORECASE)
+
+
 def strip_bullet(text: str) -> str:
-    return _BULLET.sub("", text, count=1)
+    """The item's own words: without its marker ("-", "2.", "Problem 3:") and a part label ("A:") after it."""
+    return _PART_LABEL.sub("", _BULLET.sub("", text, count=1), count=1)

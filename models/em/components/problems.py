@@ -46,7 +46,8 @@ _PLAN_LIKE = re.compile(
     r"labs?|get|send|keep|maintain|try|hold|add|switch|change|may|can|should|if|no|none|n/a|also|then|all|"
     r"the patient|this|that|there|he's|she's|in the meantime|as (?:above|noted|discussed)|at this (?:point|time))\b"
 )
-_PLAN_SPLIT = re.compile(r"\bplan\s*:|\|\s*plan", re.IGNORECASE)
+# the plan part of an item: "Plan:", "| Plan", a SOAP "P:" after the assessment ("A: COPD, stable.  P: ..."), "->"
+_PLAN_SPLIT = re.compile(r"\bplan\s*:|\|\s*plan|(?<=\s)p\s*:\s|\s->\s", re.IGNORECASE)
 _FIRST_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _CHANGE = re.compile(
     r"\b(?:increas\w*|add(?:ed|ing)?|start\w*|switch\w*|titrat\w*|uptitrat\w*|escalat\w*|intensif\w*|new rx)\b"

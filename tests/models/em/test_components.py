@@ -142,10 +142,29 @@ def test_pipeline_registry_names_are_versioned() -> None:
         ("not improved on the current inhaler", "chronic_progression"),
         ("trending up over the last year", "chronic_progression"),
         ("likely to resolve on its own", "self_limited"),
+        ("acutely unwell since yesterday", "acute_systemic"),
+        ("with whole-body aches", "acute_systemic"),
+        ("doing fine on the inhaler", "chronic_stable"),
+        ("no change from the prior visit", "chronic_stable"),
+        ("trivial, likely viral", "self_limited"),
+        ("should settle on its own", "self_limited"),
+        ("new-onset, no red flags", "acute_uncomplicated"),
+        ("straightforward, lungs clear", "acute_uncomplicated"),
     ],
 )
 def test_problem_status_synonyms(status: str, label: str) -> None:
     assert _labels(f"IMPRESSION/PLAN:  1.  Cough, {status}.  Lungs clear.\n", "problem") == [label]
+
+
+@pytest.mark.parametrize(
+    "item",
+    ["* A: Asthma, doing fine.  P: double the inhaler if worsening.", "- Asthma, doing fine -> call if worsening"],
+)
+def test_problem_item_part_labels_and_plan_words(item: str) -> None:
+    # "A:" names the part of the note, not the problem; a worse-case instruction in the plan ("P:", "->") is not
+    # the problem's status
+    problems = run_pipeline(f"A/P (by problem):\n{item}\n").of("problem")
+    assert [(m.label, m.attrs["name"]) for m in problems] == [("chronic_stable", "Asthma")]
 
 
 def test_data_report_reviewed_is_not_an_independent_interpretation() -> None:
@@ -167,6 +186,7 @@ def test_data_test_names_start_a_word() -> None:
         "I went over the notes sent by the patient's cardiologist.",
         "Prior records from the sleep center were obtained and reviewed.",
         "Notes faxed from the urgent care clinic.",
+        "I read through the chart from the patient's previous clinic.",
     ],
 )
 def test_data_external_notes_in_other_words(sentence: str) -> None:
