@@ -27,6 +27,13 @@ _FILLER = re.compile(
     r"^(?:[\s:,-]|\b(?:today|now|also|includ(?:e|es|ed|ing)|are|were|is|was|as follows|placed|for|the|a|an)\b)*$"
 )
 _NEAR_BEFORE = 45  # "comprehensive metabolic panel (the previous primary care office) reviewed"
+# or, farther, only the result's source between them: "BMP from the emergency department visit last week pulled up and
+# reviewed", "CBC done at the urgent care clinic was reviewed"
+_SOURCE_GAP = re.compile(
+    r"^\s*(?:\([^()]{0,80}\)|(?:from|at|done at|by|of) (?:(?!\b(?:and|was|were|is|are|we|i)\b)[^,;:()]){0,80}?)\s*"
+    r"(?:(?:was|were|has been|have been)\s+)?"
+    r"(?:\w+(?: up| out)? and\s+)?$"
+)
 _LISTED = re.compile(r"(?:\s*(?:placed|today))?\s*:\s*(?P<items>[^.\n]+)")
 _RESULT_LEAD = re.compile(r"[\W_]*(?:(?P<source>[^:]{1,80}):\s*)?")
 _MODALITIES = ("ultrasound", "ct", "mri", "x-ray", "monitor", "echocardiogram")
@@ -214,7 +221,10 @@ def annotate_data(doc: ClinicalDocument, cues: EmCues | None = None) -> Clinical
                 window_start = max(0, cue_start - 120)
                 before = [t for t in _tests_in(lowered[window_start:cue_start], cues)]
                 before = [(n, window_start + a, window_start + b) for n, a, b in before]
-                tests = before if before and cue_start - before[-1][2] <= _NEAR_BEFORE else []
+                near = before and (
+                    cue_start - before[-1][2] <= _NEAR_BEFORE or _SOURCE_GAP.match(lowered[before[-1][2] : cue_start])
+                )
+                tests = before if near else []
             for name, s, e in tests:
                 start, end = sentence.start + s, sentence.start + e
                 if _same_test(name, counted) or overlaps_billed(start, end):

@@ -150,6 +150,9 @@ def test_pipeline_registry_names_are_versioned() -> None:
         ("should settle on its own", "self_limited"),
         ("new-onset, no red flags", "acute_uncomplicated"),
         ("straightforward, lungs clear", "acute_uncomplicated"),
+        ("danger to life or limb", "threat_to_life"),
+        ("badly out of control", "chronic_severe"),
+        ("flaring again", "chronic_progression"),
     ],
 )
 def test_problem_status_synonyms(status: str, label: str) -> None:
@@ -165,6 +168,15 @@ def test_problem_item_part_labels_and_plan_words(item: str) -> None:
     # the problem's status
     problems = run_pipeline(f"A/P (by problem):\n{item}\n").of("problem")
     assert [(m.label, m.attrs["name"]) for m in problems] == [("chronic_stable", "Asthma")]
+
+
+def test_data_result_reviewed_after_its_source() -> None:
+    # only the result's source between the test and the review cue, however long
+    note = "LABORATORY DATA:  TSH from the endocrinology office visit in the spring was printed out and reviewed.\n"
+    assert _labels(note, "data") == ["test_result"]
+    # a clause of its own between them: the cue is about something else
+    note = "ASSESSMENT:  1. Fatigue.  She asked about a TSH from her sister's doctor at the walk-in clinic and we then "
+    assert _labels(note + "reviewed the sleep diary.\n", "data") == []
 
 
 def test_data_report_reviewed_is_not_an_independent_interpretation() -> None:
