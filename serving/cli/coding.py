@@ -31,13 +31,30 @@ def latest_bundle(task: str) -> Path | None:
 
 
 def train_coding(
-    task: str, data: list[Path], n: int, seed: int, out: Path | None, tracking: bool, tracking_uri: str | None
+    task: str,
+    data: list[Path],
+    n: int,
+    seed: int,
+    out: Path | None,
+    tracking: bool,
+    tracking_uri: str | None,
+    calibration: list[Path] | None = None,
 ) -> dict[str, Any]:
     """Run the trainer of an E/M or services task (training code loads lazily)."""
     if task == "em":
         from training.coding.em import train_em
 
-        return train_em(data_files=data, n=n, seed=seed, out_dir=out, tracking=tracking, tracking_uri=tracking_uri)
+        return train_em(
+            data_files=data,
+            n=n,
+            seed=seed,
+            out_dir=out,
+            tracking=tracking,
+            tracking_uri=tracking_uri,
+            calibration_files=calibration or [],
+        )
+    if calibration:
+        raise typer.BadParameter("--calibration-data is used by --task em only; leave it out for services.")
     from training.coding.services import train_services
 
     return train_services(data_files=data, n=n, seed=seed, out_dir=out, tracking=tracking, tracking_uri=tracking_uri)

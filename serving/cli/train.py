@@ -26,6 +26,11 @@ def train(
     n: int = typer.Option(1500, "--n", help="em/services: synthetic train-family encounters when no --data is given"),
     seed: int = typer.Option(2026, "--seed", help="em/services: seed of the synthetic training data"),
     tracking_uri: str | None = typer.Option(None, "--tracking-uri", help="MLflow tracking URI"),
+    calibration_data: list[Path] = typer.Option(
+        [],
+        "--calibration-data",
+        help="em: labelled notes in unseen phrasing (synth --phrasing validation) to tune the auto threshold on",
+    ),
 ) -> None:
     """Train a model bundle and print a JSON summary (bundle folder, MLflow run, metrics, timings)."""
     if task not in TASKS:
@@ -34,7 +39,7 @@ def train(
     from serving.cli.coding import TRAIN_TASKS, train_coding
 
     if task in TRAIN_TASKS:
-        summary = train_coding(task, data, n, seed, out, not no_mlflow, tracking_uri)
+        summary = train_coding(task, data, n, seed, out, not no_mlflow, tracking_uri, calibration_data)
         typer.echo(json.dumps(summary, indent=2))
         return
     from configs.icd10 import load_icd10_config

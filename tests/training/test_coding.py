@@ -45,6 +45,20 @@ def test_training_writes_a_loadable_bundle_with_onnx_parity(
     assert 0.0 <= bundle.manifest["thresholds"]["auto"] <= 1.0
 
 
+def test_em_threshold_is_tuned_on_calibration_notes_when_given(tmp_path: Path) -> None:
+    from datasets.io import write_encounters
+    from datasets.synth.generator import SynthConfig, generate_encounters
+
+    notes = tmp_path / "validation.jsonl"
+    write_encounters(notes, generate_encounters(SynthConfig(n=40, seed=5, phrasing="validation")))
+    summary = train_em(n=120, seed=3, out_dir=tmp_path, tracking=False, calibration_files=[notes])
+    # fitted on all leveled training notes (not 80% of them), judged on the calibration notes (procedure-only
+    # visits have no level and are left out of both)
+    assert summary["metrics"]["n_fit"] >= 110 and 30 <= summary["metrics"]["n_val"] <= 40
+    bundle = load_bundle(Path(summary["bundle"]), task="em", expected_format=BUNDLE_FORMAT)
+    assert "calibration:files:validation.jsonl" in bundle.manifest["training_data"]["source"]
+
+
 @pytest.mark.slow
 def test_training_logs_run_and_registers_model(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("MEDCODE_ARTIFACTS_DIR", str(tmp_path / "artifacts"))

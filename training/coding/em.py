@@ -3,6 +3,9 @@
 Steps: level every training note with the rules; label each with the gold level's offset (-1, 0, +1; a code of
 another family counts as +1); fit a scaled multinomial logistic regression on 80% and tune the auto-tier threshold
 on the other 20% (validation); export to ONNX, check ONNX against scikit-learn, write the bundle, log to MLflow.
+With calibration files (notes in phrasing the rules were not written on, e.g. the validation families), the model
+is fitted on all training notes and the threshold tuned on those notes instead: on the wording it was fitted on the
+rules are right almost always, so a threshold tuned there sends nothing to review.
 """
 
 from __future__ import annotations
@@ -17,6 +20,7 @@ import numpy as np
 
 from configs.settings import get_settings
 from datasets.codesets.em import em_rank
+from datasets.schema import Encounter
 from evaluation.coding import em_metrics
 from models.em.confidence import OFFSETS, OnnxEmConfidence
 from models.em.features import FEATURE_NAMES, em_features, feature_vector
@@ -48,21 +52,14 @@ def offset(gold: str | None, predicted: str | None) -> int:
     return -1 if g[2] < p[2] else 1
 
 
-def train_em(
-    *,
-    data_files: Sequence[Path] = (),
-    n: int = 1500,
-    seed: int = 2026,
-    target_precision: float = 0.99,
-    out_dir: Path | None = None,
-    tracking: bool = True,
-    tracking_uri: str | None = None,
-) -> dict[str, Any]:
-    """Train and export the E/M confidence model; returns a summary (bundle folder, metrics, MLflow run)."""
-    started = time.perf_counter()
-    encounters, source = training_encounters(data_files, n, seed)
-    leveler = EmLeveler()
-    rows, labels, golds, preds = [], [], [], []
+def _leveled(
+    encounters: Sequence[Encounter], leveler: EmLeveler
+) -> tuple[list[list[float]], list[int], list[str | None], list[str | None]]:
+    """Features, gold offset, gold and predicted code of every note the rules level (or that has a gold code)."""
+    rows: list[list[float]] = []
+    labels: list[int] = []
+    golds: list[str | None] = []
+    preds: list[str | None] = []
     for encounter in encounters:
         assert encounter.gold is not None
         result = leveler.level_encounter(encounter.without_labels())
@@ -72,8 +69,34 @@ def train_em(
         labels.append(offset(encounter.gold.em_code, result.em_code))
         golds.append(encounter.gold.em_code)
         preds.append(result.em_code)
+    return rows, labels, golds, preds
+
+
+def train_em(
+    *,
+    data_files: Sequence[Path] = (),
+    n: int = 1500,
+    seed: int = 2026,
+    target_precision: float = 0.99,
+    out_dir: Path | None = None,
+    tracking: bool = True,
+    tracking_uri: str | None = None,
+    calibration_files: Sequence[Path] = (),
+) -> dict[str, Any]:
+    """Train and export the E/M confidence model; returns a summary (bundle folder, metrics, MLflow run)."""
+    started = time.perf_counter()
+    encounters, source = training_encounters(data_files, n, seed)
+    leveler = EmLeveler()
+    rows, labels, golds, preds = _leveled(encounters, leveler)
     index = list(range(len(rows)))
-    fit_idx, val_idx = split(index, 0.2, seed)
+    if calibration_files:
+        calibration, calibration_source = training_encounters(calibration_files, 0, seed)
+        more_rows, more_labels, more_golds, more_preds = _leveled(calibration, leveler)
+        fit_idx, val_idx = index, list(range(len(rows), len(rows) + len(more_rows)))
+        rows, labels, golds, preds = rows + more_rows, labels + more_labels, golds + more_golds, preds + more_preds
+        source += f";calibration:{calibration_source}"
+    else:
+        fit_idx, val_idx = split(index, 0.2, seed)
     x = np.asarray(rows, dtype=np.float32)
     y = np.asarray(labels, dtype=np.int64)
     x, y = pad_missing_classes(x, y, fit_idx, OFFSETS)
