@@ -102,7 +102,7 @@ class ConditionKnowledge:
             for text in dict.fromkeys(texts):
                 words = frozenset(words_of(clean_title(text)))
                 if words:
-                    out.append((words, sum(idf.get(w, 1.0) for w in words)))
+                    out.append((words, math.fsum(idf.get(w, 1.0) for w in words)))
             self._phrases[code] = out
         return self._phrases[code]
 
@@ -116,8 +116,9 @@ class ConditionKnowledge:
                 continue
             # an optional word the line leaves out does not count against it ("hypertension" names "Essential
             # (primary) hypertension"; "melanoma" names "Malignant melanoma of skin")
-            left_out = sum(idf.get(w, 1.0) for w in (phrase - words) & _OPTIONAL)
-            share = sum(idf.get(w, 1.0) for w in shared) / (total - left_out)
+            left_out = math.fsum(idf.get(w, 1.0) for w in (phrase - words) & _OPTIONAL)
+            # fsum: a set's order changes with the hash seed, and a plain float sum with it; the share must not
+            share = math.fsum(idf.get(w, 1.0) for w in shared) / (total - left_out)
             if share > best:
                 best, matched = share, frozenset(shared)
         return best, matched

@@ -220,13 +220,15 @@ class HccConditionFinder:
         return self._memo[key]
 
     def _score(self, words: set[str]) -> tuple[str, str, float] | None:
-        weight = {w: self.idf.get(w, 0.0) for w in words}
-        item_total = sum(weight.values())
+        # sorted words and fsum: set order follows the per-process hash seed, and float sums must not (a run
+        # resumed in another process has to give the same codes)
+        weight = {w: self.idf.get(w, 0.0) for w in sorted(words)}
+        item_total = math.fsum(weight.values())
         # F-measure of precision got/item_total and recall got/title_weight is 2*got/(title_weight + item_total):
         # one vector pass over the posting lists finds the titles that can win; only those are scored exactly
         # (title-order sums, as ranked before), so the answer and its coverage do not change
         got = np.zeros(len(self.codes), dtype=np.float64)
-        for w in words:
+        for w in weight:
             rows = self.index.get(w)
             if rows is not None:
                 got[rows] += weight[w]

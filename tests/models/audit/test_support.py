@@ -67,3 +67,32 @@ def test_word_key_meets_word_forms():
     assert word_key("hypothyroid") == word_key("hypothyroidism")
     assert word_key("keratoses") == word_key("keratosis")
     assert word_key("hemorrhoids") != word_key("hemorrhage")
+
+
+_SHARES = """
+from datasets.codesets import CodeSets
+from models.audit.support import ConditionKnowledge, words_of
+from models.hcc.scan import HccScanner
+knowledge = ConditionKnowledge(CodeSets.from_settings())
+line = "nicotine dependence cigarettes uncomplicated chronic systolic congestive heart failure stage 3a kidney"
+words = set(words_of(line))
+print([repr(knowledge.coverage(code, words)[0]) for code in ("F17.210", "I50.22", "N18.31", "E11.9")])
+finder = HccScanner.default().finder
+print(repr(finder._best({w.lower() for w in line.split()})))
+"""
+
+
+def test_scores_do_not_depend_on_the_hash_seed() -> None:
+    # set order follows PYTHONHASHSEED; a resumed batch run in a new process must give the same flags
+    import os
+    import subprocess
+    import sys
+
+    runs = {
+        subprocess.run(
+            [sys.executable, "-c", _SHARES], env={**os.environ, "PYTHONHASHSEED": seed}, capture_output=True,
+            text=True, check=True,
+        ).stdout
+        for seed in ("1", "2", "3", "4")
+    }  # fmt: skip
+    assert len(runs) == 1, runs
