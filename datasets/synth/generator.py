@@ -29,8 +29,8 @@ from datasets.synth.phi import plant_phi
 from datasets.synth.render import render_note
 from datasets.synth.scenario import OVERCODERS, Scenario, sample_scenario
 
-Phrasing = Literal["train", "heldout", "validation", "all"]
-PHRASING_CHOICES: tuple[str, ...] = ("train", "heldout", "validation", "all")
+Phrasing = Literal["train", "heldout", "validation", "calibration", "all"]
+PHRASING_CHOICES: tuple[str, ...] = ("train", "heldout", "validation", "calibration", "all")
 HELDOUT_SHARE_IN_ALL = 0.15
 
 
@@ -45,9 +45,11 @@ class SynthConfig:
     Attributes:
         n: number of encounters.
         seed: random seed; the same seed and index always give the same encounter.
-        phrasing: ``train`` (families A-D), ``heldout`` (family H only), ``validation`` (families V and W only:
+        phrasing: ``train`` (families A-D), ``heldout`` (family H only), ``validation`` (families V, W, X and Y only:
             unseen phrasing for checking generalisation while developing, so that H stays untouched until the
-            report) or ``all`` (A-D with 15% held-out; V and W never).
+            report), ``calibration`` (family Z only: unseen phrasing that no rule is developed on, for fitting
+            confidence thresholds) or ``all`` (A-D with 15% held-out; validation and calibration families never).
+        family: only this family of the ``phrasing`` split (e.g. ``X`` of ``validation``); None draws among them.
         clean_share: share of claims billed correctly (the rest carry one or two errors).
         plant_phi: share of notes that get fake identifiers planted (``planted_phi`` records the kinds).
         start, end: range of dates of service (the CMS tables shipped are the July 2024 versions).
@@ -56,6 +58,7 @@ class SynthConfig:
     n: int = 1000
     seed: int = 0
     phrasing: Phrasing = "train"
+    family: str | None = None
     clean_share: float = 0.4
     plant_phi: float = 0.0
     start: dt.date = dt.date(2024, 7, 1)
@@ -75,6 +78,19 @@ class SynthConfig:
                 raise ValueError(
                     f"The {name!r} parameter of SynthConfig must be {allowed}. Got {getattr(self, name)!r} instead."
                 )
+
+
+def check_family(config: SynthConfig, knowledge: Knowledge) -> None:
+    """Raise ValueError unless ``config.family`` is None or a family of its phrasing split (never H by name)."""
+    if config.family is None:
+        return
+    split = "train" if config.phrasing == "all" else config.phrasing
+    names = knowledge.family_names(split)
+    if config.family not in names:
+        raise ValueError(
+            f"The 'family' parameter of SynthConfig must name a family of the {config.phrasing!r} phrasing "
+            f"({', '.join(names)}). Got {config.family!r} instead."
+        )
 
 
 @dataclass
@@ -147,6 +163,8 @@ class Generator:
         self.train = self.knowledge.family_names("train")
         self.heldout = self.knowledge.family_names("heldout")
         self.validation = self.knowledge.family_names("validation")
+        self.calibration = self.knowledge.family_names("calibration")
+        check_family(config, self.knowledge)
         if not self.facts.available:
             warnings.warn(
                 "SYN020 CMS tables not found: ncci_ptp_conflict, mue_exceeded and addon_without_primary errors are "
@@ -156,10 +174,17 @@ class Generator:
             )
 
     def _family(self, rng: random.Random) -> str:
+        drawn = self._draw_family(rng)
+        # The draw is made anyway, so that a chosen family changes nothing else about the encounter.
+        return drawn if self.config.family is None else self.config.family
+
+    def _draw_family(self, rng: random.Random) -> str:
         if self.config.phrasing == "heldout":
             return rng.choice(self.heldout)
         if self.config.phrasing == "validation":
             return rng.choice(self.validation)
+        if self.config.phrasing == "calibration":
+            return rng.choice(self.calibration)
         if self.config.phrasing == "all" and rng.random() < HELDOUT_SHARE_IN_ALL:
             return rng.choice(self.heldout)
         return rng.choice(self.train)

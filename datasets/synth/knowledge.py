@@ -8,6 +8,7 @@ producing silently wrong encounters. :func:`default_knowledge` loads the shipped
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass, fields
 from functools import lru_cache
 from importlib import resources
@@ -38,7 +39,7 @@ RiskCategory = Literal[
 ]
 ServiceKind = Literal["procedure", "injection", "test", "nebulizer", "screening", "counseling", "psychotherapy"]
 Laterality = Literal["none", "limb", "finger_third"]
-Split = Literal["train", "heldout", "validation"]
+Split = Literal["train", "heldout", "validation", "calibration"]
 SexRule = Literal["F", "M", "any"]
 VaccineKind = Literal["flu", "pneumo", "other"]
 
@@ -330,8 +331,22 @@ class Service:
 
 
 @dataclass(frozen=True)
+class Rewording:
+    """A family's own wording of the shared plan text: each match of ``pattern`` becomes one of ``choices``.
+
+    The condition tables hold one wording per plan ("increase lisinopril to 20 mg daily, refills sent"); a family that
+    writes like another kind of physician rewords it ("uptitrate lisinopril to 20 mg daily, refilled") without
+    changing what was decided, so the gold labels stay true.
+    """
+
+    pattern: re.Pattern[str]
+    choices: tuple[str, ...]
+
+
+@dataclass(frozen=True)
 class Family:
-    """A phrasing family: headers, header style, section orders, sentence templates and noise rates."""
+    """A phrasing family: headers, header style, section orders, sentence templates, noise rates and (optionally)
+    its own wording of the shared plan text."""
 
     name: str
     split: Split
@@ -343,12 +358,13 @@ class Family:
     typo_rate: float
     templates: dict[str, tuple[str, ...]]
     status: dict[str, tuple[str, ...]]
+    plan_wording: tuple[Rewording, ...] = ()
 
     @classmethod
     def from_dict(cls, row: dict[str, Any], where: str) -> Family:
         templates = dict(row.get("templates") or {})
         status = templates.pop("status", None)
-        _check_keys(cls, {**row, "status": status}, where)
+        _check_keys(cls, {**row, "status": status}, where, optional=frozenset({"plan_wording"}))
         _check_literal(row["split"], get_args(Split), "split", where)
         if set(row["headers"]) != set(HEADED_SECTIONS):
             raise KnowledgeError(f"SYN001 {where}: 'headers' takes exactly {sorted(HEADED_SECTIONS)}.")
@@ -372,7 +388,20 @@ class Family:
             typo_rate=float(row["typo_rate"]),
             templates={k: _strings(v, f"templates.{k}", where, allow_empty=False) for k, v in templates.items()},
             status={k: _strings(v, f"templates.status.{k}", where, allow_empty=False) for k, v in status.items()},
+            plan_wording=tuple(_rewording(entry, where) for entry in row.get("plan_wording") or ()),
         )
+
+
+def _rewording(entry: Any, where: str) -> Rewording:
+    if not isinstance(entry, dict) or set(entry) != {"pattern", "choices"}:
+        raise KnowledgeError(f"SYN001 {where}: 'plan_wording' entries take exactly ['choices', 'pattern'].")
+    try:
+        pattern = re.compile(str(entry["pattern"]))
+    except re.error as exc:
+        raise KnowledgeError(
+            f"SYN001 {where}: plan_wording pattern {entry['pattern']!r} is not a regular expression ({exc}); fix it."
+        ) from None
+    return Rewording(pattern, _strings(entry["choices"], "plan_wording.choices", where, allow_empty=False))
 
 
 @dataclass(frozen=True)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 import random
 import re
-from functools import lru_cache
+from functools import lru_cache, partial
 
 from datasets.synth.gold import CodedEncounter
 from datasets.synth.knowledge import Family, Knowledge
@@ -88,6 +88,17 @@ def _visit(rng: random.Random, scenario: Scenario, t: dict[str, tuple[str, ...]]
     return rng.choice(t[f"visit_office_{scenario.patient_status}"])
 
 
+def _plan_text(rng: random.Random, family: Family, text: str) -> str:
+    """The shared plan text in the family's own wording (unchanged, and no draw, for a family without one)."""
+    for rewording in family.plan_wording:
+        text = rewording.pattern.sub(partial(_pick, rng, rewording.choices), text)
+    return text
+
+
+def _pick(rng: random.Random, choices: tuple[str, ...], _match: re.Match[str]) -> str:
+    return rng.choice(choices)
+
+
 def _problem_line(rng: random.Random, family: Family, index: int, problem: ProblemFact) -> str:
     t = family.templates
     line = _fmt(
@@ -96,7 +107,7 @@ def _problem_line(rng: random.Random, family: Family, index: int, problem: Probl
         name=problem.name,
         status=rng.choice(family.status[problem.condition.status]),
         findings=problem.finding,
-        plan=problem.plan.text,
+        plan=_plan_text(rng, family, problem.plan.text),
     )
     if problem.rule_out is not None:
         line += " " + _fmt(rng.choice(t["rule_out"]), ro=problem.rule_out.name)

@@ -11,7 +11,8 @@ from typing import cast
 import typer
 
 from datasets.io import read_encounters
-from datasets.synth.generator import PHRASING_CHOICES, Phrasing, SynthConfig, synthesize
+from datasets.synth.generator import PHRASING_CHOICES, Phrasing, SynthConfig, check_family, synthesize
+from datasets.synth.knowledge import default_knowledge
 from datasets.synth.stats import card_figures, card_stats, compare
 
 
@@ -22,8 +23,10 @@ def synth(
     phrasing: str = typer.Option(
         "train",
         "--phrasing",
-        help="Phrasing families: train (A-D), heldout (H, for reports), validation (V and W, for development) or all",
+        help="Phrasing families: train (A-D), heldout (H, for reports), validation (V, W, X, Y: for development), "
+        "calibration (Z: for fitting thresholds only) or all",
     ),
+    family: str | None = typer.Option(None, "--family", help="Only this family of the --phrasing split, e.g. X"),
     clean_share: float = typer.Option(0.4, "--clean-share", min=0.0, max=1.0, help="Share of correctly billed claims"),
     plant_phi: float = typer.Option(
         0.0, "--plant-phi", min=0.0, max=1.0, help="Share of notes with planted fake identifiers (for PHI tests)"
@@ -42,6 +45,7 @@ def synth(
         n=n,
         seed=seed,
         phrasing=cast(Phrasing, phrasing),
+        family=family,
         clean_share=clean_share,
         plant_phi=plant_phi,
         start=first,
@@ -49,6 +53,7 @@ def synth(
     )
     try:
         config.validate()
+        check_family(config, default_knowledge())
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
     with warnings.catch_warnings(record=True) as caught:

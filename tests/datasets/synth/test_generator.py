@@ -12,7 +12,7 @@ from datasets.codesets.em import em_code_for, em_rank, mdm_level, preventive_cod
 from datasets.io import read_encounters, write_encounters
 from datasets.schema import Encounter
 from datasets.synth.claims import GLOBAL_BYPASS, unspecified_map
-from datasets.synth.generator import Phrasing, SynthConfig, generate_encounters
+from datasets.synth.generator import Generator, Phrasing, SynthConfig, generate_encounters
 from datasets.synth.knowledge import default_knowledge
 from datasets.synth.ncci import AWV_CODES, office_em_codes, preventive_codes
 from datasets.synth.phi import FAKE_FIRST_NAMES, FAKE_LAST_NAMES
@@ -237,6 +237,37 @@ def test_generator_validation_family_is_used_only_when_asked(codesets: CodeSets)
         assert all((e.model_extra or {})["phrasing_family"] not in validation_names for e in encounters), phrasing
     validation = list(generate_encounters(SynthConfig(n=20, seed=5, phrasing="validation"), codesets=codesets))
     assert all((e.model_extra or {})["phrasing_family"] in validation_names for e in validation)
+
+
+def test_generator_calibration_family_is_used_only_when_asked(codesets: CodeSets) -> None:
+    calibration_names = set(default_knowledge().family_names("calibration"))
+    phrasings: tuple[Phrasing, ...] = ("train", "heldout", "validation", "all")
+    for phrasing in phrasings:
+        encounters = generate_encounters(SynthConfig(n=60, seed=5, phrasing=phrasing), codesets=codesets)
+        assert all((e.model_extra or {})["phrasing_family"] not in calibration_names for e in encounters), phrasing
+    calibration = list(generate_encounters(SynthConfig(n=10, seed=5, phrasing="calibration"), codesets=codesets))
+    assert all((e.model_extra or {})["phrasing_family"] in calibration_names for e in calibration)
+
+
+def test_generator_family_option_changes_only_the_wording(codesets: CodeSets) -> None:
+    mixed = list(generate_encounters(SynthConfig(n=30, seed=8, phrasing="validation"), codesets=codesets))
+    only_x = list(generate_encounters(SynthConfig(n=30, seed=8, phrasing="validation", family="X"), codesets=codesets))
+    assert {(e.model_extra or {})["phrasing_family"] for e in only_x} == {"X"}
+    for a, b in zip(mixed, only_x, strict=True):
+        if (a.model_extra or {})["phrasing_family"] == "X":
+            assert a.text == b.text
+        assert a.gold.em_code == b.gold.em_code  # the same scenario, whatever the family
+    with pytest.raises(ValueError, match=r"'family' parameter .* \(A, B, C, D\)\. Got 'X'"):
+        Generator(SynthConfig(n=1, family="X"), codesets=codesets)
+
+
+def test_generator_plan_wording_rewords_only_its_family(codesets: CodeSets) -> None:
+    own_words = ("uptitrate", "titrate up", "maintain on", "Rx renewed")  # X's increase, continue, refills sent
+    config = SynthConfig(n=60, seed=9, phrasing="validation", family="X")
+    encounters = list(generate_encounters(config, codesets=codesets))
+    assert any(w in e.text for e in encounters for w in own_words)
+    train = list(generate_encounters(SynthConfig(n=60, seed=9, phrasing="train"), codesets=codesets))
+    assert not any(w in e.text for e in train for w in own_words)
 
 
 def test_generator_held_out_headers_do_not_appear_in_train_notes(encounters: list[Encounter]) -> None:

@@ -128,7 +128,7 @@ def test_knowledge_bundled_components_are_real_ptp_pairs(cms) -> None:
             assert any({e.column1, e.column2} == {service.code, component} for e in edits), (service.key, component)
 
 
-@pytest.mark.parametrize("split", ["heldout", "validation"])
+@pytest.mark.parametrize("split", ["heldout", "validation", "calibration"])
 def test_knowledge_unseen_family_shares_no_header_or_template(split: str) -> None:
     train = [f for f in KNOWLEDGE.families.values() if f.split == "train"]
     held = [f for f in KNOWLEDGE.families.values() if f.split == split]
@@ -160,3 +160,25 @@ def test_knowledge_manifest_lists_every_table_with_its_sha256() -> None:
     for name, entry in manifest.items():
         digest = hashlib.sha256((folder / name).read_bytes()).hexdigest()
         assert entry["sha256"] == digest, f"{name} changed: run python -m datasets.synth.manifest"
+
+
+def _family_row(**changes: object) -> dict[str, object]:
+    """Family X as written in the YAML, with ``changes``."""
+    from importlib import resources
+
+    import yaml
+
+    text = (resources.files("datasets.synth") / "data" / "phrasing_v1.yaml").read_text(encoding="utf-8")
+    row = next(f for f in yaml.safe_load(text)["families"] if f["name"] == "X")
+    return {**row, **changes}
+
+
+def test_knowledge_plan_wording_is_optional_and_checked() -> None:
+    from datasets.synth.knowledge import Family
+
+    assert all(not f.plan_wording for f in KNOWLEDGE.families.values() if f.split == "train")
+    assert Family.from_dict({k: v for k, v in _family_row().items() if k != "plan_wording"}, "row").plan_wording == ()
+    with pytest.raises(KnowledgeError, match=r"SYN001 row: 'plan_wording' entries take exactly"):
+        Family.from_dict(_family_row(plan_wording=[{"pattern": "a"}]), "row")
+    with pytest.raises(KnowledgeError, match=r"SYN001 row: plan_wording pattern '\(' is not a regular expression"):
+        Family.from_dict(_family_row(plan_wording=[{"pattern": "(", "choices": ["b"]}]), "row")
