@@ -43,7 +43,12 @@ _KEYWORDS: tuple[tuple[str, SectionKind], ...] = (
     (r"\bsocial\b|\bshx?\b|\bsoc\b", "social"),
     (r"surgical", "psh"),
     (r"review of systems|\bros\b|\bsystems?\b", "ros"),
-    (r"assessment|impression|\ba/?p\b|\ba&p\b|diagnos[ie]s|decision making", "assessment"),
+    # "Problems addressed today", "Acute/chronic problems also managed today": the problems of this visit, not a list
+    (
+        r"assessment|impression|\ba/?p\b|\ba&p\b|diagnos[ie]s|decision making|"
+        r"\b(?:addressed|managed|treated|evaluated)\b",
+        "assessment",
+    ),
     (r"\bplan\b|recommendation|disposition|\borders?\b", "plan"),
     (r"complaint|^reason\b|\bcc\b|concern", "chief_complaint"),
     (r"present illness|\bhpi\b|subjective|interval history|^history$", "hpi"),

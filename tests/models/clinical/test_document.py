@@ -50,6 +50,9 @@ def test_mixed_case_opening_is_a_header_only_when_made_of_header_words() -> None
         ("fam hx", "family"),
         ("soc hx", "social"),
         ("reason", "chief_complaint"),
+        ("Problems addressed today", "assessment"),
+        ("Acute/chronic problems also managed today", "assessment"),
+        ("Problem list", "pmh"),
     ],
 )
 def test_header_vocabulary_by_keyword(header: str, kind: str) -> None:
