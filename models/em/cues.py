@@ -14,7 +14,8 @@ from importlib import resources
 from typing import Any
 
 _ALLOWED_TOP = {
-    "version", "source", "problem_status", "chronic_conditions", "data", "order_cue", "review_cue", "tests", "risk",
+    "version", "source", "problem_status", "chronic_conditions", "data", "order_cue", "review_cue", "tests",
+    "interpretable_tests", "risk",
     "drug_action", "otc_drugs", "rx_drugs", "visit", "time", "time_context", "time_exclude",
 }  # fmt: skip
 
@@ -52,6 +53,7 @@ class EmCues:
     order: re.Pattern[str]
     review: re.Pattern[str]
     tests: re.Pattern[str]
+    interpretable: re.Pattern[str]
     risk: tuple[LabelPatterns, ...]
     drug_action: re.Pattern[str]
     otc: re.Pattern[str]
@@ -78,6 +80,7 @@ class EmCues:
             review=re.compile(payload["review_cue"]),
             # a test name starts a word: "rpr" is not a test inside "interpretation"
             tests=_alternatives([rf"(?<![a-z0-9])(?:{p})" for p in payload["tests"]]),
+            interpretable=_alternatives(payload["interpretable_tests"]),
             risk=_labelled(payload["risk"], "risk"),
             drug_action=re.compile(payload["drug_action"]),
             otc=_alternatives(payload["otc_drugs"]),

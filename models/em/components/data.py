@@ -29,13 +29,23 @@ _FILLER = re.compile(
 _NEAR_BEFORE = 45  # "comprehensive metabolic panel (the previous primary care office) reviewed"
 # or, farther, only the result's source between them: "BMP from the emergency department visit last week pulled up and
 # reviewed", "CBC done at the urgent care clinic was reviewed"
+# (also "CBC obtained at the nephrology clinic personally reviewed": a verb of doing before the source, an adverb
+# before the cue)
 _SOURCE_GAP = re.compile(
-    r"^\s*(?:\([^()]{0,80}\)|(?:from|at|done at|by|of) (?:(?!\b(?:and|was|were|is|are|we|i)\b)[^,;:()]){0,80}?)\s*"
-    r"(?:(?:was|were|has been|have been)\s+)?"
+    r"^\s*(?:\([^()]{0,80}\)|(?:(?:obtained|done|performed|drawn|taken|collected|checked|resulted)\s+)?"
+    r"(?:from|at|by|of|in) (?:(?!\b(?:and|was|were|is|are|we|i)\b)[^,;:()]){0,80}?)\s*"
+    r"(?:(?:was|were|has been|have been)\s+)?(?:\w+ly\s+)?"
     r"(?:\w+(?: up| out)? and\s+)?$"
 )
+# a cue, then what was reviewed and where from, then the tests: "Reviewed labs from the hospital discharge summary:
+# CBC - WBC 7.4", "reviewed the outside imaging (ED visit): chest x-ray ..."
+_SOURCE_LEAD = re.compile(
+    r"^\s*(?:(?:the|all|recent|prior|previous|outside|old|available|his|her|their)\s+)*"
+    r"(?:labs?|results?|studies|imaging|tests?|blood ?work|data|work-?up)\s*"
+    r"(?:(?:from|at|of|in|done at|obtained at)\s+[^,;:()]{1,80}?|\([^()]{1,80}\))?\s*[:(-]\s*$"
+)
 _LISTED = re.compile(r"(?:\s*(?:placed|today))?\s*:\s*(?P<items>[^.\n]+)")
-_RESULT_LEAD = re.compile(r"[\W_]*(?:(?P<source>[^:]{1,80}):\s*)?")
+_RESULT_LEAD = re.compile(r"[\W_]*(?:(?P<source>[^:]{1,80}):\s*|per [^,;:]{1,80},\s*)?")
 _MODALITIES = ("ultrasound", "ct", "mri", "x-ray", "monitor", "echocardiogram")
 
 
@@ -133,6 +143,44 @@ def _same_test(name: str, counted: set[str]) -> bool:
     )
 
 
+def _governed_tests(
+    lowered: str, cue_start: int, cue_end: int, item_label: str, cues: EmCues
+) -> list[tuple[str, int, int]]:
+    """The tests a cue governs, with offsets into the sentence: the list of test names right after it ("Ordered: CBC,
+    BMP"), or right before it ("CMP from the ED reviewed", "BMP ordered"); a cue elsewhere in the sentence
+    ("precautions reviewed") governs none."""
+    after = _tests_in(lowered[cue_end : cue_end + 160], cues)
+    listed = _LISTED.match(lowered, cue_end)
+    if listed is not None and item_label == "test_ordered":
+        # "Orders placed: echocardiogram, ambulatory ECG monitor, TSH": every list item is a test, named in the
+        # lexicon or not (a misspelt "basic metabolic panle" still counts once)
+        tests = []
+        for item in re.finditer(r"[^,;]+", listed.group("items")):
+            for part in re.split(r"\band\b(?![^,;]*\b(?:naat|nerve conduction|chlamydia)\b)", item.group(0)):
+                words = part.strip(" .")
+                if words and len(words.split()) <= 6:
+                    known = _tests_in(words, cues)
+                    name = known[0][0] if known else _canonical(words)
+                    offset = listed.start("items") + item.start() + item.group(0).find(words[:8])
+                    tests.append((name, offset, offset + len(words)))
+        return tests
+    if after and (
+        after[0][1] <= _NEAR
+        or _FILLER.match(lowered[cue_end : cue_end + after[0][1]])
+        or _SOURCE_LEAD.match(lowered[cue_end : cue_end + after[0][1]])
+    ):
+        tests = [(n, cue_end + a, cue_end + b) for n, a, b in after]
+        if item_label == "test_ordered":
+            tests += _more_items(lowered, cue_end + after[-1][2], cues)
+        return tests
+    window_start = max(0, cue_start - 120)
+    before = [(n, window_start + a, window_start + b) for n, a, b in _tests_in(lowered[window_start:cue_start], cues)]
+    near = before and (
+        cue_start - before[-1][2] <= _NEAR_BEFORE or _SOURCE_GAP.match(lowered[before[-1][2] : cue_start])
+    )
+    return before if near else []
+
+
 def annotate_data(doc: ClinicalDocument, cues: EmCues | None = None) -> ClinicalDocument:
     """Add ``data`` mentions: test_ordered / test_result (one per unique test), external_note (per source),
     independent_historian, independent_interpretation, external_discussion."""
@@ -165,8 +213,10 @@ def annotate_data(doc: ClinicalDocument, cues: EmCues | None = None) -> Clinical
             if match is None:
                 continue
             start, end = sentence.start + match.start(), sentence.start + match.end()
-            if label.label == "independent_interpretation" and overlaps_billed(start, end):
-                continue
+            if label.label == "independent_interpretation" and (
+                overlaps_billed(start, end) or not cues.interpretable.search(lowered)
+            ):
+                continue  # we bill its interpretation, or it is a lab value: only images and tracings are interpreted
             if not _affirmed(doc, start, end):
                 continue
             if label.label == "external_note":
@@ -185,54 +235,35 @@ def annotate_data(doc: ClinicalDocument, cues: EmCues | None = None) -> Clinical
         # tests ordered (a cue before the list) and results reviewed
         cue_spans = [(m.start(), m.end(), "test_ordered") for m in cues.order.finditer(lowered)]
         cue_spans += [(m.start(), m.end(), "test_result") for m in cues.review.finditer(lowered)]
-        if not cue_spans and sentence.section == "data":
+        # the test whose images we read ourselves is interpreted (category 2), not also a result reviewed
+        interpreted = any(
+            m.label == "independent_interpretation" and sentence.start <= m.evidence.start < sentence.end
+            for m in doc.of("data")
+        )
+        found = [
+            (name, s, e, item_label)
+            for cue_start, cue_end, item_label in sorted(cue_spans)
+            for name, s, e in _governed_tests(lowered, cue_start, cue_end, item_label, cues)
+            if not (interpreted and item_label == "test_result")
+        ]
+        if not found and sentence.section == "data" and not interpreted:
             # a results section lists what was reviewed: "TSH (outside office): 2.3, normal", "Labs from the
-            # urgent care clinic last week: CBC with WBC 7.4"; the lead skips the section header and a source
-            # label before a colon, but not a test name ("chest x-ray report (outside ED): no acute process")
+            # urgent care clinic last week: CBC with WBC 7.4", "Per the sleep center, CBC with WBC 7.4 (result
+            # reviewed by me)"; the lead skips the section header and a source label before a colon, but not a test
+            # name ("chest x-ray report (outside ED): no acute process")
             body = doc.past_header(sentence.start) - sentence.start
             lead = _RESULT_LEAD.match(lowered, body)
             source = lead.group("source") if lead else None
             lead_end = lead.end() if lead and not (source and _tests_in(source, cues)) else body
-            cue_spans = [(0, lead_end, "test_result")]
-        if not cue_spans:
-            continue
-        # A cue governs the list of test names right after it ("Ordered: CBC, BMP") or right before it ("CMP from
-        # the ED reviewed", "BMP ordered"); a cue elsewhere in the sentence ("precautions reviewed") does not.
-        for cue_start, cue_end, item_label in sorted(cue_spans):
-            after = _tests_in(lowered[cue_end : cue_end + 160], cues)
-            listed = _LISTED.match(lowered, cue_end)
-            if listed is not None and item_label == "test_ordered":
-                # "Orders placed: echocardiogram, ambulatory ECG monitor, TSH": every list item is a test, named in
-                # the lexicon or not (a misspelt "basic metabolic panle" still counts once)
-                tests = []
-                for item in re.finditer(r"[^,;]+", listed.group("items")):
-                    for part in re.split(r"\band\b(?![^,;]*\b(?:naat|nerve conduction|chlamydia)\b)", item.group(0)):
-                        words = part.strip(" .")
-                        if words and len(words.split()) <= 6:
-                            known = _tests_in(words, cues)
-                            name = known[0][0] if known else _canonical(words)
-                            offset = listed.start("items") + item.start() + item.group(0).find(words[:8])
-                            tests.append((name, offset, offset + len(words)))
-            elif after and (after[0][1] <= _NEAR or _FILLER.match(lowered[cue_end : cue_end + after[0][1]])):
-                tests = [(n, cue_end + a, cue_end + b) for n, a, b in after]
-                if item_label == "test_ordered":
-                    tests += _more_items(lowered, cue_end + after[-1][2], cues)
-            else:
-                window_start = max(0, cue_start - 120)
-                before = [t for t in _tests_in(lowered[window_start:cue_start], cues)]
-                before = [(n, window_start + a, window_start + b) for n, a, b in before]
-                near = before and (
-                    cue_start - before[-1][2] <= _NEAR_BEFORE or _SOURCE_GAP.match(lowered[before[-1][2] : cue_start])
-                )
-                tests = before if near else []
-            for name, s, e in tests:
-                start, end = sentence.start + s, sentence.start + e
-                if _same_test(name, counted) or overlaps_billed(start, end):
-                    continue
-                if not _affirmed(doc, start, end):
-                    continue
-                counted.add(name)
-                doc.add("data", item_label, start, end, test=name)
+            found = [(n, s, e, "test_result") for n, s, e in _governed_tests(lowered, 0, lead_end, "test_result", cues)]
+        for name, s, e, item_label in found:
+            start, end = sentence.start + s, sentence.start + e
+            if _same_test(name, counted) or overlaps_billed(start, end):
+                continue
+            if not _affirmed(doc, start, end):
+                continue
+            counted.add(name)
+            doc.add("data", item_label, start, end, test=name)
     for service in poc_tests:
         name = f"poc:{service.label}"
         if name not in counted:

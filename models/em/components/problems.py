@@ -54,6 +54,17 @@ _CHANGE = re.compile(
 )
 
 
+def _status(head: str, start: int, cues: EmCues) -> tuple[str, int, int] | None:
+    """The most complex status label worded in ``head[start:]`` (the AMA table's order), with its span in ``head``."""
+    for label in cues.problem_status:
+        for match in label.pattern.finditer(head, start):
+            # "no evidence of decompensation" is not a severe exacerbation
+            if _NEGATED_BEFORE.search(head[: match.start()]):
+                continue
+            return label.label, match.start(), match.end()
+    return None
+
+
 def annotate_problems(doc: ClinicalDocument, cues: EmCues | None = None) -> ClinicalDocument:
     """Add one ``problem`` mention per addressed problem, labelled with its status (see module docstring)."""
     cues = cues or default_cues()
@@ -73,16 +84,11 @@ def annotate_problems(doc: ClinicalDocument, cues: EmCues | None = None) -> Clin
             continue
         split = _PLAN_SPLIT.search(body)
         head = lowered[: split.start()] if split else lowered[:200]
-        status, evidence = None, None
-        for label in cues.problem_status:
-            for match in label.pattern.finditer(head):
-                # "no evidence of decompensation" is not a severe exacerbation
-                if _NEGATED_BEFORE.search(head[: match.start()]):
-                    continue
-                status, evidence = label.label, (offset + match.start(), offset + match.end())
-                break
-            if status is not None:
-                break
+        name_end = min(len(body), next((i for i, ch in enumerate(body) if ch in "-:(|,;."), len(body)))
+        # The physician's qualifier after the name decides ("migraine flare -- acute, straightforward" is acute
+        # uncomplicated); status words inside the name count when no qualifier follows ("COPD exacerbation.").
+        found = _status(head, name_end, cues) or _status(head[:name_end], 0, cues)
+        status, evidence = (found[0], (offset + found[1], offset + found[2])) if found else (None, None)
         chronic = cues.chronic.search(head)
         if status is None and marked and not _MARKER.match(line.text):
             continue
@@ -104,7 +110,6 @@ def annotate_problems(doc: ClinicalDocument, cues: EmCues | None = None) -> Clin
                 status, evidence, inferred = "acute_uncomplicated", (offset, line.end), True
         else:
             inferred = False
-        name_end = min(len(body), next((i for i, ch in enumerate(body) if ch in "-:(|,;."), len(body)))
         doc.add(
             "problem",
             status,
