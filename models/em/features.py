@@ -6,9 +6,11 @@ bundle manifest records and the loader checks.
 
 from __future__ import annotations
 
+import bisect
 from typing import TYPE_CHECKING
 
 from datasets.codesets.em import em_level_rules
+from models.em.components._lines import PLAN_SECTIONS, lines
 
 if TYPE_CHECKING:
     from models.em.leveler import EmResult
@@ -36,7 +38,14 @@ FEATURE_NAMES: tuple[str, ...] = (
     "n_services",
     "is_office",
     "is_new",
+    # how well the note's layout was read (signals of phrasing the rules were not written for)
+    "has_assessment",
+    "n_plan_lines",
+    "plan_lines_unread",
+    "n_unnamed_sections",
+    "share_inferred_problems",
 )
+_CAP = 20.0
 
 
 def _time_margins(result: EmResult) -> tuple[float, float]:
@@ -96,7 +105,34 @@ def em_features(result: EmResult) -> dict[str, float]:
     out["n_services"] = float(len(result.services))
     out["is_office"] = float(result.category == "office")
     out["is_new"] = float(result.patient_status == "new")
+    out.update(_reading_quality(result))
     return out
+
+
+def _reading_quality(result: EmResult) -> dict[str, float]:
+    """Whether the assessment was found, how many of its lines no extractor used, how many headers we could not
+    name, and how many problems had no status word: on unfamiliar wording the rules fail in these ways first."""
+    doc = result.doc
+    if doc is None:
+        return {"has_assessment": 0.0, "n_plan_lines": 0.0, "plan_lines_unread": 0.0, "n_unnamed_sections": 0.0,
+                "share_inferred_problems": 0.0}  # fmt: skip
+    plan_lines = lines(doc, PLAN_SECTIONS)
+    starts = sorted(m.evidence.start for m in doc.mentions if m.kind in ("problem", "data", "risk", "service"))
+    unread = sum(1 for line in plan_lines if not _has_mention(starts, line.start, line.end))
+    problems = doc.of("problem")
+    inferred = sum(1 for m in problems if m.attrs.get("inferred"))
+    return {
+        "has_assessment": float(doc.has_sections("assessment", "plan")),
+        "n_plan_lines": min(float(len(plan_lines)), _CAP),
+        "plan_lines_unread": min(float(unread), _CAP),
+        "n_unnamed_sections": min(float(sum(1 for s in doc.sections[1:] if s.kind == "other")), _CAP),
+        "share_inferred_problems": inferred / len(problems) if problems else 0.0,
+    }
+
+
+def _has_mention(starts: list[int], start: int, end: int) -> bool:
+    i = bisect.bisect_left(starts, start)
+    return i < len(starts) and starts[i] < end
 
 
 def feature_vector(features: dict[str, float]) -> list[float]:

@@ -39,6 +39,7 @@ def train_coding(
     tracking: bool,
     tracking_uri: str | None,
     calibration: list[Path] | None = None,
+    eval_data: list[Path] | None = None,
 ) -> dict[str, Any]:
     """Run the trainer of an E/M or services task (training code loads lazily)."""
     if task == "em":
@@ -52,9 +53,12 @@ def train_coding(
             tracking=tracking,
             tracking_uri=tracking_uri,
             calibration_files=calibration or [],
+            eval_files=eval_data or [],
         )
-    if calibration:
-        raise typer.BadParameter("--calibration-data is used by --task em only; leave it out for services.")
+    if calibration or eval_data:
+        raise typer.BadParameter(
+            "--calibration-data is used by --task em only, --eval-data by em and icd10; leave them out for services."
+        )
     from training.coding.services import train_services
 
     return train_services(data_files=data, n=n, seed=seed, out_dir=out, tracking=tracking, tracking_uri=tracking_uri)

@@ -18,7 +18,9 @@ def train(
         None, "--eval-split", help="Hold out this CodiEsp split (dev): train on train only and report its metrics"
     ),
     data: list[Path] = typer.Option([], "--data", help="More labelled encounter files (synthetic, feedback)"),
-    eval_data: list[Path] = typer.Option([], "--eval-data", help="Labelled encounter files to evaluate on"),
+    eval_data: list[Path] = typer.Option(
+        [], "--eval-data", help="Labelled encounter files to evaluate on (icd10; em: auto-tier precision and coverage)"
+    ),
     codiesp: bool = typer.Option(True, "--codiesp/--no-codiesp", help="Use CodiEsp when the data folder has it"),
     allow_phi: bool = typer.Option(False, "--allow-phi", help="Train even if the PHI guard flags the data"),
     out: Path | None = typer.Option(None, "--out", help="Folder for bundles (default <artifacts>/models/icd10)"),
@@ -29,7 +31,8 @@ def train(
     calibration_data: list[Path] = typer.Option(
         [],
         "--calibration-data",
-        help="em: labelled notes in unseen phrasing (synth --phrasing validation) to tune the auto threshold on",
+        help="em: labelled notes in phrasing no rule was written on (synth --phrasing calibration) to learn when the "
+        "rules misread and to tune the auto threshold on",
     ),
 ) -> None:
     """Train a model bundle and print a JSON summary (bundle folder, MLflow run, metrics, timings)."""
@@ -39,7 +42,7 @@ def train(
     from serving.cli.coding import TRAIN_TASKS, train_coding
 
     if task in TRAIN_TASKS:
-        summary = train_coding(task, data, n, seed, out, not no_mlflow, tracking_uri, calibration_data)
+        summary = train_coding(task, data, n, seed, out, not no_mlflow, tracking_uri, calibration_data, eval_data)
         typer.echo(json.dumps(summary, indent=2))
         return
     from configs.icd10 import load_icd10_config

@@ -45,18 +45,37 @@ def test_training_writes_a_loadable_bundle_with_onnx_parity(
     assert 0.0 <= bundle.manifest["thresholds"]["auto"] <= 1.0
 
 
-def test_em_threshold_is_tuned_on_calibration_notes_when_given(tmp_path: Path) -> None:
+def test_em_learns_from_calibration_notes_and_reports_the_auto_tier_on_eval_notes(tmp_path: Path) -> None:
     from datasets.io import write_encounters
     from datasets.synth.generator import SynthConfig, generate_encounters
 
-    notes = tmp_path / "validation.jsonl"
-    write_encounters(notes, generate_encounters(SynthConfig(n=40, seed=5, phrasing="validation")))
-    summary = train_em(n=120, seed=3, out_dir=tmp_path, tracking=False, calibration_files=[notes])
-    # fitted on all leveled training notes (not 80% of them), judged on the calibration notes (procedure-only
-    # visits have no level and are left out of both)
-    assert summary["metrics"]["n_fit"] >= 110 and 30 <= summary["metrics"]["n_val"] <= 40
-    bundle = load_bundle(Path(summary["bundle"]), task="em", expected_format=BUNDLE_FORMAT)
-    assert "calibration:files:validation.jsonl" in bundle.manifest["training_data"]["source"]
+    notes = tmp_path / "calibration.jsonl"
+    write_encounters(notes, generate_encounters(SynthConfig(n=40, seed=5, phrasing="calibration")))
+    held = tmp_path / "x.jsonl"
+    write_encounters(held, generate_encounters(SynthConfig(n=30, seed=6, phrasing="validation", family="X")))
+    summary = train_em(n=120, seed=3, out_dir=tmp_path, tracking=False, calibration_files=[notes], eval_files=[held])
+    metrics = summary["metrics"]
+    # fitted on the leveled training notes and the calibration notes, threshold from the calibration notes'
+    # out-of-fold confidence (procedure-only visits have no level and are left out)
+    assert 30 <= metrics["n_val"] <= 40 and metrics["n_fit"] >= 110 + metrics["n_val"]
+    assert 0.0 <= metrics["val_auto_coverage"] <= 1.0 and 0.0 <= metrics["eval_auto_coverage"] <= 1.0
+    assert 0.0 < metrics["eval_exact_accuracy"] <= 1.0
+    source = load_bundle(Path(summary["bundle"]), task="em", expected_format=BUNDLE_FORMAT).manifest["training_data"]
+    assert "calibration:files:calibration.jsonl" in source["source"] and "eval:files:x.jsonl" in source["source"]
+
+
+def test_em_out_of_fold_confidence_never_scores_a_note_with_a_model_fitted_on_it() -> None:
+    from training.coding.em import _out_of_fold_confidence
+
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 3)).astype(np.float32)
+    y = np.asarray([0] * 50 + [1] * 10, dtype=np.int64)
+    x[50:, 0] += 5.0  # the calibration notes the rules misread (offset +1) look alike
+    calibration = list(range(40, 60))
+    confidence = _out_of_fold_confidence(x, y, list(range(40)), calibration, folds=4, seed=0)
+    assert len(confidence) == 20
+    # the misread notes get a low P(offset 0) though none was scored by a model that saw it
+    assert max(confidence[10:]) < min(confidence[:10])
 
 
 @pytest.mark.slow

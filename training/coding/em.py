@@ -3,9 +3,12 @@
 Steps: level every training note with the rules; label each with the gold level's offset (-1, 0, +1; a code of
 another family counts as +1); fit a scaled multinomial logistic regression on 80% and tune the auto-tier threshold
 on the other 20% (validation); export to ONNX, check ONNX against scikit-learn, write the bundle, log to MLflow.
-With calibration files (notes in phrasing the rules were not written on, e.g. the validation families), the model
-is fitted on all training notes and the threshold tuned on those notes instead: on the wording it was fitted on the
-rules are right almost always, so a threshold tuned there sends nothing to review.
+With calibration files (notes in phrasing the rules were not written on: ``synth --phrasing calibration``), the model
+learns from them too, since on the training wording the rules are right almost always and a model fitted only there
+cannot tell a misread note from a read one; the threshold is tuned on out-of-fold confidences of the calibration notes
+(each fold scored by a model fitted on the training notes and the other folds), and the final model is fitted on all
+of them. Evaluation files (``--eval-data``, another unseen family) report exact accuracy and the auto tier's precision
+and coverage under the final model and threshold.
 """
 
 from __future__ import annotations
@@ -82,6 +85,8 @@ def train_em(
     tracking: bool = True,
     tracking_uri: str | None = None,
     calibration_files: Sequence[Path] = (),
+    eval_files: Sequence[Path] = (),
+    calibration_folds: int = 5,
 ) -> dict[str, Any]:
     """Train and export the E/M confidence model; returns a summary (bundle folder, metrics, MLflow run)."""
     started = time.perf_counter()
@@ -92,8 +97,9 @@ def train_em(
     if calibration_files:
         calibration, calibration_source = training_encounters(calibration_files, 0, seed)
         more_rows, more_labels, more_golds, more_preds = _leveled(calibration, leveler)
-        fit_idx, val_idx = index, list(range(len(rows), len(rows) + len(more_rows)))
+        val_idx = list(range(len(rows), len(rows) + len(more_rows)))
         rows, labels, golds, preds = rows + more_rows, labels + more_labels, golds + more_golds, preds + more_preds
+        fit_idx = index + val_idx
         source += f";calibration:{calibration_source}"
     else:
         fit_idx, val_idx = split(index, 0.2, seed)
@@ -103,24 +109,26 @@ def train_em(
     model = fit_logistic(x[fit_idx], y[fit_idx], seed)
     onnx_bytes = to_onnx(model, len(FEATURE_NAMES))
     classes = [int(c) for c in model.classes_]
-    sk_val = model.predict_proba(x[val_idx])
     zero = classes.index(0)
-    confidence = sk_val[:, zero].tolist()
+    if calibration_files:
+        confidence = _out_of_fold_confidence(x, y, index, val_idx, calibration_folds, seed)
+    else:
+        confidence = model.predict_proba(x[val_idx])[:, zero].tolist()
     correct = [labels[i] == 0 for i in val_idx]
     threshold = auto_threshold(confidence, correct, target_precision, min_support=20)
-    rule_metrics = em_metrics([(golds[i], preds[i]) for i in val_idx])
-    auto = [c >= threshold for c in confidence]
     metrics = {
-        "val_exact_accuracy": rule_metrics["exact_accuracy"],
-        "val_within_one_accuracy": rule_metrics["within_one_accuracy"],
-        "val_auto_coverage": float(np.mean(auto)) if auto else 0.0,
-        "val_auto_precision": float(np.mean([ok for ok, a in zip(correct, auto, strict=True) if a]))
-        if any(auto)
-        else 0.0,
+        **_tier_metrics("val", confidence, correct, threshold, [(golds[i], preds[i]) for i in val_idx]),
         "val_brier": float(np.mean([(c - ok) ** 2 for c, ok in zip(confidence, correct, strict=True)])),
         "n_fit": float(len(fit_idx)),
         "n_val": float(len(val_idx)),
     }
+    if eval_files:
+        held, held_source = training_encounters(eval_files, 0, seed)
+        e_rows, e_labels, e_golds, e_preds = _leveled(held, leveler)
+        e_conf = model.predict_proba(np.asarray(e_rows, dtype=np.float32))[:, zero].tolist() if e_rows else []
+        e_correct = [label == 0 for label in e_labels]
+        metrics.update(_tier_metrics("eval", e_conf, e_correct, threshold, list(zip(e_golds, e_preds, strict=True))))
+        source += f";eval:{held_source}"
     fingerprint = data_fingerprint(encounters)
     final, bundle = publish_bundle(
         out_dir or get_settings().artifacts_dir / "models" / "em",
@@ -138,7 +146,7 @@ def train_em(
     parity = np.abs(
         np.asarray([[p[c] for c in classes] for p in onnx_model.predict_proba(
             [dict(zip(FEATURE_NAMES, row, strict=True)) for row in x[val_idx].tolist()]
-        )]) - sk_val
+        )]) - model.predict_proba(x[val_idx])
     ).max() if val_idx else 0.0  # fmt: skip
     metrics["onnx_max_abs_diff"] = float(parity)
     summary: dict[str, Any] = {"task": "em", "bundle": str(final), "bundle_id": bundle.bundle_id, "metrics": metrics,
@@ -154,6 +162,45 @@ def train_em(
             tracking_uri=tracking_uri,
         )
     return summary
+
+
+def _out_of_fold_confidence(
+    x: np.ndarray, y: np.ndarray, train_idx: list[int], cal_idx: list[int], folds: int, seed: int
+) -> list[float]:
+    """P(offset 0) of each calibration note from a model fitted on the training notes and the other folds."""
+    order = list(cal_idx)
+    np.random.default_rng(seed).shuffle(order)
+    confidence: dict[int, float] = {}
+    for k in range(folds):
+        held = order[k::folds]
+        if not held:
+            continue
+        fit_idx = train_idx + [i for i in order if i not in set(held)]
+        xx, yy = pad_missing_classes(x, y, fit_idx, OFFSETS)
+        fold_model = fit_logistic(xx[fit_idx], yy[fit_idx], seed)
+        zero = [int(c) for c in fold_model.classes_].index(0)
+        for i, p in zip(held, fold_model.predict_proba(x[held])[:, zero].tolist(), strict=True):
+            confidence[i] = p
+    return [confidence[i] for i in cal_idx]
+
+
+def _tier_metrics(
+    prefix: str,
+    confidence: Sequence[float],
+    correct: Sequence[bool],
+    threshold: float,
+    pairs: Sequence[tuple[str | None, str | None]],
+) -> dict[str, float]:
+    """Exact and within-one accuracy of the rules, and the auto tier's coverage and precision at ``threshold``."""
+    rule_metrics = em_metrics(pairs)
+    auto = [c >= threshold for c in confidence]
+    right = [ok for ok, a in zip(correct, auto, strict=True) if a]
+    return {
+        f"{prefix}_exact_accuracy": rule_metrics["exact_accuracy"],
+        f"{prefix}_within_one_accuracy": rule_metrics["within_one_accuracy"],
+        f"{prefix}_auto_coverage": float(np.mean(auto)) if auto else 0.0,
+        f"{prefix}_auto_precision": float(np.mean(right)) if right else 0.0,
+    }
 
 
 def _meta(classes: list[int]) -> bytes:
