@@ -32,6 +32,8 @@ class DenseSettings(_Strict):
     top_k: int = Field(default=3, ge=0)
     min_similarity: float = Field(default=0.45, ge=-1.0, le=1.0)
     rank_depth: int = Field(default=50, ge=1)
+    clusters: int = Field(default=256, ge=1)
+    probe: int = Field(default=16, ge=1)
 
 
 class LearnedPhraseSettings(_Strict):

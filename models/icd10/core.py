@@ -18,7 +18,7 @@ import numpy.typing as npt
 from configs.icd10 import CandidateSettings, DenseSettings
 from models.icd10.assertion import ContextAnnotator
 from models.icd10.calibration import IsotonicCalibrator, Tier, route
-from models.icd10.dense import EncodeFn, encode_note, retrieve
+from models.icd10.dense import EncodeFn, TitleIndex, encode_note, retrieve
 from models.icd10.features import NoteAnalysis, Priors, analyze_note, candidate_features, evidence_span
 from models.icd10.knowledge import KnowledgeIndex
 from models.icd10.text import content_words
@@ -66,7 +66,7 @@ class Icd10Tables:
     priors: Priors
     code_info: npt.NDArray[np.float32]
     category_of: npt.NDArray[np.int32]
-    title_embeddings: npt.NDArray[np.float32]  # one L2-normalised row per code (knowledge index order)
+    title_index: TitleIndex  # code-title embeddings (knowledge index order) and their clusters
 
 
 class Icd10Core:
@@ -119,10 +119,10 @@ class Icd10Core:
         note = self.analyze(text)
         sup_probs = self.supervised([note.affirmed_text])[0]
         queries = encode_note(note.sentences, note.excluded, note.sentence_words, self.encode, self.dense)
-        hits = retrieve(queries, t.title_embeddings, self.dense)
+        hits = retrieve(queries, t.title_index, self.dense)
         cands = candidate_features(
             note, t.kb, sup_probs, t.sup_code_index, t.sup_top_words, t.priors, t.code_info, t.category_of, hits,
-            self.candidates,
+            t.title_index, self.candidates,
         )  # fmt: skip
         if len(cands.codes) == 0:
             return []
@@ -139,7 +139,7 @@ class Icd10Core:
                 source = "knowledge"
             elif code in hits.retrieved:
                 words = {t.kb.word_id[w] for w in content_words(t.titles[code]) if w in t.kb.word_id}
-                start, end = evidence_span(note, int(hits.sentence[code]), words, t.kb)
+                start, end = evidence_span(note, hits.retrieved[code], words, t.kb)
                 source = "dense"
             else:
                 j = int(np.flatnonzero(t.sup_code_index == code)[0])

@@ -17,7 +17,7 @@ import numpy.typing as npt
 
 from configs.icd10 import CandidateSettings
 from models.icd10.assertion import ContextAnnotator
-from models.icd10.dense import DenseHits
+from models.icd10.dense import DenseHits, TitleIndex
 from models.icd10.knowledge import KIND_INCLUSION, KIND_LEARNED, KIND_TITLE, KnowledgeIndex, PhraseMatch
 from models.icd10.text import PUNCT, STOPWORDS, Sentence, split_sentences
 
@@ -161,6 +161,7 @@ def candidate_features(
     code_info: npt.NDArray[np.float32],
     category_of: npt.NDArray[np.int32],
     dense: DenseHits,
+    title_index: TitleIndex,
     config: CandidateSettings,
 ) -> CandidateSet:
     """Candidates (knowledge matches, the classifier's top codes, dense retrieval) and their feature matrix.
@@ -174,7 +175,8 @@ def candidate_features(
         priors: training statistics.
         code_info: per code ``[depth, title_unspecified, is_billable]``.
         category_of: per code, the index of its 3-character category.
-        dense: title similarities and retrieved codes of the note (``dense.retrieve``).
+        dense: the note's dense retrieval (``dense.retrieve``).
+        title_index: the code-title embeddings (exact similarities of the candidates).
         config: candidate counts.
 
     Training computes the features of each note with priors, phrases and classifier fitted on the other
@@ -195,10 +197,10 @@ def candidate_features(
         # No evidence, no suggestion: a classifier candidate needs an affirmed sentence with one of its key words.
         if any(sup_top_words[j] & ws for ws in sentence_words_sets):
             candidates.setdefault(int(sup_code_index[j]), None)
-    retrieved = set(dense.retrieved)
     for code in dense.retrieved:
         candidates.setdefault(code, None)
     codes = np.fromiter(candidates, dtype=np.int32, count=len(candidates))
+    dense_similarity = dense.similarity(codes, title_index)
     features = np.zeros((len(codes), N_FEATURES), dtype=np.float32)
     base = float(priors.matched_gold_docs.sum() / max(priors.matched_docs.sum(), 1.0))
 
@@ -258,10 +260,10 @@ def candidate_features(
         f[21] = cat_cov.get(cat, 0.0)
         f[22:25] = code_info[code]
         f[25] = math.log1p(note.n_words)
-        f[26] = dense.similarity[code]
+        f[26] = dense_similarity[row]
         rank = dense.rank.get(code)
         f[27] = 0.0 if rank is None else 1.0 / (1.0 + rank)
-        f[28] = float(code in retrieved)
+        f[28] = float(code in dense.retrieved)
     return CandidateSet(codes, features, matches, sup_sentence, dense)
 
 

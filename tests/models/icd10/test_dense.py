@@ -7,7 +7,7 @@ import pytest
 
 from configs.icd10 import DenseSettings
 from models.icd10.assertion import ContextAnnotator
-from models.icd10.dense import DenseQueries, encode_note, retrieve, select_sentences, sentence_query
+from models.icd10.dense import DenseQueries, TitleIndex, encode_note, retrieve, select_sentences, sentence_query
 from models.icd10.text import split_sentences
 
 
@@ -35,14 +35,35 @@ def test_select_sentences_prefers_vocabulary_rich_sentences_in_note_order() -> N
     assert select_sentences(words, DenseSettings(max_sentences=10, min_words=2)) == [1, 3, 4]
 
 
+def _one_title_per_cluster(n: int) -> TitleIndex:
+    titles = np.eye(n, dtype=np.float32)
+    return TitleIndex.from_clusters(titles, titles.copy(), np.arange(n, dtype=np.int32))
+
+
 def test_retrieve_takes_top_titles_per_sentence_above_the_floor() -> None:
-    titles = np.eye(4, dtype=np.float32)
     queries = DenseQueries((3, 7), np.asarray([[0.9, 0.4, 0.1, 0.0], [0.0, 0.2, 0.3, 0.5]], np.float32))
-    hits = retrieve(queries, titles, DenseSettings(top_k=2, min_similarity=0.35, rank_depth=2))
-    assert hits.retrieved == (0, 1, 3)  # code 2 is second for sentence 7 but below the floor
-    assert hits.similarity.tolist() == pytest.approx([0.9, 0.4, 0.3, 0.5])
-    assert hits.sentence.tolist() == [3, 3, 7, 7]
+    index = _one_title_per_cluster(4)
+    hits = retrieve(queries, index, DenseSettings(top_k=2, min_similarity=0.35, rank_depth=2, probe=4))
+    assert list(hits.retrieved) == [0, 3, 1]  # best first; code 2 is second for sentence 7 but below the floor
+    assert hits.retrieved == {0: 3, 3: 7, 1: 3}
     assert hits.rank == {0: 0, 3: 1}
+    codes = np.asarray([0, 1, 2, 3], np.int32)
+    assert hits.similarity(codes, index).tolist() == pytest.approx([0.9, 0.4, 0.3, 0.5])
+
+
+def test_retrieve_searches_only_the_probed_clusters() -> None:
+    # Titles 0 and 1 form cluster 0, titles 2 and 3 cluster 1; the query is nearest to cluster 0's centroid.
+    titles = np.asarray([[1, 0, 0], [0.8, 0.6, 0], [0, 0.6, 0.8], [0, 0.5, 0.866]], np.float32)
+    centroids = np.asarray([[0.95, 0.3, 0], [0, 0.55, 0.83]], np.float32)
+    index = TitleIndex.from_clusters(titles, centroids, np.asarray([0, 0, 1, 1], np.int32))
+    assert index.cluster_of.tolist() == [0, 0, 1, 1]
+    queries = DenseQueries((0,), np.asarray([[0.6, 0.8, 0.0]], np.float32))
+    one = retrieve(queries, index, DenseSettings(top_k=4, min_similarity=0.0, rank_depth=4, probe=1))
+    assert set(one.retrieved) == {0, 1}
+    both = retrieve(queries, index, DenseSettings(top_k=4, min_similarity=0.0, rank_depth=4, probe=2))
+    assert set(both.retrieved) == {0, 1, 2, 3}
+    # Candidate similarities are exact whatever was probed.
+    assert one.similarity(np.asarray([2], np.int32), index).tolist() == pytest.approx([0.48])
 
 
 def test_encode_note_skips_notes_without_affirmed_content() -> None:
