@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from threadpoolctl import threadpool_limits
+
 from configs.icd10 import Icd10Config
 from configs.settings import get_settings
 from datasets.codesets import CodeSets
@@ -183,8 +185,9 @@ def train_icd10(
     if evaluation:
         suggester = Icd10Suggester.load(final_dir)
         name = eval_split or "eval"
-        metrics.update({f"{name}_{k}": v for k, v in evaluate_suggester(suggester, evaluation).items()})
-        metrics.update({f"{name}_baseline_{k}": v for k, v in evaluate_baseline(final_dir, evaluation).items()})
+        with threadpool_limits(1):  # one note at a time: a second BLAS thread only waits (see fit_icd10)
+            metrics.update({f"{name}_{k}": v for k, v in evaluate_suggester(suggester, evaluation).items()})
+            metrics.update({f"{name}_baseline_{k}": v for k, v in evaluate_baseline(final_dir, evaluation).items()})
     timings = {
         **fitted.timings,
         "evaluate_s": time.perf_counter() - evaluated,
