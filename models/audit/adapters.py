@@ -38,6 +38,7 @@ from models.audit.inputs import (
     Span,
 )
 from models.audit.support import DiagnosisSupport, restored_text, word_key, words_of
+from models.clinical.document import ClinicalDocument
 from models.icd10.knowledge import clean_title
 
 CALIBRATION_FILE = "audit_calibration_v1.json"
@@ -298,18 +299,24 @@ class DefaultModels:
         table = self.calibration.get("documented", {})
         return float(table.get(coverage_bucket(coverage), self.calibration.get("documented_default", 0.5)))
 
-    def outputs(self, encounter: Encounter, raw: bool = False) -> ModelOutputs:
-        """Every model's output for one encounter; ``raw`` leaves uncalibrated answers at confidence 1 (fitting)."""
-        result = self.leveler.level_encounter(encounter)
-        doc = result.doc
+    def parse(self, encounter: Encounter) -> ClinicalDocument:
+        """The encounter's note parsed once, for every model that reads it (labels must already be removed)."""
+        return ClinicalDocument.from_encounter(encounter)
+
+    def coding(
+        self, encounter: Encounter, doc: ClinicalDocument, raw: bool = False
+    ) -> tuple[EmFinding | None, tuple[ServiceFinding, ...]]:
+        """The supported E/M level and the documented services (the E/M pipeline annotates ``doc``, which must be
+        fresh from :meth:`parse`); ``raw`` leaves uncalibrated answers at confidence 1."""
+        result = self.leveler.level_encounter(encounter, doc)
         em: EmFinding | None = None
         if result.em_code is not None:
             confidence = 1.0 if raw else self._em_confidence(result)
-            spans: list[Span] = []
-            if doc is not None:
-                for mention in doc.mentions:
-                    if mention.kind in ("problem", "data", "risk", "time"):
-                        spans.append(Span(mention.evidence.start, mention.evidence.end, mention.evidence.text))
+            spans = [
+                Span(m.evidence.start, m.evidence.end, m.evidence.text)
+                for m in doc.mentions
+                if m.kind in ("problem", "data", "risk", "time")
+            ]
             em = EmFinding(
                 supported_code=result.em_code,
                 confidence=float(confidence),
@@ -336,6 +343,12 @@ class DefaultModels:
                     line.code, int(line.units), confidence, tuple(line.modifiers), _spans(line.evidence), source
                 )
             )
+        return em, tuple(services)
+
+    def outputs(self, encounter: Encounter, raw: bool = False) -> ModelOutputs:
+        """Every model's output for one encounter; ``raw`` leaves uncalibrated answers at confidence 1 (fitting)."""
+        doc = self.parse(encounter)
+        em, services = self.coding(encounter, doc, raw)
         suggestions = list(self.suggester.suggest(encounter)) if self.suggester is not None else []
         documented: tuple[DocumentedCode, ...] | None = None
         if self.suggester is not None:
@@ -350,30 +363,28 @@ class DefaultModels:
                 if s.probability >= threshold
             )
         billed = encounter.claim.diagnoses() if encounter.claim else []
-        if doc is not None:
-            specific: list[DocumentedCode] = []
-            for code in billed:
-                found = self.specificity.find(doc, code)
-                if found is not None and found[0] not in billed:
-                    key = f"n={min(found[1], 3)}"
-                    confidence = float(found[1]) if raw else self._specific_confidence(key)
-                    specific.append(DocumentedCode(found[0], confidence, (found[2],), "specificity"))
-            if specific:
-                documented = (*(documented or ()), *specific)
-            elif documented is None and self.suggester is None:
-                documented = ()
+        specific: list[DocumentedCode] = []
+        for code in billed:
+            found = self.specificity.find(doc, code)
+            if found is not None and found[0] not in billed:
+                key = f"n={min(found[1], 3)}"
+                confidence = float(found[1]) if raw else self._specific_confidence(key)
+                specific.append(DocumentedCode(found[0], confidence, (found[2],), "specificity"))
+        if specific:
+            documented = (*(documented or ()), *specific)
+        elif documented is None and self.suggester is None:
+            documented = ()
         diagnoses: list[DiagnosisFinding] = []
-        if doc is not None:
-            for code in (c for c in billed if self.support.judged(c)):
-                status, evidence = self.support.classify(doc, code)
-                probability = None
-                if self.suggester is not None:
-                    probability = max((s.probability for s in suggestions if s.code == code), default=0.0)
-                match = "none"
-                confidence = 1.0 if raw else self._dx_confidence(status, probability, match)
-                diagnoses.append(DiagnosisFinding(code, status, confidence, evidence, probability, match))
+        for code in (c for c in billed if self.support.judged(c)):
+            status, evidence = self.support.classify(doc, code)
+            probability = None
+            if self.suggester is not None:
+                probability = max((s.probability for s in suggestions if s.code == code), default=0.0)
+            match = "none"
+            confidence = 1.0 if raw else self._dx_confidence(status, probability, match)
+            diagnoses.append(DiagnosisFinding(code, status, confidence, evidence, probability, match))
         hccs: tuple[HccFinding, ...] | None = None
-        if self.hcc_scanner is not None and doc is not None:
+        if self.hcc_scanner is not None:
             if self.suggester is not None:
                 suggested = [(s.code, s.probability) for s in suggestions]
             elif self.hcc_scanner.finder is not None:
@@ -399,7 +410,7 @@ class DefaultModels:
             )
         return ModelOutputs(
             em=em,
-            services=tuple(services),
+            services=services,
             diagnoses=tuple(diagnoses),
             documented=documented,
             hccs=hccs,

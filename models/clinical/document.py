@@ -10,9 +10,12 @@ from __future__ import annotations
 import bisect
 import re
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from models.clinical.typos import repair
+
+if TYPE_CHECKING:
+    from datasets.schema import Encounter
 
 SectionKind = Literal[
     "chief_complaint",
@@ -257,13 +260,21 @@ def split_sentences(text: str, sections: list[Section], norm: str | None = None)
     return out
 
 
+# The structured encounter fields a component may read beside the note (never labels).
+CONTEXT_FIELDS = ("setting", "patient_status", "time_minutes", "age", "sex", "payer", "date_of_service")
+
+
 class ClinicalDocument:
     """A note with its context fields, sections, sentences and the mentions that components add.
+
+    A note is parsed once per encounter (:meth:`from_encounter`) and the one document is handed to every component
+    that reads it (the E/M pipeline with the service detector, diagnosis support, the specificity finder, the HCC
+    MEAT finder), as a spaCy ``Doc`` goes through a pipeline.
 
     Args:
         text: the de-identified note.
         context: structured encounter fields a component may read (``setting``, ``patient_status``,
-            ``time_minutes``, ``age``, ``sex``, ``payer``); never labels.
+            ``time_minutes``, ``age``, ``sex``, ``payer``, ``date_of_service``); never labels.
     """
 
     def __init__(self, text: str, context: dict[str, Any] | None = None) -> None:
@@ -274,6 +285,11 @@ class ClinicalDocument:
         self.sentences = split_sentences(text, self.sections, self.norm)
         self._sentence_starts = [s.start for s in self.sentences]  # sorted: sentences do not overlap
         self.mentions: list[Mention] = []
+
+    @classmethod
+    def from_encounter(cls, encounter: Encounter) -> ClinicalDocument:
+        """The parsed note of an encounter with its :data:`CONTEXT_FIELDS` (``gold`` is never read)."""
+        return cls(encounter.text, {name: getattr(encounter, name) for name in CONTEXT_FIELDS})
 
     def add(self, kind: str, label: str, start: int, end: int, **attrs: Any) -> Mention:
         """Record a mention whose evidence is ``text[start:end]``."""

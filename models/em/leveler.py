@@ -33,7 +33,7 @@ from datasets.codesets.em import (
 )
 from datasets.schema import Encounter
 from models.clinical.document import ClinicalDocument, Evidence
-from models.em.pipeline import DEFAULT_PIPELINE, run_pipeline
+from models.em.pipeline import DEFAULT_PIPELINE, annotate
 from models.em.rules import ElementResult, element_level
 from models.services.detector import DetectedService
 
@@ -190,18 +190,15 @@ class EmLeveler:
         self.global_days = dict(global_days or {})
         self.pipeline = pipeline
 
-    def level_encounter(self, encounter: Encounter) -> EmResult:
-        """Level an encounter (labels are never read)."""
-        context = {
-            "setting": encounter.setting,
-            "patient_status": encounter.patient_status,
-            "time_minutes": encounter.time_minutes,
-            "age": encounter.age,
-            "sex": encounter.sex,
-            "payer": encounter.payer,
-            "date_of_service": encounter.date_of_service,
-        }
-        result = self.level(encounter.text, context)
+    def level_encounter(self, encounter: Encounter, doc: ClinicalDocument | None = None) -> EmResult:
+        """Level an encounter (labels are never read).
+
+        Args:
+            encounter: the encounter.
+            doc: its parsed note (:meth:`ClinicalDocument.from_encounter`), when the caller shares one document
+                among several models; it must not have been annotated yet. Parsed here when None.
+        """
+        result = self.level_document(ClinicalDocument.from_encounter(encounter) if doc is None else doc)
         gp = global_period_modifier(encounter.date_of_service, list(encounter.history), self.global_days)
         if gp and result.em_code and "24" not in result.modifiers:
             result.modifiers.append("24")
@@ -210,7 +207,11 @@ class EmLeveler:
 
     def level(self, text: str, context: dict[str, Any] | None = None) -> EmResult:
         """Level a note with optional context (setting, patient_status, time_minutes, age, payer)."""
-        doc = run_pipeline(text, context, self.pipeline)
+        return self.level_document(ClinicalDocument(text, context))
+
+    def level_document(self, doc: ClinicalDocument) -> EmResult:
+        """Level a parsed, not yet annotated note: the pipeline annotates it, the rules read its mentions."""
+        doc = annotate(doc, self.pipeline)
         ctx = doc.context
         visit = set(_labels(doc, "visit"))
         category = _category(doc, visit)

@@ -61,7 +61,15 @@ def run_pipeline(
     Raises:
         KeyError: EM120 when a name is not registered (the message lists the registered names).
     """
-    doc = ClinicalDocument(text, context)
+    return annotate(ClinicalDocument(text, context), names)
+
+
+def annotate(doc: ClinicalDocument, names: tuple[str, ...] = DEFAULT_PIPELINE) -> ClinicalDocument:
+    """Run the named components over an already parsed document (the one every model of an encounter reads).
+
+    Raises:
+        KeyError: EM120 when a name is not registered (the message lists the registered names).
+    """
     for name in names:
         if name not in REGISTRY:
             raise KeyError(f"EM120 No E/M component {name!r}; registered: {sorted(REGISTRY)}.")

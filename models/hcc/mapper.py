@@ -125,7 +125,7 @@ class HccMapper:
         doc: ClinicalDocument | None = None,
     ) -> HccAnalysis:
         """HCC records for the billed diagnoses and the suggested ones (code, confidence)."""
-        doc = doc or ClinicalDocument(encounter.text, {"age": encounter.age, "sex": encounter.sex})
+        doc = ClinicalDocument.from_encounter(encounter) if doc is None else doc
         billed = encounter.claim.diagnoses() if encounter.claim else []
         confidence = {normalize_icd10cm(c): float(p) for c, p in suggested}
         candidates: dict[str, list[str]] = {}

@@ -45,7 +45,7 @@ class HccScanner:
         return cls(mapper, None if suggest else _finder(tuple(mapper.models)), suggest)
 
     def scan(self, encounter: Encounter) -> HccAnalysis:
-        doc = ClinicalDocument(encounter.text, {"age": encounter.age, "sex": encounter.sex})
+        doc = ClinicalDocument.from_encounter(encounter)
         if self.suggest is not None:
             suggested = self.suggest(encounter)
         elif self.finder is not None:

@@ -17,6 +17,7 @@ from typing import Any
 
 from datasets.codesets import CodeSets, HccModel
 from datasets.schema import Encounter
+from models.clinical.document import ClinicalDocument
 from models.hcc.gaps import PatientCoding, payment_year_for, scan_patient
 from models.hcc.mapper import HccMapper
 from serving.engine.audit_bridge import AuditSuite, audit_response, build_audit_suite
@@ -168,17 +169,22 @@ class SuggestionEngine:
         return ""
 
     def raw_suggestions(self, encounter: Encounter) -> list[CodeSuggestion]:
-        """Every component's ranked suggestions for the (label-free) encounter."""
+        """Every component's ranked suggestions for the encounter (labels removed by the caller)."""
         self._require()
-        clean = encounter.without_labels()
         found: list[CodeSuggestion] = []
         for component in self.components.values():
-            found.extend(component.suggest(clean, top_k=self.top_k, min_confidence=self.min_confidence))
+            found.extend(component.suggest(encounter, top_k=self.top_k, min_confidence=self.min_confidence))
         return found
 
     def suggest(self, encounter: Encounter) -> list[SuggestionPublic]:
-        """Suggestions with titles and tiers, plus the HCCs (V28, after hierarchies) the ICD suggestions map to."""
-        raw = self.raw_suggestions(encounter)
+        """Suggestions with titles and tiers, plus the HCCs (V28, after hierarchies) the ICD suggestions map to.
+
+        The note is parsed once; the E/M pipeline (with the service detector) and the HCC MEAT finder read that one
+        document.
+        """
+        clean = encounter.without_labels()
+        raw = self.raw_suggestions(clean)
+        doc = ClinicalDocument.from_encounter(clean)
         public = [
             SuggestionPublic(
                 system=s.system,  # type: ignore[arg-type]
@@ -190,8 +196,8 @@ class SuggestionEngine:
             )
             for s in raw
         ]
-        public += self._em_and_services(encounter)
-        for finding in self._hcc_findings(encounter, raw, self.min_confidence):
+        public += self._em_and_services(clean, doc)
+        for finding in self._hcc_findings(clean, doc, raw, self.min_confidence):
             public.append(
                 SuggestionPublic(
                     system="HCC",
@@ -204,13 +210,12 @@ class SuggestionEngine:
             )
         return public
 
-    def _em_and_services(self, encounter: Encounter) -> list[SuggestionPublic]:
+    def _em_and_services(self, encounter: Encounter, doc: ClinicalDocument) -> list[SuggestionPublic]:
         """The supported E/M level and the documented CPT/HCPCS services, from the E/M leveler's pipeline."""
         if self.audit_suite is None or not self.suggest_em_services:
             return []
-        outputs = self.audit_suite.without_icd.outputs(encounter.without_labels())
+        em, services = self.audit_suite.models.coding(encounter, doc)
         found: list[SuggestionPublic] = []
-        em = outputs.em
         if em is not None:
             found.append(
                 SuggestionPublic(
@@ -221,7 +226,7 @@ class SuggestionEngine:
                     evidence=[EvidenceSpan(start=e.start, end=e.end) for e in em.evidence],
                 )
             )
-        for service in outputs.services or ():
+        for service in services:
             system: CodeSystemName = "HCPCS" if service.code[:1].isalpha() else "CPT"
             found.append(
                 SuggestionPublic(
@@ -235,14 +240,16 @@ class SuggestionEngine:
             )
         return found
 
-    def _hcc_findings(self, encounter: Encounter, raw: list[CodeSuggestion], at_least: float) -> list[HccFinding]:
-        """HCCs (V28, after hierarchies) of the suggested ICD-10-CM codes that the note supports with MEAT evidence;
-        a condition without MEAT is never suggested as an HCC."""
+    def _hcc_findings(
+        self, encounter: Encounter, doc: ClinicalDocument, raw: list[CodeSuggestion], at_least: float
+    ) -> list[HccFinding]:
+        """HCCs (V28, after hierarchies) of the suggested ICD-10-CM codes that the note (``doc``, its parsed text)
+        supports with MEAT evidence; a condition without MEAT is never suggested as an HCC."""
         model = self._hcc_model(encounter)
         if model is None:
             return []
         suggested = [(s.code, s.confidence) for s in raw if s.system == "ICD10CM" and s.confidence >= at_least]
-        analysis = HccMapper({"V28": model}).analyse(encounter.without_labels(), suggested)
+        analysis = HccMapper({"V28": model}).analyse(encounter, suggested, doc)
         return [
             HccFinding(
                 hcc=record.hcc,
@@ -289,8 +296,7 @@ class SuggestionEngine:
         if self.audit_suite is None:
             raise ApiError("API024")
         clean = encounter.without_labels()
-        outputs = self.audit_suite.full.outputs(clean)
-        result = self.audit_suite.engine.audit(clean, outputs)
+        result = self.audit_suite.engine.audit(clean)
         return audit_response(result, sorted(self.bundle_ids.values()))
 
     # --- HCC gap scan ----------------------------------------------------------------------------------------------
@@ -298,11 +304,12 @@ class SuggestionEngine:
         """HCCs documented with MEAT in the note but not captured by this year's claims, and HCCs coded in the year
         before that no claim of this year recaptures, with the RAF change if all were captured."""
         self.check_claim(encounter)
-        raw = self.raw_suggestions(encounter)
+        clean = encounter.without_labels()
+        raw = self.raw_suggestions(clean)
         model = self._hcc_model(encounter)
         if model is None:
             raise ApiError("API015")
-        documented = self._hcc_findings(encounter, raw, HCC_DOCUMENTED_AT)
+        documented = self._hcc_findings(clean, ClinicalDocument.from_encounter(clean), raw, HCC_DOCUMENTED_AT)
         billed_now = model.map_diagnoses(encounter.claim.diagnoses()) if encounter.claim is not None else {}
         date = encounter.date_of_service or dt.date.today()
         coding = PatientCoding(last_date=date.isoformat(), age=encounter.age, sex=encounter.sex)

@@ -1,14 +1,13 @@
 """Bridge to the audit engine and the E/M, services and HCC models of ``models/`` (imported lazily).
 
 ``build_audit_suite`` assembles ``models.audit.AuditEngine`` with ``DefaultModels`` (E/M leveler with its service
-detector, the HCC mapper and the service's own ICD-10-CM component). Two model suites are kept: one without the ICD
-suggester, used by ``suggest`` for the E/M and CPT/HCPCS suggestions (the ICD suggestions are computed once by the
-engine itself), and the full one for audits. There is one audit implementation: ``models.audit``.
+detector, the HCC mapper and the service's own ICD-10-CM component). Audits run the whole suite; ``suggest`` asks
+the same models only for the E/M level and the CPT/HCPCS services (``DefaultModels.coding``) on the note it parsed
+(the ICD suggestions are computed once by the engine itself). There is one audit implementation: ``models.audit``.
 """
 
 from __future__ import annotations
 
-import copy
 from dataclasses import dataclass
 from typing import Any
 
@@ -56,11 +55,10 @@ class SuggesterShim:
 
 @dataclass
 class AuditSuite:
-    """The audit engine and the two model suites (with and without the ICD suggester)."""
+    """The audit engine and its models (``models.audit.adapters.DefaultModels``)."""
 
     engine: Any
-    full: Any
-    without_icd: Any
+    models: Any
 
 
 def build_audit_suite(codesets: CodeSets, icd: CodeSuggester | None, top_k: int) -> AuditSuite:
@@ -74,19 +72,14 @@ def build_audit_suite(codesets: CodeSets, icd: CodeSuggester | None, top_k: int)
     from models.audit.adapters import load_default_models
 
     config = load_audit_config()
-    full = load_default_models(codesets, config)
+    models = load_default_models(codesets, config)
     suggester: Any = None
     if icd is not None:
         inner = getattr(icd, "suggester", None)
         threshold = float(icd.thresholds.get("decision", 0.5))
         suggester = inner if inner is not None else SuggesterShim(icd, threshold, top_k)
-    full.suggester = suggester  # the configured bundle, never whatever the artefacts folder holds
-    without_icd = copy.copy(full)
-    without_icd.suggester = None
-    for name in ("hcc_scanner", "hcc_mapper"):
-        if hasattr(without_icd, name):
-            setattr(without_icd, name, None)
-    return AuditSuite(AuditEngine(codesets=codesets, config=config, models=full), full, without_icd)
+    models.suggester = suggester  # the configured bundle, never whatever the artefacts folder holds
+    return AuditSuite(AuditEngine(codesets=codesets, config=config, models=models), models)
 
 
 def audit_response(audit: Any, bundle_ids: list[str]) -> AuditResponse:

@@ -46,6 +46,27 @@ def test_default_models_outputs_for_a_note(codesets, cms):
     assert all(0.0 <= s.confidence <= 1.0 for s in outputs.services)
 
 
+def test_default_models_parse_the_note_once(codesets, monkeypatch):
+    from datasets.schema import Encounter
+
+    models = load_default_models(codesets, calibration={})
+    parsed: list[str] = []
+    parse = ClinicalDocument.__init__
+
+    def counting(doc, text, context=None):
+        parsed.append(text)
+        parse(doc, text, context)
+
+    monkeypatch.setattr(ClinicalDocument, "__init__", counting)
+    encounter = Encounter.model_validate(
+        {"encounter_id": "p-1", "text": NOTE, "age": 70, "sex": "F",
+         "claim": {"lines": [{"code": "99214", "dx": ["E11.9", "C43.59"]}]}}
+    )  # fmt: skip
+    outputs = models.outputs(encounter)
+    assert outputs.em is not None and outputs.diagnoses and outputs.hccs is not None
+    assert parsed == [NOTE]
+
+
 def test_hcc_gap_needs_the_condition_stated_as_certain(codesets):
     from datasets.schema import Encounter
 

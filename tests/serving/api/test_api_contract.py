@@ -74,6 +74,26 @@ def test_suggest_gives_an_hcc_only_with_meat_evidence(service: Service) -> None:
     assert quoted & {"stable", "reviewed", "a1c", "continue metformin", "metformin", "continue"}, quoted
 
 
+def test_suggest_parses_the_note_once(service: Service, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The E/M pipeline, the service detector and the HCC MEAT finder read one parsed document."""
+    from models.clinical.document import ClinicalDocument
+
+    parsed: list[str] = []
+    parse = ClinicalDocument.__init__
+
+    def counting(doc: ClinicalDocument, text: str, context: dict | None = None) -> None:
+        parsed.append(text)
+        parse(doc, text, context)
+
+    monkeypatch.setattr(ClinicalDocument, "__init__", counting)
+    text = "Assessment and plan:\n1. Type 2 diabetes mellitus, stable; A1c reviewed today; continue metformin."
+    body = service.client.post(
+        "/api/v1/suggest", json=encounter("contract-once", text=text), headers=service.headers("coder")
+    ).json()
+    assert {"EM", "HCC"} <= {s["system"] for s in body["suggestions"]}
+    assert parsed == [text]
+
+
 def test_suggest_routes_low_confidence_to_a_review_item(service: Service) -> None:
     body = service.client.post(
         "/api/v1/suggest", json=encounter("contract-route"), headers=service.headers("coder")
