@@ -12,12 +12,12 @@ import hashlib
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import case, func, insert, select, update
+from sqlalchemy import bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
 from datasets.schema import Encounter, Gold, GoldService, normalize_icd10cm, normalize_procedure_code
-from serving.db.tables import AccessLogEntry, Decision, EncounterRecord, ReviewItem, SuggestionRow, utcnow
+from serving.db.tables import AccessLogEntry, Base, Decision, EncounterRecord, ReviewItem, SuggestionRow, utcnow
 from serving.errors import ApiError
 from serving.models import (
     DecisionCreate,
@@ -51,6 +51,23 @@ def in_qa_sample(encounter_id: str, rate: float) -> bool:
     return value < rate
 
 
+_ENCOUNTERS, _ITEMS = (Base.metadata.tables[t.__tablename__] for t in (EncounterRecord, ReviewItem))
+_SUPERSEDE = (
+    update(_ITEMS)
+    .where(
+        _ITEMS.c.encounter_pk.in_(
+            select(_ENCOUNTERS.c.id).where(_ENCOUNTERS.c.encounter_id == bindparam("encounter_id"))
+        ),
+        _ITEMS.c.status.in_(("open", "claimed")),
+    )
+    .values(status="superseded", updated_at=bindparam("now"))
+)
+_INSERT_ENCOUNTER = insert(_ENCOUNTERS).returning(_ENCOUNTERS.c.id)
+_INSERT_ITEM = insert(_ITEMS).returning(_ITEMS.c.id)
+_INSERT_SUGGESTION = insert(Base.metadata.tables[SuggestionRow.__tablename__])
+_INSERT_ACCESS = insert(Base.metadata.tables[AccessLogEntry.__tablename__])
+
+
 def route_and_store(
     session: Session,
     user: Principal,
@@ -67,41 +84,36 @@ def route_and_store(
         routing = "qa_sample"
     else:
         routing = "auto"
-    # Core statements, not ORM objects: this runs on every suggest request and the unit of work costs more than
-    # the inserts themselves.
     now = utcnow()
-    earlier = select(EncounterRecord.id).where(EncounterRecord.encounter_id == encounter.encounter_id)
-    session.execute(
-        update(ReviewItem)
-        .where(ReviewItem.encounter_pk.in_(earlier), ReviewItem.status.in_(("open", "claimed")))
-        .values(status="superseded", updated_at=now)
-    )
+    # Statements built once at import with bound parameters, run on the session's connection: this runs on every
+    # suggest request, and the ORM's bulk path and per-call cache keys of literal ``.values()`` cost more than the
+    # inserts themselves.
+    connection = session.connection()
+    connection.execute(_SUPERSEDE, {"encounter_id": encounter.encounter_id, "now": now})
     context = encounter.without_labels().to_json_dict()
     context.pop("text", None)
-    record_id = session.execute(
-        insert(EncounterRecord)
-        .values(
-            encounter_id=encounter.encounter_id,
-            patient_id=encounter.patient_id,
-            text=encounter.text,
-            context=context,
-            created_at=now,
-        )
-        .returning(EncounterRecord.id)
+    record_id = connection.execute(
+        _INSERT_ENCOUNTER,
+        {
+            "encounter_id": encounter.encounter_id,
+            "patient_id": encounter.patient_id,
+            "text": encounter.text,
+            "context": context,
+            "created_at": now,
+        },
     ).scalar_one()
     item_id: int | None = None
     if routing != "auto":
-        item_id = session.execute(
-            insert(ReviewItem)
-            .values(
-                encounter_pk=record_id,
-                status="open",
-                reason=routing,
-                bundle_ids=bundle_ids,
-                created_at=now,
-                updated_at=now,
-            )
-            .returning(ReviewItem.id)
+        item_id = connection.execute(
+            _INSERT_ITEM,
+            {
+                "encounter_pk": record_id,
+                "status": "open",
+                "reason": routing,
+                "bundle_ids": bundle_ids,
+                "created_at": now,
+                "updated_at": now,
+            },
         ).scalar_one()
         rows = []
         for rank, s in enumerate(reviewable):
@@ -121,16 +133,17 @@ def route_and_store(
                 }
             )
         if rows:
-            session.execute(insert(SuggestionRow), rows)  # one executemany, not one ORM flush per row
-    session.execute(
-        insert(AccessLogEntry).values(
-            at=now,
-            user=user.name,
-            role=user.role,
-            action="suggest",
-            encounter_id=encounter.encounter_id,
-            item_id=item_id,
-        )
+            connection.execute(_INSERT_SUGGESTION, rows)  # one executemany
+    connection.execute(
+        _INSERT_ACCESS,
+        {
+            "at": now,
+            "user": user.name,
+            "role": user.role,
+            "action": "suggest",
+            "encounter_id": encounter.encounter_id,
+            "item_id": item_id,
+        },
     )
     return routing, item_id
 

@@ -11,7 +11,7 @@ from typing import Annotated
 
 from fastapi import Depends, Path, Request
 from fastapi.security import APIKeyCookie, APIKeyHeader, HTTPAuthorizationCredentials, HTTPBearer
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from serving.core.config import Settings
@@ -62,16 +62,22 @@ def get_session(database: DatabaseDep) -> Iterator[Session]:
 SessionDep = Annotated[Session, Depends(get_session)]
 
 
+# Built once: the caller's key is looked up on every request.
+_KEY_COLUMNS = (ApiKey.id, ApiKey.name, ApiKey.role, ApiKey.revoked_at)
+_KEY_BY_HASH = select(*_KEY_COLUMNS).where(ApiKey.key_hash == bindparam("key_hash"))
+_KEY_BY_ID = select(*_KEY_COLUMNS).where(ApiKey.id == bindparam("key_id"))
+
+
 def principal_for(session: Session, signer: TokenSigner, credential: str) -> Principal | None:
     """The active key a credential names: an API key (``mc_...``) or a signed token; None when neither."""
     if credential.startswith(KEY_PREFIX):
-        row = session.scalar(select(ApiKey).where(ApiKey.key_hash == hash_key(credential)))
+        row = session.execute(_KEY_BY_HASH, {"key_hash": hash_key(credential)}).first()
     else:
         key_id = signer.key_id(credential)
-        row = session.get(ApiKey, key_id) if key_id is not None else None
+        row = session.execute(_KEY_BY_ID, {"key_id": key_id}).first() if key_id is not None else None
     if row is None or row.revoked_at is not None:
         return None
-    return Principal(key_id=row.id, name=row.name, role=row.role)  # type: ignore[arg-type]
+    return Principal(key_id=row.id, name=row.name, role=row.role)
 
 
 def get_principal(
