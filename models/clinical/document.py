@@ -57,11 +57,11 @@ _KEYWORDS: tuple[tuple[str, SectionKind], ...] = (
     (r"present illness|\bhpi\b|subjective|interval history|^history$", "hpi"),
     (
         r"problem list|active problems?$|^problems?$|^probs?$|^pl$|chronic conditions|past medical|\bpmh\b|"
-        r"medical history|past history|\bproblems\b|\bconditions\b|\bpmhx\b",
+        r"medical (?:history|hx)|past (?:history|hx)|\bproblems\b|\bconditions\b|\bpmhx\b",
         "pmh",
     ),
     (r"allerg|intoleran|^all$", "allergies"),
-    (r"medication|\bmeds\b|\brx\b|prescriptions", "medications"),
+    (r"medication|\bmeds\b|\brx\b|prescriptions|\bmed (?:rec|list)\b", "medications"),
     (r"exam|objective|vital|\bpe\b", "exam"),
     (r"procedure|\bproc\b", "procedure"),
     (r"\blabs?\b|laborator|result|data|diagnostic|imaging|studies", "data"),
@@ -84,6 +84,7 @@ _HEADER_WORDS = frozenset({
     "problem-based", "problems", "procedure", "procedures", "reason", "recommendations", "results", "review", "ros",
     "rx", "screening", "signs", "soc", "social", "studies", "subjective", "summary", "surgical", "system", "systems",
     "time", "visit", "vital", "vitals", "wellness",
+    "med", "rec",
 })  # fmt: skip
 _LINE_HEADER = re.compile(
     r"^[ \t]*(?:[-*#=]+[ \t]*)?(?P<header>[A-Za-z][A-Za-z /&'-]{0,50}?)[ \t]*(?:\([^()\n]{1,30}\))?[ \t]*(?:=+|\*+)?"
@@ -112,6 +113,20 @@ _SENTENCE_END = re.compile(
 )
 # An upper-case header inside a flattened transcription: "...prolapse.,IMPRESSION:  ,1. The patient..."
 _CAPS_HEADER = re.compile(r"(?:^|(?<=[,.;]))\s*(?P<header>[A-Z][A-Z /&-]{1,50}[A-Z])\s*:", re.MULTILINE)
+# A line that introduces a list of the patient's conditions ("Other chronic issues on file:", "Chronic dx (per EHR
+# problem list, not addressed today):") opens a problem-list block wherever it stands, up to the next blank line: the
+# conditions under it are carried on the chart, not assessed at this visit. An intro that says the problems were
+# handled at this visit ("Additional issues addressed at this visit:") introduces assessed problems instead.
+_LIST_INTRO = re.compile(
+    r"^[ \t]*(?P<intro>[^\n:]{0,80}?\b(?:problems|issues|conditions|diagnoses|dx|problem list|pmh)\b(?!-)[^\n:]{0,60}):"
+    r"[ \t]*$",
+    re.IGNORECASE | re.MULTILINE,
+)
+_ADDRESSED_HERE = re.compile(
+    r"(?<!not )\b(?:addressed|managed|evaluat\w*|handled|treated|assessed|performed|seen|separate\w*)\b", re.IGNORECASE
+)
+_NOT_ADDRESSED = re.compile(r"\bnot (?:\w+ )?(?:addressed|managed|evaluated|handled|treated|assessed)\b", re.IGNORECASE)
+_BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
 @dataclass(frozen=True)
@@ -183,6 +198,13 @@ def _is_line_header(header: str) -> bool:
     return _upper_case(header) or all(w.lower() in _HEADER_WORDS for w in words)
 
 
+def _bare_abbreviation(line: str) -> bool:
+    """A short upper-case word alone on its line without a header mark ("GERD", "HTN" in a problem list) names a
+    condition, not a section."""
+    stripped = line.strip()
+    return stripped.isalpha() and len(stripped) <= 5
+
+
 def _upper_case(header: str) -> bool:
     letters = [c for c in header if c.isalpha()]
     return len(letters) >= 3 and all(c.isupper() for c in letters)
@@ -201,7 +223,7 @@ def find_sections(text: str) -> list[Section]:
         if len(header.split()) > 5 or header.endswith("."):
             continue
         kind = _section_kind(header)
-        if kind != "other" or _upper_case(header):
+        if kind != "other" or (_upper_case(header) and not _bare_abbreviation(match.group(0))):
             # an upper-case header we cannot name still ends the section above it: the lines under it are not
             # part of the assessment and plan
             marks.append((match.start(), match.end(), kind))
@@ -233,6 +255,31 @@ def find_sections(text: str) -> list[Section]:
         end = ordered[i + 1][0] if i + 1 < len(ordered) else len(text)
         if end > start:
             sections.append(Section(kind, start, end, min(max(body, start), end)))
+    return _with_problem_lists(text, sections)
+
+
+def _with_problem_lists(text: str, sections: list[Section]) -> list[Section]:
+    """``sections`` with each problem-list block (see ``_LIST_INTRO``) cut out of the section it stands in."""
+    for match in _LIST_INTRO.finditer(text):
+        intro = match.group("intro")
+        # "Diagnoses:" or "Problems addressed today:" heads the assessment, not a list carried on the chart
+        if _ADDRESSED_HERE.search(intro) or _section_kind(_NOT_ADDRESSED.sub("", intro)) not in ("pmh", "other"):
+            continue
+        start = match.start("intro")
+        blank = _BLANK_LINE.search(text, match.end())
+        stop = blank.start() if blank else len(text)
+        out: list[Section] = []
+        for section in sections:
+            if section.end <= start or section.start >= stop or section.kind == "pmh":
+                out.append(section)
+                continue
+            if section.start < start:
+                out.append(Section(section.kind, section.start, start, min(section.body_start, start)))
+            first, last = max(start, section.start), min(stop, section.end)
+            out.append(Section("pmh", first, last, min(max(match.end(), first), last)))
+            if stop < section.end:
+                out.append(Section(section.kind, stop, section.end, stop))
+        sections = out
     return sections
 
 

@@ -53,6 +53,8 @@ def test_mixed_case_opening_is_a_header_only_when_made_of_header_words() -> None
         ("Problems addressed today", "assessment"),
         ("Acute/chronic problems also managed today", "assessment"),
         ("Problem list", "pmh"),
+        ("Medical hx", "pmh"),
+        ("Med rec", "medications"),
     ],
 )
 def test_header_vocabulary_by_keyword(header: str, kind: str) -> None:
@@ -67,3 +69,18 @@ def test_lines_start_after_an_inline_header() -> None:
 def test_an_upper_case_header_we_cannot_name_still_ends_the_section_above() -> None:
     doc = ClinicalDocument("ASSESSMENT:\n1. Cough.\nHOME THINGS\nlisinopril 10 mg daily\n")
     assert [line.text for line in lines(doc, PLAN_SECTIONS)] == ["1. Cough."]
+
+
+def test_problem_list_intro_opens_a_problem_list_up_to_the_next_blank_line() -> None:
+    note = "A/P:\n1. cough - new.\n\nOther chronic issues on file:\nasthma\nGERD\n\nsigned\n"
+    sections = find_sections(note)
+    assert [s.kind for s in sections] == ["assessment", "pmh", "assessment"]
+    assert note[sections[1].start : sections[1].end] == "Other chronic issues on file:\nasthma\nGERD"
+    # an intro of problems handled at this visit, and an assessment header, are not problem lists
+    assert _kinds("A/P:\n1. cough.\nAdditional issues addressed at this visit:\nasthma\n") == ["assessment"]
+    assert _kinds("Seen today.\nDiagnoses:\ncough\n") == ["other", "assessment"]
+
+
+def test_a_short_upper_case_word_alone_is_a_condition_not_a_header() -> None:
+    assert _kinds("ASSESSMENT:\nCOPD\nHTN\n") == ["assessment"]
+    assert _kinds("HPI:\ncough\nPLAN\nrest\n") == ["hpi", "plan"]
