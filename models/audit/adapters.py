@@ -67,12 +67,23 @@ def dx_key(status: str, probability: float | None, item_match: str) -> str:
     return f"{status}|{probability_bucket(probability)}|{item_match}"
 
 
-_WORD_MAP = {"rt": "right", "lt": "left", "bilat": "bilateral", "exac": "exacerbation", "mod": "moderate",
-             "cigs": "cigarette", "axillary": "axilla", "hyperglycaemia": "hyperglycemia"}  # fmt: skip
-_WORD_MAP_PATTERN = re.compile(r"\b(?:" + "|".join(_WORD_MAP) + r")\b", re.IGNORECASE)
-# a billed title that leaves the detail open; a candidate must not ("without complications" states a fact there)
+# Roman numerals of a stage, class or type ("obesity class III" is "class 3", "type II" is "type 2").
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5"}
+_ROMAN_PATTERN = re.compile(r"\b(stage|class|type|grade)\s+(iii|ii|iv|v|i)\b", re.IGNORECASE)
+# A lettered sub-stage ("CKD 3a", "stage 3b") is one word of its own next to the stage number, in titles and notes
+# alike ("3a" -> "3 a3"), so that 3a and 3b tell codes apart.
+_SUBSTAGE = re.compile(r"\b(\d)([a-d])\b", re.IGNORECASE)
+
+
+def _fold_shorthand(text: str) -> str:
+    """Roman stage numerals and lettered sub-stages written the way ICD-10-CM titles are (shorthand words such as
+    "rt" and "exac" are spelled out by :func:`models.audit.support.words_of`)."""
+    text = _ROMAN_PATTERN.sub(lambda m: f"{m.group(1)} {_ROMAN[m.group(2).lower()]}", text)
+    return _SUBSTAGE.sub(lambda m: f"{m.group(1)} {m.group(2).lower()}{m.group(1)}", text)
+
+
+# a billed title that leaves the detail open
 _VAGUE_BILLED = ("unspecified", "without complication", "not specified")
-_VAGUE_CANDIDATE = ("unspecified", "not specified")
 _SPECIFICITY_STOP = frozenset(
     word_key(w)
     for w in ("complication", "uncomplicated", "mention", "current", "episode", "region", "disease", "disorder",
@@ -82,17 +93,22 @@ _SPECIFICITY_STOP = frozenset(
 
 def _title_words(title: str) -> set[str]:
     """Matching keys of an ICD-10-CM title's content words (what a note never states removed)."""
-    return set(words_of(clean_title(title))) - _SPECIFICITY_STOP
+    return set(words_of(_fold_shorthand(clean_title(title)))) - _SPECIFICITY_STOP
 
 
 def _text_words(line: Any) -> set[str]:
-    """Matching keys of a note line's words (clinical shorthand such as "rt", "exac" spelled out)."""
-    text = _WORD_MAP_PATTERN.sub(lambda m: _WORD_MAP[m.group(0).lower()], restored_text(line))
-    return set(words_of(text))
+    """Matching keys of a note line's words."""
+    return set(words_of(_fold_shorthand(restored_text(line))))
 
 
+_REFUTED = frozenset({"ruled_out", "history_only"})
 _STATEMENT_SECTIONS = frozenset({"assessment", "plan", "chief_complaint"})
-_STATEMENT_LEAD = re.compile(r"^\s*(?:[-*•#]+\s*|\d{1,2}[.)]\s*)?(?:(?:dx|diagnosis|problem\s*\d*)\s*:\s*)?", re.I)
+# A bullet or number, then a label naming the item ("Dx:", "Impression 2:", "Problem #3 -", "A:", "#2").
+_STATEMENT_LEAD = re.compile(
+    r"^\s*(?:[-*•]+\s*|\d{1,2}[.):]\s*|#\d{1,2}[.):]?\s*)?(?:(?:dx|diagnosis|problem|impression|assessment|a)\s*#?\d*"
+    r"\s*(?::|\s-)\s*)?",
+    re.I,
+)
 _STATEMENT_END = re.compile(r"\s[-–]\s|:\s|\.(?:\s|$)|\(|;|\|")
 
 
@@ -112,22 +128,26 @@ def diagnostic_statement(line: Any) -> Any:
 class SpecificityFinder:
     """More specific codes of a billed vague code's category that the note's own words document.
 
-    For a billed code whose title is unspecified (or "without complications"), each billable, specific code of the
-    same ICD-10-CM category is a candidate; the words that set it apart (title words the billed code's title lacks,
-    e.g. *left*, *chronic*, *hyperglycemia*, *moderate persistent*) must all appear in the diagnostic statements
-    (assessment items, chief complaint) that name the condition. Exactly one best candidate is returned (a tie
-    between, say, right and left means the note does not settle it, which is a CDI query, not a code).
+    For a billed code whose title is unspecified (or "without complications"), each billable code of the same
+    ICD-10-CM category that names the same condition more precisely is a candidate; the words that set it apart (title
+    words the billed code's title lacks, e.g. *left*, *chronic*, *hyperglycemia*, *moderate persistent*), or those of
+    one of its inclusion terms ("combined hyperlipidemia" for mixed hyperlipidemia, "plaque psoriasis" for psoriasis
+    vulgaris), must all appear in the diagnostic statements (assessment items, chief complaint) that name the
+    condition. A candidate may itself leave another axis open ("Acute maxillary sinusitis, unspecified" is more
+    specific than "Acute sinusitis, unspecified"). Exactly one best candidate is returned (a tie between, say, right
+    and left means the note does not settle it, which is a CDI query, not a code).
 
     Args:
-        codesets: ICD-10-CM titles and hierarchy.
+        codesets: ICD-10-CM titles, inclusion terms and hierarchy.
         support: the diagnosis-support classifier (for the condition's mention pattern).
     """
 
     def __init__(self, codesets: CodeSets, support: DiagnosisSupport) -> None:
         self.codesets = codesets
         self.support = support
-        self._candidates: dict[str, list[tuple[str, frozenset[str]]]] = {}
+        self._candidates: dict[str, list[tuple[str, tuple[frozenset[str], ...], int]]] = {}
         self._by_category: dict[str, list[tuple[str, str]]] | None = None
+        self._vague: set[str] = set()  # candidates whose own title leaves an axis unspecified
 
     def by_category(self) -> dict[str, list[tuple[str, str]]]:
         """Billable (code, title) pairs by three-character category, read once."""
@@ -138,22 +158,42 @@ class SpecificityFinder:
             self._by_category = index
         return self._by_category
 
-    def candidates(self, billed: str) -> list[tuple[str, frozenset[str]]]:
-        """(code, distinguishing words) of the specific billable codes of ``billed``'s category."""
+    def _inclusion_terms(self, code: str, billed: str) -> list[str]:
+        """Inclusion terms of ``code`` and of its ancestors that are not also the billed code's."""
+        icd = self.codesets.icd10cm
+        shared = {billed, *icd.ancestors(billed)}
+        terms: list[str] = []
+        for item_code in (code, *icd.ancestors(code)):
+            item = icd.find_code(item_code)
+            if item is not None and item_code not in shared:
+                terms.extend(item.inclusion_terms)
+        return terms
+
+    def candidates(self, billed: str) -> list[tuple[str, tuple[frozenset[str], ...], int]]:
+        """(code, the alternative sets of distinguishing words, the number of the billed title's words it keeps) of
+        the more specific billable codes of ``billed``'s category."""
         if billed not in self._candidates:
             icd = self.codesets.icd10cm
-            out: list[tuple[str, frozenset[str]]] = []
+            out: list[tuple[str, tuple[frozenset[str], ...], int]] = []
             item = icd.find_code(billed)
             if item is not None and any(v in item.title.lower() for v in _VAGUE_BILLED):
                 base = _title_words(item.title)
                 for child, title in self.by_category().get(billed[:3], ()):
-                    if child == billed or any(v in title.lower() for v in _VAGUE_CANDIDATE):
+                    if child == billed:
                         continue
                     words = _title_words(title)
                     extra = frozenset(words - base)
                     # the same condition, more specific: shares all but at most one of the billed title's words
-                    if extra and base and len(base & words) >= max(len(base) - 1, 1):
-                        out.append((child, extra))
+                    if not extra or not base or len(base & words) < max(len(base) - 1, 1):
+                        continue
+                    if "unspecified" in title.lower() or "not specified" in title.lower():
+                        self._vague.add(child)
+                    alternatives = [extra]
+                    for term in self._inclusion_terms(child, billed):
+                        term_extra = frozenset(_title_words(term) - base)
+                        if term_extra and term_extra not in alternatives:
+                            alternatives.append(term_extra)
+                    out.append((child, tuple(alternatives), len(base & words)))
             self._candidates[billed] = out
         return self._candidates[billed]
 
@@ -166,21 +206,32 @@ class SpecificityFinder:
             return None
         # the lines that name the condition, as billed or as one of its specific codes ("abscess of the left axilla"
         # does not name "Cutaneous abscess of limb, unspecified" but names L02.412)
-        names = (billed, *(code for code, _ in candidates))
+        names = (billed, *(code for code, _, _ in candidates))
         statements = [diagnostic_statement(line) for line in lines(doc, _STATEMENT_SECTIONS)]
-        region = [line for line in statements if any(self.support.locate(line, code) is not None for code in names)]
+        region = [line for line in statements if any(self.support.affirmed(doc, line, code) for code in names)]
         if not region:
             return None
         words = set().union(*(_text_words(line) for line in region))
-        hits = [(code, len(extra)) for code, extra in candidates if extra <= words]
+        # a candidate that leaves another axis open is read only where the note names the billed condition itself
+        # ("maxillary sinusitis, acute" names acute sinusitis; "sprain of the right wrist" names no scaphoid fracture)
+        billed_named = any(self.support.affirmed(doc, line, billed) for line in region)
+        # a candidate scores the distinguishing words of all its names the note states (I50.22 meets "HFrEF" through
+        # its category's inclusion term and "chronic" through its title; I50.20 only the first), then the billed
+        # title's words it keeps (J45.41 keeps the exacerbation of J45.901, J45.40 drops it)
+        hits = [
+            ((len(frozenset().union(*stated)), kept), code)
+            for code, alternatives, kept in candidates
+            if (billed_named or code not in self._vague)
+            and (stated := [extra for extra in alternatives if extra <= words])
+        ]
         if not hits:
             return None
-        best = max(n for _, n in hits)
-        top = [code for code, n in hits if n == best]
+        best = max(score for score, _ in hits)
+        top = [code for score, code in hits if score == best]
         if len(top) != 1:
             return None
         line = region[0]
-        return top[0], best, Span(line.start, line.end, line.text)
+        return top[0], best[0], Span(line.start, line.end, line.text)
 
 
 def load_calibration() -> dict[str, Any]:
@@ -363,8 +414,13 @@ class DefaultModels:
                 if s.probability >= threshold
             )
         billed = encounter.claim.diagnoses() if encounter.claim else []
+        support = {c: self.support.classify(doc, c) for c in billed if self.support.judged(c)}
         specific: list[DocumentedCode] = []
         for code in billed:
+            # a condition the note hedges or places in the past is unsupported, not under-specified (a negation read
+            # from another line is too weak to tell; the statements read below must affirm the condition)
+            if code in support and support[code][0] in _REFUTED:
+                continue
             found = self.specificity.find(doc, code)
             if found is not None and found[0] not in billed:
                 key = f"n={min(found[1], 3)}"
@@ -375,8 +431,7 @@ class DefaultModels:
         elif documented is None and self.suggester is None:
             documented = ()
         diagnoses: list[DiagnosisFinding] = []
-        for code in (c for c in billed if self.support.judged(c)):
-            status, evidence = self.support.classify(doc, code)
+        for code, (status, evidence) in support.items():
             probability = None
             if self.suggester is not None:
                 probability = max((s.probability for s in suggestions if s.code == code), default=0.0)

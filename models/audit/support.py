@@ -36,17 +36,40 @@ HISTORY_SECTIONS = frozenset({"pmh", "psh", "family", "social"})
 ADDRESSED_SECTIONS = frozenset({"assessment", "plan", "preventive"})
 # Hedges that make a diagnosis uncertain when they precede it in the same clause (NegEx/ConText possible-existence
 # lexicon, outpatient wording): "r/o", "concern for", "cannot exclude", "evaluate for", "question of".
+# Section IV.H also names "likely", "consistent with", "compatible with" and "working diagnosis"; "unclear whether"
+# and "not clear if" leave the condition open as well.
 UNCERTAIN_BEFORE = re.compile(
-    r"\b(?:r/o|rule[- ]?out|ruling out|to exclude|exclude|possible|possibly|probable|suspected|suspect|suspicion|"
-    r"concern(?:ing)? for|worrisome for|worry for|suggestive of|question(?:able)? (?:of|for)|questionable|"
-    r"evaluat(?:e|ion|ing) for|eval for|work-?up for|assess for|screen(?:ing)? for|consider(?:ing)?|"
-    r"differential|ddx|vs\.?|versus|may have|might have|presumed|presumptive|doubt|unlikely|query)\b|\?"
+    r"\b(?:r/o|rule[- ]?out|ruling out|to exclude|exclude|possible|possibly|probable|probably|suspected|suspect|"
+    r"suspicion|suspicious for|concern(?:ing)? for|worrisome for|worry for|suggestive of|question(?:able)? (?:of|for)|"
+    r"questionable|evaluat(?:e|ion|ing) for|eval for|work-?up for|assess for|screen(?:ing)? for|consider(?:ing)?|"
+    r"differential|ddx|vs\.?|versus|may have|might have|presumed|presumptive|presumably|doubt|unlikely|likely|"
+    r"consistent with|compatible with|working (?:diagnosis|dx)|(?:unclear|uncertain|not (?:yet )?clear|unsure) "
+    r"(?:whether|if)|whether (?:this|it|these) (?:is|are|represents?|reflects?)|query)\b|\?"
 )
-# ... and when they follow it: "melanoma not excluded", "pneumonia cannot be ruled out", "CHF vs COPD", "angina?".
+# ... and when they follow it: "melanoma not excluded", "pneumonia cannot be ruled out", "CHF vs COPD", "angina?",
+# "cirrhosis is also on the differential, felt less likely", "sepsis felt to be unlikely".
 UNCERTAIN_AFTER = re.compile(
-    r"^\W{0,3}(?:\?|(?:is |was )?(?:not|cannot be|can't be|to be) (?:excluded|ruled out)|vs\.?\b|versus\b|"
-    r"(?:is )?(?:possible|suspected|questionable|in question|unlikely)\b)"
+    r"^\W{0,3}(?:\?|(?:is |was )?(?:not|cannot be|can't be|to be) (?:yet |fully )?(?:excluded|ruled out)|vs\.?\b|"
+    r"versus\b|(?:is |was |remains )?(?:also )?(?:possible|suspected|questionable|in question|unlikely|"
+    r"less likely|(?:on|in) the differential|a consideration)\b|(?:is |was )?(?:felt|thought|considered) (?:to be )?"
+    r"(?:less |more )?(?:likely|unlikely|possible)\b)"
 )
+# Past conditions the assertion cues do not cover: "remote ...", "... no longer an active issue", "... as a child".
+HISTORICAL_BEFORE = re.compile(r"\b(?:remote|former|past (?:history|hx) of|hx of|history of|status post|s/p)\b")
+HISTORICAL_AFTER = re.compile(
+    r"^[^.;:]{0,25}?(?:\b(?<!not )(?<!yet )(?:now |since |long )?resolved|"
+    r"\bno longer (?:an? )?(?:active|present|issue|problem)|\b(?:a few |many |several |\d+ )?years? ago|"
+    r"\bas a (?:child|teen(?:ager)?)|\bin (?:childhood|the past))\b"
+)
+# A relative named right after the condition: "colon cancer in mother", "stroke (father)".
+_RELATIVES = (
+    r"(?:mother|father|sister|brother|son|daughter|sibling|parent|(?:maternal|paternal) \w+|grand(?:mother|father)|"
+    r"aunt|uncle|cousin)s?"
+)
+RELATIVE_AFTER = re.compile(
+    rf"^[^.;:]{{0,25}}?(?:\b(?:in|of) (?:his |her |the patient's )?{_RELATIVES}\b|\({_RELATIVES}\))"
+)
+FAMILY_BEFORE = re.compile(r"\b(?:family (?:history|hx)|fhx?|fam hx)\b")
 _CLAUSE_END = re.compile(r"[.;:]\s|\s-\s|\bbut\b|\bhowever\b")
 KEY_LETTERS = 8
 MAX_GAP = 2  # words of other content a mention may span beyond its own (a name is written together)
@@ -137,10 +160,24 @@ def restored_text(line: Any) -> str:
     return "".join(n.upper() if t.isupper() else n for t, n in zip(line.text, line.norm, strict=True))
 
 
+# Lower-case clinical shorthand and lay words the ICD-10-CM suggester's normalisation leaves as they are (it expands
+# abbreviations written in capitals), folded to the word ICD-10-CM titles use.
+SHORTHAND = {"rt": "right", "lt": "left", "bilat": "bilateral", "exac": "exacerbation", "mod": "moderate",
+             "cigs": "cigarette", "axillary": "axilla", "hyperglycaemia": "hyperglycemia", "strep": "streptococcal",
+             "lac": "laceration", "hive": "urticaria", "hives": "urticaria", "earwax": "cerumen"}  # fmt: skip
+
+
+def content_key(norm: str) -> str | None:
+    """Matching key of one normalised token, or None for a stopword or punctuation."""
+    if norm in STOPWORDS or norm in PUNCT:
+        return None
+    return word_key(SHORTHAND.get(norm, norm))
+
+
 def words_of(text: str) -> list[str]:
-    """Matching keys of the content words of a text (the ICD-10-CM suggester's normalisation, then
-    :func:`word_key`)."""
-    return [word_key(t.norm) for t in tokenize(text) if t.norm not in STOPWORDS and t.norm not in PUNCT]
+    """Matching keys of the content words of a text (the ICD-10-CM suggester's normalisation, shorthand spelled
+    out, then :func:`word_key`)."""
+    return [key for t in tokenize(text) if (key := content_key(t.norm)) is not None]
 
 
 _OPTIONAL = frozenset(word_key(w) for w in OPTIONAL_WORDS)
@@ -190,8 +227,8 @@ class DiagnosisSupport:
             found = pattern.search(line.norm)
             if found is not None:
                 return found.start(), found.end()
-        tokens = [t for t in tokenize(restored_text(line)) if t.norm not in STOPWORDS and t.norm not in PUNCT]
-        keys = [word_key(t.norm) for t in tokens]
+        tokens = [t for t in tokenize(restored_text(line)) if content_key(t.norm) is not None]
+        keys = [word_key(SHORTHAND.get(t.norm, t.norm)) for t in tokens]
         share, matched = self.knowledge.coverage(code, set(keys))
         if share < self.config.mention_coverage:
             return None
@@ -218,7 +255,6 @@ class DiagnosisSupport:
 
     def mentions(self, doc: Any, code: str) -> list[Mention]:
         """Every line of the note that names the code's condition, with its status."""
-        from models.clinical.assertion import assert_span
         from models.em.components._lines import lines
 
         out: list[Mention] = []
@@ -227,26 +263,37 @@ class DiagnosisSupport:
             if found is None:
                 continue
             start, end = line.start + found[0], line.start + found[1]
-            span = Span(start, end, doc.text[start:end])
-            # hedges and negation are read up to the mention's last word, its head noun ("scaphoid fracture" in
-            # "wrist sprain, no fracture"; "ankle ... rule out ankle fracture")
-            head = line.norm.rfind(" ", found[0], found[1] - 1) + 1 or found[0]
-            if _uncertain(line.norm, head, found[1]):
-                out.append(Mention("ruled_out", span))
-                continue
-            assertion = assert_span(doc, line.start + head, end, use_section=False)
-            if assertion.has("negated"):
-                status: DxStatus = "negated"
-            elif line.section in HISTORY_SECTIONS or assertion.has("historical") or assertion.has("family"):
-                status = "history_only"
-            elif assertion.has("uncertain") or assertion.has("hypothetical"):
-                status = "ruled_out"
-            elif line.section in ADDRESSED_SECTIONS:
-                status = "supported"
-            else:
-                status = "not_addressed"
-            out.append(Mention(status, span))
+            out.append(Mention(self.status(doc, line, found), Span(start, end, doc.text[start:end])))
         return out
+
+    def affirmed(self, doc: Any, line: Any, code: str) -> bool:
+        """Whether ``line`` names the code's condition as present (not negated, hedged, past or a relative's)."""
+        found = self.locate(line, code)
+        return found is not None and self.status(doc, line, found) in ("supported", "not_addressed")
+
+    @staticmethod
+    def status(doc: Any, line: Any, found: tuple[int, int]) -> DxStatus:
+        """What the line says about the condition named at ``found`` (character span within the line)."""
+        from models.clinical.assertion import assert_span
+
+        # hedges and negation are read up to the mention's last word, its head noun ("scaphoid fracture" in
+        # "wrist sprain, no fracture"; "ankle ... rule out ankle fracture")
+        head = line.norm.rfind(" ", found[0], found[1] - 1) + 1 or found[0]
+        if _uncertain(line.norm, head, found[1]):
+            return "ruled_out"
+        assertion = assert_span(doc, line.start + head, line.start + found[1], use_section=False)
+        if assertion.has("negated"):
+            return "negated"
+        if (
+            line.section in HISTORY_SECTIONS
+            or assertion.has("historical")
+            or assertion.has("family")
+            or _past_or_family(line.norm, head, found[1])
+        ):
+            return "history_only"
+        if assertion.has("uncertain") or assertion.has("hypothetical"):
+            return "ruled_out"
+        return "supported" if line.section in ADDRESSED_SECTIONS else "not_addressed"
 
     def classify(self, doc: Any, code: str) -> tuple[DxStatus, tuple[Span, ...]]:
         """The support status of ``code`` in the parsed note, with up to three mentions behind it."""
@@ -258,8 +305,22 @@ class DiagnosisSupport:
         return "absent", ()
 
 
+def _clause_before(line: str, start: int) -> str:
+    return _CLAUSE_END.split(line[max(0, start - _UNCERTAIN_WINDOW) : start])[-1]
+
+
+def _past_or_family(line: str, start: int, end: int) -> bool:
+    """Whether the mention ``line[start:end]`` is a past condition or a relative's (before it in its clause, or
+    right after it)."""
+    clause, after = _clause_before(line, start), line[end : end + 40]
+    return bool(
+        HISTORICAL_BEFORE.search(clause)
+        or FAMILY_BEFORE.search(clause)
+        or HISTORICAL_AFTER.search(after)
+        or RELATIVE_AFTER.search(after)
+    )
+
+
 def _uncertain(line: str, start: int, end: int) -> bool:
     """Whether a hedge governs the mention ``line[start:end]`` (before it in its clause, or right after it)."""
-    before = line[max(0, start - _UNCERTAIN_WINDOW) : start]
-    clause = _CLAUSE_END.split(before)[-1]
-    return bool(UNCERTAIN_BEFORE.search(clause) or UNCERTAIN_AFTER.search(line[end : end + 30]))
+    return bool(UNCERTAIN_BEFORE.search(_clause_before(line, start)) or UNCERTAIN_AFTER.search(line[end : end + 40]))

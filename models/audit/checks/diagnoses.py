@@ -14,6 +14,8 @@ from models.audit.context import AuditContext
 from models.audit.flags import AuditFlag, EvidenceSpan
 from models.audit.inputs import DiagnosisFinding, DocumentedCode
 from models.audit.registry import register
+from models.audit.support import words_of
+from models.icd10.knowledge import clean_title
 
 STATUS_WORDS = {
     "supported": "although the condition is mentioned in the assessment, the note does not document it as this code",
@@ -42,8 +44,13 @@ def less_specific(icd: Icd10cm, billed: str, documented: str) -> bool:
     billed_title = icd.title(billed).lower()
     documented_title = icd.title(documented).lower()
     billed_vague = any(w in billed_title for w in _VAGUE_WORDS) or billed_title.endswith(" nos")
-    documented_vague = "unspecified" in documented_title  # "without complications" states a fact there
-    return billed_vague and not documented_vague
+    if not billed_vague:
+        return False
+    # "without complications" states a fact; an unspecified title is still more specific when it names more
+    # ("Acute maxillary sinusitis, unspecified" against "Acute sinusitis, unspecified")
+    return "unspecified" not in documented_title or set(words_of(clean_title(documented_title))) > set(
+        words_of(clean_title(billed_title))
+    )
 
 
 def specific_alternatives(ctx: AuditContext) -> dict[str, DocumentedCode]:

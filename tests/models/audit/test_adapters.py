@@ -99,6 +99,20 @@ def test_hcc_gap_needs_the_condition_stated_as_certain(codesets):
         # the exam finding after the diagnosis is not the diagnostic statement
         ("H10.31", "1. acute conjunctivitis, right eye - injection with mucopurulent discharge; drops.", None),
         ("I50.9", "1. HFrEF, chronic, compensated - continue carvedilol.", "I50.22"),
+        # an item label before the statement ("Impression 2:", "A:") is not part of it
+        ("J45.901", "Impression 2: moderate persistent asthma w/ exacerbation (worse). Recs: prednisone.", "J45.41"),
+        ("L02.419", "A: right axillary abscess, new. P: I&D.", "L02.411"),
+        # an inclusion term of the specific code names it ("plaque psoriasis" is psoriasis vulgaris)
+        ("L40.9", "1. plaque psoriasis - stable, continue topical steroid.", "L40.0"),
+        ("L40.9", "1. psoriasis - stable, continue topical steroid.", None),
+        # a lettered sub-stage and a roman class are words of their own
+        ("N18.30", "1. CKD 3a - stable, recheck BMP.", "N18.31"),
+        ("N18.30", "1. CKD 3 - stable, recheck BMP.", None),
+        ("E66.9", "1. obesity class III - diet counseling.", "E66.813"),
+        # a code that leaves another axis open is still more specific on the one the note settles
+        ("J01.90", "1. maxillary sinusitis, acute - amoxicillin.", "J01.00"),
+        # ... only where the note names the billed condition itself: a wrist sprain names no scaphoid fracture
+        ("S62.009A", "1. sprain of the right wrist - splint, ice.", None),
     ],
 )
 def test_specificity_reads_the_diagnostic_statement(codesets, billed, item, documented):

@@ -96,3 +96,41 @@ def test_scores_do_not_depend_on_the_hash_seed() -> None:
         for seed in ("1", "2", "3", "4")
     }  # fmt: skip
     assert len(runs) == 1, runs
+
+
+@pytest.mark.parametrize(
+    ("item", "code", "status"),
+    [
+        # hedges after the name and Section IV.H wording before it
+        (
+            "1. chronic hepatitis C - start treatment. Cirrhosis is also on the differential, felt less likely.",
+            "K74.60",
+            "ruled_out",
+        ),
+        ("1. chronic hepatitis C - start treatment. Cirrhosis cannot be fully excluded.", "K74.60", "ruled_out"),
+        ("1. cough - likely viral bronchitis, supportive care.", "J20.9", "ruled_out"),
+        ("1. chest pain - not clear yet whether this represents angina; stress test.", "I20.9", "ruled_out"),
+        ("1. gastroenteritis, likely viral - fluids.", "A08.4", "supported"),  # the etiology is hedged, not the name
+        # a past condition or a relative's, whatever the section
+        ("1. fracture of the right wrist as a child, no longer an active issue.", "S62.101A", "history_only"),
+        ("1. remote kidney stone.", "N20.0", "history_only"),
+        ("1. colon cancer in mother.", "C18.9", "history_only"),
+        ("1. hypertension - stable, continue lisinopril.", "I10", "supported"),
+        # lower-case shorthand of the ICD-10-CM words
+        ("1. left hand lac, repaired today.", "S61.412A", "supported"),
+        ("1. hives, allergic - cetirizine.", "L50.0", "supported"),
+    ],
+)
+def test_assessment_item_assertion(support, item, code, status):
+    assert support.classify(ClinicalDocument(f"ASSESSMENT AND PLAN:\n{item}\n"), code)[0] == status
+
+
+def test_problem_list_under_an_unknown_header_is_not_addressed(support):
+    # the intro line marks the list wherever it stands: its conditions are carried on the chart, not assessed
+    note = (
+        "Impression & plan:\n1) acute cystitis: dysuria. Overall acute. nitrofurantoin.\n\n"
+        "Other chronic issues on file:\nhypothyroidism\n\nDictated by the attending.\n"
+    )
+    assert support.classify(ClinicalDocument(note), "E03.9")[0] == "history_only"
+    addressed = note.replace("Other chronic issues on file:", "Additional issues addressed at this visit:")
+    assert support.classify(ClinicalDocument(addressed), "E03.9")[0] == "supported"
