@@ -23,13 +23,19 @@ from models.services.catalogue import Catalogue, DrugRule, ServiceRule, default_
 _VISIT_SECTIONS = frozenset(
     {"procedure", "assessment", "plan", "data", "exam", "preventive", "other", "time", "chief_complaint"}
 )
+# "given" is the verb ("Tdap given IM", "... given.") and not the preposition ("stable given ECG without changes")
 _PERFORMED = re.compile(
-    r"\b(?:given|gave|administered|performed|done|obtained|in[- ]clinic|in[- ]office|in the office|here(?: today)?|"
+    r"\bgiven\b(?=\s+(?:im|iv|sc|subq|po|in|at|today|here|x\s?\d|\d|with|by|per|via|and|to|into)\b|\s*[.;,)]|\s*$)|"
+    r"\b(?:gave|administered|performed|done|obtained|in[- ]clinic|in[- ]office|in the office|here(?: today)?|"
     r"injected|removed|repaired|drained|incised|applied|placed|treated|frozen|scored|"
     r"destroyed|examined|checked|completed|x ?1|today|my (?:read|interpretation)|interpreted|sutured|closed|"
     r"curetted|shaved|excised|aspirated|collected)\b"
 )
 _NOT_THIS_VISIT = frozenset({"negated", "hypothetical", "planned", "historical", "family"})
+# A sentence dated in the past ("had I&D with us 8 days ago") or listing orders ("Orders entered today: ECG monitor")
+# describes no service performed at this visit.
+_DATED_PAST = re.compile(r"\b\d+\s+(?:days?|weeks?|months?|years?)\s+ago\b|\blast (?:week|month|year)\b")
+_ORDERS = re.compile(r"\borders\b")
 _DOSE = re.compile(
     r"(?P<amount>[0-9][0-9,]*(?:\.[0-9]+)?)\s?(?P<unit>mg|mcg|units|unit|million units|ml|g)\b(?!/)", re.IGNORECASE
 )
@@ -219,6 +225,8 @@ class ServiceDetector:
             return False, {f"section:{sentence.section}"}
         assertion = assert_span(doc, start, end)
         blocked = set(assertion.categories) & _NOT_THIS_VISIT
+        if _DATED_PAST.search(sentence.norm) or _ORDERS.search(sentence.norm, 0, start - sentence.start):
+            blocked.add("dated or ordered")
         return not blocked, blocked
 
     def _drugs_in(self, lowered: str) -> list[tuple[DrugRule, re.Match[str], float | None]]:

@@ -62,6 +62,10 @@ def test_detector_joint_injection_bills_no_separate_96372() -> None:
         "Patient declined the influenza vaccine today.",
         "Consider a steroid injection of the knee if no better.",
         "History of knee injection last year.",
+        # a procedure dated in the past, an order list, and "given" as a preposition
+        "Had incision and drainage of a right axillary abscess with us 8 days ago; unrelated problem today.",
+        "Orders entered today: echocardiogram, ambulatory ECG monitor.",
+        "Impression 1: chest pain (uncertain course) given ECG without ischemic changes.",
     ],
 )
 def test_detector_no_service_from_ordered_planned_or_declined(sentence: str) -> None:
@@ -71,6 +75,7 @@ def test_detector_no_service_from_ordered_planned_or_declined(sentence: str) -> 
 def test_detector_in_office_test_needs_a_performed_cue() -> None:
     assert _lines("Rapid strep antigen done in clinic: positive.") == [("87880", 1, ["QW"])]
     assert _lines("A/P:\nStrep throat likely.\n") == []
+    assert _lines("A/P:\nRapid strep antigen test given in clinic: positive.\n") == [("87880", 1, ["QW"])]
 
 
 def test_detector_vaccine_product_and_administration() -> None:
