@@ -16,6 +16,7 @@ import time
 from typing import Any
 
 from datasets.schema import Encounter
+from serving.native_threads import limit_native_threads
 
 TARGET_WORDS = 400
 _CUT = re.compile(r"\n(?=(?:ASSESSMENT|A/P|Assessment|Impression|IMPRESSION|PLAN|Plan)\b)")
@@ -63,7 +64,7 @@ def _all_models_engine() -> Any:
 
 def _init_worker() -> None:
     global _ENGINE
-    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    limit_native_threads()
     _ENGINE = _all_models_engine()
 
 
@@ -80,6 +81,7 @@ def run(n: int = 400, seed: int = 2024, workers: int = 2) -> dict[str, Any]:
     """Throughput figures (encounters per second) for the suggester alone and the full audit."""
     from models.audit.adapters import DefaultModels
 
+    limit_native_threads()  # as every serving and batch process does: one native thread per process
     notes = make_notes(n, seed)
     words = sum(len(e.text.split()) for e in notes) / max(len(notes), 1)
     started = time.perf_counter()

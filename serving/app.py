@@ -29,6 +29,7 @@ from serving.db.session import Database
 from serving.db.tables import ApiKey
 from serving.engine import build_engine
 from serving.errors import ApiError
+from serving.native_threads import limit_native_threads
 from serving.security import RateLimiter, TokenSigner
 
 logger = logging.getLogger("medcode.serving")
@@ -185,6 +186,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        limit_native_threads()  # requests run side by side in threads and workers, never one note across cores
         database = Database(settings.database_url)
         app.state.database = database
         await asyncio.to_thread(database.migrate)

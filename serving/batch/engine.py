@@ -13,12 +13,12 @@ from __future__ import annotations
 
 import importlib
 import json
-import os
 from collections.abc import Iterable, Sequence
 from typing import Any, Protocol
 
 from datasets.schema import Encounter
 from serving.batch.errors import BatchError
+from serving.native_threads import limit_native_threads
 
 # What ``medcode audit`` uses unless --engine-factory says otherwise: the audit engine with its default models.
 DEFAULT_ENGINE_SPEC = "models.audit:load_default_engine"
@@ -34,12 +34,6 @@ class AuditEngine(Protocol):
 
 
 _ENGINES: dict[str, AuditEngine] = {}
-
-
-def limit_native_threads() -> None:
-    """One native thread per worker process: the pool (or Spark) already uses every core."""
-    for name in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS", "ORT_NUM_THREADS"):
-        os.environ.setdefault(name, "1")
 
 
 def load_engine(spec: str) -> AuditEngine:
