@@ -19,7 +19,6 @@ from sklearn.ensemble import HistGradientBoostingClassifier
 from sklearn.feature_extraction.text import TfidfVectorizer
 from sklearn.isotonic import IsotonicRegression
 from sklearn.model_selection import GroupKFold, KFold
-from threadpoolctl import threadpool_limits
 
 from configs.icd10 import Icd10Config
 from datasets.codesets import Icd10cm
@@ -139,28 +138,6 @@ def make_ranker(config: Icd10Config) -> HistGradientBoostingClassifier:
 
 
 def fit_icd10(
-    train: Sequence[Encounter],
-    icd: Icd10cm,
-    config: Icd10Config,
-    *,
-    background_texts: Sequence[str] = (),
-    dense_cache: Path,
-    progress: Callable[[str], None] = log.info,
-) -> FittedIcd10:
-    """Fit every part of the suggester on labelled encounters (``gold.icd10cm``); see :func:`_fit_icd10`.
-
-    Runs BLAS, OpenMP and the encoder on one thread. The training machine is shared: with a second thread each of
-    the many small per-note matrix products (and each boosting iteration) waits for a thread that other jobs keep
-    off the CPU. Measured at load 8: 200 notes' title scoring took 6.6 s wall / 1.6 s CPU on two BLAS threads
-    against 0.6 s / 0.1 s on one.
-    """
-    with threadpool_limits(1):
-        return _fit_icd10(
-            train, icd, config, background_texts=background_texts, dense_cache=dense_cache, progress=progress
-        )
-
-
-def _fit_icd10(
     train: Sequence[Encounter],
     icd: Icd10cm,
     config: Icd10Config,
