@@ -147,8 +147,40 @@ class CandidateSet:
     dense: DenseHits
 
 
-def _prior(hits: float, total: float, base: float, smoothing: float) -> float:
-    return (hits + smoothing * base) / (total + smoothing)
+def _prior(
+    hits: npt.NDArray[np.float32], total: npt.NDArray[np.float64], base: float, smoothing: float
+) -> npt.NDArray[np.float64]:
+    return (hits.astype(np.float64) + smoothing * base) / (total + smoothing)
+
+
+class _TopWordOverlap:
+    """How many of each supervised label's key words each sentence of a note holds (the words of a sentence are
+    counted once each, as in set intersection)."""
+
+    def __init__(self, note: NoteAnalysis, sup_top_words: Sequence[frozenset[int]]) -> None:
+        vocab = sorted({w for words in note.sentence_words for w in words})
+        self._local = {w: i for i, w in enumerate(vocab)}
+        self._present = np.zeros((len(note.sentence_words), len(vocab) + 1), dtype=np.int64)  # last: not in note
+        for s, words in enumerate(note.sentence_words):
+            self._present[s, [self._local[w] for w in words]] = 1
+        self._top = sup_top_words
+
+    def sizes(self, labels: npt.NDArray[np.int64]) -> npt.NDArray[np.int64]:
+        return np.asarray([len(self._top[j]) for j in labels.tolist()], dtype=np.int64)
+
+    def best(self, labels: npt.NDArray[np.int64]) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.int64]]:
+        """Per label: the first sentence of largest overlap and that overlap (0 and 0 for a note without
+        sentences)."""
+        missing = len(self._local)
+        local = [[self._local.get(w, missing) for w in self._top[j]] for j in labels.tolist()]
+        ptr = np.zeros(len(local) + 1, dtype=np.int64)
+        np.cumsum([len(ws) for ws in local], out=ptr[1:])
+        if len(self._present) == 0 or ptr[-1] == 0:
+            return np.zeros(len(local), dtype=np.int64), np.zeros(len(local), dtype=np.int64)
+        columns = self._present[:, [w for ws in local for w in ws]]  # [sentences, all key words]
+        counts = np.add.reduceat(np.pad(columns, ((0, 0), (0, 1))), ptr[:-1], axis=1)  # [sentences, labels]
+        counts[:, ptr[:-1] == ptr[1:]] = 0  # reduceat yields the next column for an empty segment
+        return counts.argmax(axis=0), counts.max(axis=0)
 
 
 def candidate_features(
@@ -187,83 +219,84 @@ def candidate_features(
     order = np.argsort(-sup_probs, kind="stable")
     sup_rank = np.empty(n_sup, dtype=np.int64)
     sup_rank[order] = np.arange(n_sup)
-    sup_of_code: dict[int, int] = {int(c): j for j, c in enumerate(sup_code_index.tolist())}
+    label_of = np.full(len(kb.codes), -1, dtype=np.int64)  # supervised label of each code, -1 for none
+    label_of[sup_code_index] = np.arange(n_sup)
+    overlap = _TopWordOverlap(note, sup_top_words)
     candidates: dict[int, None] = {}
     ranked_matches = sorted(matches.values(), key=lambda m: (-m.coverage, -m.weight))
     for ranked in ranked_matches[: config.max_candidates]:
         candidates.setdefault(ranked.code_index, None)
-    sentence_words_sets = [set(ws) for ws in note.sentence_words]
-    for j in order[: config.sup_top_k].tolist():
-        # No evidence, no suggestion: a classifier candidate needs an affirmed sentence with one of its key words.
-        if any(sup_top_words[j] & ws for ws in sentence_words_sets):
-            candidates.setdefault(int(sup_code_index[j]), None)
+    top_labels = order[: config.sup_top_k]
+    # No evidence, no suggestion: a classifier candidate needs an affirmed sentence with one of its key words.
+    for j in top_labels[overlap.best(top_labels)[1] > 0].tolist():
+        candidates.setdefault(int(sup_code_index[j]), None)
     for code in dense.retrieved:
         candidates.setdefault(code, None)
     codes = np.fromiter(candidates, dtype=np.int32, count=len(candidates))
-    dense_similarity = dense.similarity(codes, title_index)
     features = np.zeros((len(codes), N_FEATURES), dtype=np.float32)
     base = float(priors.matched_gold_docs.sum() / max(priors.matched_docs.sum(), 1.0))
+    smoothing = config.prior_smoothing
+
+    # Knowledge-match columns, for the candidates a phrase matched.
+    matched = [(row, matches[code]) for row, code in enumerate(codes.tolist()) if code in matches]
+    match_rows = np.asarray([row for row, _ in matched], dtype=np.int64)
+    coverage = np.zeros(len(codes), dtype=np.float64)
+    if matched:
+        found = [m for _, m in matched]
+        phrases = np.asarray([m.phrase for m in found], dtype=np.int64)
+        kinds = np.asarray([m.kind for m in found])
+        coverage[match_rows] = [m.coverage for m in found]
+        code_matched = priors.matched_docs[codes[match_rows]].astype(np.float64)
+        phrase_matched = priors.phrase_matched[phrases].astype(np.float64)
+        m_cols = features[match_rows]
+        m_cols[:, 0] = coverage[match_rows]
+        m_cols[:, 1] = [m.weight for m in found]
+        m_cols[:, 2] = [m.n_words for m in found]
+        m_cols[:, 3] = coverage[match_rows] >= 0.999
+        m_cols[:, 4] = kinds == KIND_TITLE
+        m_cols[:, 5] = kinds == KIND_INCLUSION
+        m_cols[:, 6] = kinds == KIND_LEARNED
+        m_cols[:, 7] = [m.n_sentences for m in found]
+        m_cols[:, 8] = np.asarray([m.sentence for m in found], dtype=np.float64) / max(len(note.sentences), 1)
+        m_cols[:, 9] = [_is_historical(note, m, kb) for m in found]
+        m_cols[:, 10] = _prior(priors.matched_gold_docs[codes[match_rows]], code_matched, base, smoothing)
+        m_cols[:, 11] = np.log1p(np.maximum(code_matched, 0.0))
+        m_cols[:, 12] = _prior(priors.phrase_gold[phrases], phrase_matched, base, smoothing)
+        features[match_rows] = m_cols
+
+    # Classifier columns, for the candidates that are supervised labels.
+    labels = label_of[codes]
+    sup_rows = np.flatnonzero(labels >= 0)
+    sup_labels = labels[sup_rows]
+    sup_prob = np.zeros(len(codes), dtype=np.float32)
+    sup_prob[sup_rows] = sup_probs[sup_labels]
+    features[sup_rows, 13] = sup_prob[sup_rows]
+    features[sup_rows, 14] = 1.0 / (1.0 + sup_rank[sup_labels])
+    features[sup_rows, 15] = 1.0
+    best_sentence, best_overlap = overlap.best(sup_labels)
+    sizes = overlap.sizes(sup_labels)
+    has_top = sizes > 0
+    features[sup_rows[has_top], 16] = best_overlap[has_top] / sizes[has_top]
+    sup_sentence = dict(zip(codes[sup_rows[has_top]].tolist(), best_sentence[has_top].tolist(), strict=True))
 
     # Category aggregates over this note's candidates.
-    cat_count: dict[int, int] = {}
-    cat_sup: dict[int, float] = {}
-    cat_cov: dict[int, float] = {}
-    for code in codes.tolist():
-        cat = int(category_of[code])
-        cat_count[cat] = cat_count.get(cat, 0) + 1
-        j = sup_of_code.get(code)
-        if j is not None:
-            cat_sup[cat] = max(cat_sup.get(cat, 0.0), float(sup_probs[j]))
-        found = matches.get(code)
-        if found is not None:
-            cat_cov[cat] = max(cat_cov.get(cat, 0.0), found.coverage)
-
-    sup_sentence: dict[int, int] = {}
-    n_sentences = max(len(note.sentences), 1)
-    for row, code in enumerate(codes.tolist()):
-        f = features[row]
-        m = matches.get(code)
-        if m is not None:
-            f[0] = m.coverage
-            f[1] = m.weight
-            f[2] = m.n_words
-            f[3] = float(m.coverage >= 0.999)
-            f[4] = float(m.kind == KIND_TITLE)
-            f[5] = float(m.kind == KIND_INCLUSION)
-            f[6] = float(m.kind == KIND_LEARNED)
-            f[7] = m.n_sentences
-            f[8] = m.sentence / n_sentences
-            f[9] = float(_is_historical(note, m, kb))
-            matched = float(priors.matched_docs[code])
-            matched_gold = float(priors.matched_gold_docs[code])
-            phrase_matched = float(priors.phrase_matched[m.phrase])
-            phrase_gold = float(priors.phrase_gold[m.phrase])
-            f[10] = _prior(matched_gold, matched, base, config.prior_smoothing)
-            f[11] = math.log1p(max(matched, 0.0))
-            f[12] = _prior(phrase_gold, phrase_matched, base, config.prior_smoothing)
-        j = sup_of_code.get(code)
-        if j is not None:
-            f[13] = float(sup_probs[j])
-            f[14] = 1.0 / (1.0 + float(sup_rank[j]))
-            f[15] = 1.0
-            top = sup_top_words[j]
-            if top:
-                overlaps = [len(top & ws) for ws in sentence_words_sets]
-                best = overlaps.index(max(overlaps)) if overlaps else 0  # the first best sentence
-                f[16] = (overlaps[best] / len(top)) if overlaps else 0.0
-                sup_sentence[code] = best
-        f[17] = math.log1p(float(priors.gold_docs[code]))
-        cat = int(category_of[code])
-        f[18] = math.log1p(float(priors.category_docs[cat]))
-        f[19] = cat_count.get(cat, 0)
-        f[20] = cat_sup.get(cat, 0.0)
-        f[21] = cat_cov.get(cat, 0.0)
-        f[22:25] = code_info[code]
-        f[25] = math.log1p(note.n_words)
-        f[26] = dense_similarity[row]
-        rank = dense.rank.get(code)
-        f[27] = 0.0 if rank is None else 1.0 / (1.0 + rank)
-        f[28] = float(code in dense.retrieved)
+    cats = category_of[codes].astype(np.int64)
+    cat_slot, cat_count = np.unique(cats, return_inverse=True, return_counts=True)[1:]
+    cat_sup = np.zeros(len(cat_count), dtype=np.float32)
+    np.maximum.at(cat_sup, cat_slot, sup_prob)
+    cat_cov = np.zeros(len(cat_count), dtype=np.float64)
+    np.maximum.at(cat_cov, cat_slot, coverage)
+    features[:, 17] = np.log1p(priors.gold_docs[codes].astype(np.float64))
+    features[:, 18] = np.log1p(priors.category_docs[cats].astype(np.float64))
+    features[:, 19] = cat_count[cat_slot]
+    features[:, 20] = cat_sup[cat_slot]
+    features[:, 21] = cat_cov[cat_slot]
+    features[:, 22:25] = code_info[codes]
+    features[:, 25] = math.log1p(note.n_words)
+    features[:, 26] = dense.similarity(codes, title_index)
+    dense_rank = np.asarray([dense.rank.get(code, math.inf) for code in codes.tolist()], dtype=np.float64)
+    features[:, 27] = 1.0 / (1.0 + dense_rank)  # 0 for a code the index did not rank
+    features[:, 28] = [code in dense.retrieved for code in codes.tolist()]
     return CandidateSet(codes, features, matches, sup_sentence, dense)
 
 
