@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from models.clinical.typos import repair
+from models.clinical.zones import paragraphs, reads_as_assessment
 
 if TYPE_CHECKING:
     from datasets.schema import Encounter
@@ -91,6 +92,12 @@ _LINE_HEADER = re.compile(
     r"[ \t]*:[ \t]*",
     re.MULTILINE,
 )
+# A run-in header set off by a mark other than a colon ("Opinion and plan -- ...", "Plan >> ...", "Exam | ..."):
+# the mark is not one that ordinary sentences open with, so any short phrase naming a section is a header.
+_MARKED_HEADER = re.compile(
+    r"^[ \t]*(?P<header>[A-Za-z][A-Za-z /&'-]{0,40}?)[ \t]+(?:-{2,}|[\u2013\u2014]|>{1,2}|=>|\|)[ \t]+(?=\S)",
+    re.MULTILINE,
+)
 _INLINE_HEADERS = re.compile(
     r"^[ \t]*(?:[-*#=]+[ \t]*)?(?P<header>chief complaint|cc|reason for visit|history of present illness|"
     r"hpi|subjective|"
@@ -126,6 +133,7 @@ _ADDRESSED_HERE = re.compile(
     r"(?<!not )\b(?:addressed|managed|evaluat\w*|handled|treated|assessed|performed|seen|separate\w*)\b", re.IGNORECASE
 )
 _NOT_ADDRESSED = re.compile(r"\bnot (?:\w+ )?(?:addressed|managed|evaluated|handled|treated|assessed)\b", re.IGNORECASE)
+_ON_CHART = re.compile(r"\bon (?:file|(?:the )?chart|record|the ehr)\b|\bcarr(?:y|ies|ied)\b", re.IGNORECASE)
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
@@ -184,6 +192,10 @@ def section_kind(header: str) -> SectionKind:
 
 def _section_kind(header: str) -> SectionKind:
     lowered = header.strip().lower()
+    if _ON_CHART.search(lowered):
+        # "Longstanding diagnoses on file": the list kept on the chart, whatever its words; it opens no section of
+        # its own but is cut out of the one it stands in as a problem list (see _LIST_INTRO)
+        return "other"
     for pattern, kind in _KEYWORDS:
         if re.search(pattern, lowered):
             return kind
@@ -243,6 +255,10 @@ def find_sections(text: str) -> list[Section]:
         kind = _section_kind(match.group("header"))
         if kind != "other" and _is_line_header(match.group("header")):
             marks.append((match.start(), match.end(), kind))
+    for match in _MARKED_HEADER.finditer(text):
+        kind = _section_kind(match.group("header"))
+        if kind != "other" and len(match.group("header").split()) <= 5:
+            marks.append((match.start(), match.end(), kind))
     # a header at offset 0 replaces the default "other" opening; one mark per offset (the header's, longest)
     by_offset: dict[int, tuple[int, SectionKind]] = {}
     for offset, body, kind in marks:
@@ -255,7 +271,7 @@ def find_sections(text: str) -> list[Section]:
         end = ordered[i + 1][0] if i + 1 < len(ordered) else len(text)
         if end > start:
             sections.append(Section(kind, start, end, min(max(body, start), end)))
-    return _with_problem_lists(text, sections)
+    return _with_assessment_zones(text, _with_problem_lists(text, sections))
 
 
 def _with_problem_lists(text: str, sections: list[Section]) -> list[Section]:
@@ -265,21 +281,41 @@ def _with_problem_lists(text: str, sections: list[Section]) -> list[Section]:
         # "Diagnoses:" or "Problems addressed today:" heads the assessment, not a list carried on the chart
         if _ADDRESSED_HERE.search(intro) or _section_kind(_NOT_ADDRESSED.sub("", intro)) not in ("pmh", "other"):
             continue
-        start = match.start("intro")
         blank = _BLANK_LINE.search(text, match.end())
-        stop = blank.start() if blank else len(text)
-        out: list[Section] = []
-        for section in sections:
-            if section.end <= start or section.start >= stop or section.kind == "pmh":
-                out.append(section)
-                continue
-            if section.start < start:
-                out.append(Section(section.kind, section.start, start, min(section.body_start, start)))
-            first, last = max(start, section.start), min(stop, section.end)
-            out.append(Section("pmh", first, last, min(max(match.end(), first), last)))
-            if stop < section.end:
-                out.append(Section(section.kind, stop, section.end, stop))
-        sections = out
+        sections = _overlay(sections, "pmh", match.start("intro"), blank.start() if blank else len(text), match.end())
+    return sections
+
+
+def _overlay(sections: list[Section], kind: SectionKind, start: int, stop: int, body: int) -> list[Section]:
+    """``sections`` with ``text[start:stop]`` cut out of the sections it stands in and made a ``kind`` section whose
+    text begins at ``body``; a section of that kind already there is kept whole."""
+    out: list[Section] = []
+    for section in sections:
+        if section.end <= start or section.start >= stop or section.kind == kind:
+            out.append(section)
+            continue
+        if section.start < start:
+            out.append(Section(section.kind, section.start, start, min(section.body_start, start)))
+        first, last = max(start, section.start), min(stop, section.end)
+        out.append(Section(kind, first, last, min(max(body, first), last)))
+        if stop < section.end:
+            out.append(Section(section.kind, stop, section.end, stop))
+    return out
+
+
+def _with_assessment_zones(text: str, sections: list[Section]) -> list[Section]:
+    """A note without an assessment or plan header gets its assessment from its paragraphs' content: each paragraph
+    that does not open with a header of its own and reads as an assessment (see ``models.clinical.zones``) becomes
+    an assessment section. A note with such a header is left as its headers divide it."""
+    if any(s.kind in ("assessment", "plan") for s in sections):
+        return sections
+    lowered = text.lower()
+    for start, stop in paragraphs(text):
+        opening = next(s for s in sections if s.start <= start < s.end)
+        if opening.start == start and opening.body_start > start:
+            continue  # a paragraph under its own header (a problem list's included)
+        if reads_as_assessment(lowered[start:stop]):
+            sections = _overlay(sections, "assessment", start, stop, start)
     return sections
 
 

@@ -16,7 +16,7 @@ _LINE_BREAK = re.compile(r"\n|(?<=[.:])\s*,(?=\s*\S)")
 # An item marker: "-", "*", "#", "1.", "2)", "#1", "Problem 2:", "Dx #3 -" (the problem's words follow it).
 _BULLET = re.compile(
     r"^\s*(?:(?:problem|dx|diagnosis|issue)\s*(?:#?\s*\d{1,2}\s*[:.)-]?|:)\s*|#\s?\d{1,2}[.):]?\s+|[-*•#]+\s*|"
-    r"\d{1,2}[.)]\s*)",
+    r"\d{1,2}[.)]\s*|\(\d{1,2}\)\s*)",
     re.IGNORECASE,
 )
 

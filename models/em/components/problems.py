@@ -38,7 +38,7 @@ _NOT_A_PROBLEM = re.compile(
 _HEADER_ONLY = re.compile(r"^[\W_]*[A-Za-z /&]{1,30}[\W_]*:?\s*$")
 # a negation in the same clause right before a status word ("no evidence of decompensation")
 _NEGATED_BEFORE = re.compile(r"\b(?:no|not|without|denies|negative for|no evidence of|no signs of)\b[^,;()|.:-]{0,30}$")
-_MARKER = re.compile(r"^\s*(?:[-*•#]+\s*\S|\d{1,2}[.)]\s+\S|(?:dx|diagnosis|problem)\s*#?\d*\s*:)", re.IGNORECASE)
+_MARKER = re.compile(r"^\s*(?:[-*•#]+\s*\S|\(?\d{1,2}[.)]\s+\S|(?:dx|diagnosis|problem)\s*#?\d*\s*:)", re.IGNORECASE)
 _PLAN_LIKE = re.compile(
     r"^(?:continue|start|stop|increase|decrease|follow|return|take|use|apply|avoid|ambulate|check|recheck|"
     r"discuss\w*|recommend\w*|schedul\w*|refer\w*|will|plan|patient|pt|she|he|they|we|i|our|my|advised|"

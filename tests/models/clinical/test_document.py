@@ -84,3 +84,18 @@ def test_problem_list_intro_opens_a_problem_list_up_to_the_next_blank_line() -> 
 def test_a_short_upper_case_word_alone_is_a_condition_not_a_header() -> None:
     assert _kinds("ASSESSMENT:\nCOPD\nHTN\n") == ["assessment"]
     assert _kinds("HPI:\ncough\nPLAN\nrest\n") == ["hpi", "plan"]
+
+
+def test_a_run_in_header_set_off_by_a_mark_other_than_a_colon_opens_its_section() -> None:
+    assert _kinds("Reason -- cough\n\nOpinion and plan -- 1. cough, new. Rest.\n") == ["chief_complaint", "plan"]
+    assert _kinds("Interval history >> cough for a week.\nThoughts and plan >> (1) cough, new.\n") == ["hpi", "plan"]
+    # a problem's name before the mark names no section
+    assert _kinds("A/P:\nChest pain -- likely musculoskeletal.\n") == ["assessment"]
+
+
+def test_parenthesised_numbers_mark_assessment_items() -> None:
+    doc = ClinicalDocument("Plan >> (1) Cough - new, simple. Rest.\n(2) Asthma - stable. Continue albuterol.\n")
+    assert [line.text for line in lines(doc, PLAN_SECTIONS)] == [
+        "(1) Cough - new, simple. Rest.",
+        "(2) Asthma - stable. Continue albuterol.",
+    ]

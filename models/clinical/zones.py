@@ -1,0 +1,60 @@
+"""Assessment-and-plan zones of a note that names none by a header: paragraphs that judge a problem and decide.
+
+Dictated and narrative notes often have no "Assessment:" header at all; the assessment is the paragraph in which the
+physician says what a problem is ("the heart failure is quiet and controlled", "I think this is a flare") and what
+will be done about it ("so, we will increase carvedilol", "my plan is to ..."). The history tells how things went,
+the examination what was found, lists name drugs or conditions: none of them both judges and decides. So a paragraph
+reads as an assessment when one of its sentences holds a clinical judgement and a management decision, a grammar
+over clinical vocabulary that does not depend on the headers, their order or the note's template.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+
+# A judgement about a problem: the physician's inference ("I think", "likely", "consistent with") or a status word
+# that grades a problem's course ("stable", "controlled", "worsening", "flare", "uncomplicated", "unclear").
+_JUDGEMENT = re.compile(
+    r"\b(?:i think|i believe|i suspect|i would call|in my (?:view|opinion)|impression|assessment|likely|probabl[ey]|"
+    r"consistent with|suggestive of|concerning for|worrying for|stable|steady|controlled|uncontrolled|at goal|"
+    r"(?:above|below|off|on|at|from) (?:goal|target)|worse\w*|improv\w*|flare\w*|exacerbat\w*|decompensat\w*|"
+    r"(?:un)?complicat\w*|self-limit\w*|resolv\w*|unclear|uncertain|unexplained|diagnos\w*|threat\w*|"
+    r"(?:life|organ)[- ]threatening|severe\w*|acute\w*|chronic|new|simple|minor|mild|benign)\b"
+)
+# A management decision: a plan statement or an action on treatment, tests or disposition in the present or future
+# ("my plan is", "we will", "continue", "increase", "ordered", "refer", "admit"); a past action told in the history
+# ("was started on") is not one.
+_DECISION = re.compile(
+    r"\b(?:plan(?:s|ned)?|we(?:'ll| will| agreed| decided)|i(?:'ll| will| have (?:ordered|started|sent|prescribed)| "
+    r"recommend| suggest| advised)|will|continu\w*|start(?!ed)|stop|increas\w*|decreas\w*|reduc\w*|add|switch|"
+    r"change|hold|titrat\w*|taper\w*|resum\w*|discontinu\w*|refills?|prescri\w*|order(?:ed)?|refer(?:ral|red)?|"
+    r"schedul\w*|recheck|repeat|recommend\w*|advis\w*|counsel\w*|admi(?:t|ssion)\w*|arrang\w*|sent|send)\b"
+    # or a dosing instruction: "amoxicillin high dose for 10 days", "ibuprofen over the counter"
+    r"|\bfor \d+ (?:days|weeks)\b|\b(?:once|twice|three times) (?:daily|a day)\b|\b(?:bid|tid|qid|prn)\b|"
+    r"\bas needed\b|\bover the counter\b|\botc\b"
+)
+_PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
+_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)", re.MULTILINE)
+
+
+def paragraphs(text: str) -> Iterator[tuple[int, int]]:
+    """Spans of the note's paragraphs (text between blank lines), without their surrounding white space."""
+    position = 0
+    for boundary in [*(_PARAGRAPH_BREAK.finditer(text)), None]:
+        stop = len(text) if boundary is None else boundary.start()
+        chunk = text[position:stop]
+        if chunk.strip():
+            yield position + len(chunk) - len(chunk.lstrip()), position + len(chunk.rstrip())
+        if boundary is not None:
+            position = boundary.end()
+
+
+def reads_as_assessment(paragraph: str) -> bool:
+    """A sentence of ``paragraph`` (lower case) judges a problem and it or one of the next two decides its
+    management ("The heart failure is quiet and controlled. EF 35 percent. So, increase carvedilol to 25 mg.")."""
+    sentences = [m.group(0) for m in _SENTENCE.finditer(paragraph)]
+    return any(
+        _JUDGEMENT.search(sentence) and any(_DECISION.search(s) for s in sentences[i : i + 3])
+        for i, sentence in enumerate(sentences)
+    )

@@ -1,0 +1,48 @@
+"""Assessment zones of notes without an assessment header: a paragraph that judges a problem and decides."""
+
+from __future__ import annotations
+
+from models.clinical.document import ClinicalDocument, find_sections
+from models.clinical.zones import paragraphs, reads_as_assessment
+from models.em.components._lines import PLAN_SECTIONS, lines
+
+
+def test_a_judgement_followed_by_a_decision_reads_as_an_assessment() -> None:
+    assert reads_as_assessment("the heart failure is quiet and controlled; ef 35 percent. so, increase carvedilol.")
+    # the decision may come two sentences after the judgement, past the findings
+    assert reads_as_assessment("i would call this a simple problem. tm bulging. we agreed to amoxicillin for 10 days.")
+
+
+def test_history_findings_and_lists_do_not_read_as_assessments() -> None:
+    assert not reads_as_assessment("weights stable at home. no orthopnea.")  # judges, decides nothing
+    assert not reads_as_assessment("losartan 50 mg daily\nmetformin 500 mg twice daily")  # a list, judges nothing
+    assert not reads_as_assessment("today i set up an echocardiogram.")  # decides, judges nothing
+
+
+def test_paragraphs_are_the_spans_between_blank_lines() -> None:
+    text = "one.\n\n\n  two\nthree  \n\nfour"
+    assert [text[a:b] for a, b in paragraphs(text)] == ["one.", "two\nthree", "four"]
+
+
+def test_a_note_without_an_assessment_header_takes_its_assessment_from_the_paragraph_that_judges_and_decides() -> None:
+    note = (
+        "Saw my patient back today.\n\nVitals: BP 150/90. Lungs clear.\n\n"
+        "The hypertension is above goal and creeping up. My plan is to increase lisinopril to 20 mg.\n\n"
+        "lisinopril 10 mg daily\n"
+    )
+    doc = ClinicalDocument(note)
+    assert [line.text for line in lines(doc, PLAN_SECTIONS)] == [
+        "The hypertension is above goal and creeping up. My plan is to increase lisinopril to 20 mg."
+    ]
+    # the paragraph after it keeps the section it stood in
+    assert doc.sentences[-1].section == "exam"
+
+
+def test_a_note_with_an_assessment_header_is_not_zoned_by_content() -> None:
+    note = "HPI: cough.\n\nThe asthma is stable. Continue albuterol.\n\nA/P:\n1. cough - new.\n"
+    assert [s.kind for s in find_sections(note)] == ["hpi", "assessment"]
+
+
+def test_a_list_said_to_be_kept_on_the_chart_is_a_problem_list_whatever_it_is_called() -> None:
+    note = "Plan: rest.\n\nLongstanding diagnoses on file:\nasthma\nGERD\n\nsigned\n"
+    assert [s.kind for s in find_sections(note)] == ["plan", "pmh", "plan"]
