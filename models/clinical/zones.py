@@ -17,25 +17,27 @@ from collections.abc import Iterator
 # that grades a problem's course ("stable", "controlled", "worsening", "flare", "uncomplicated", "unclear").
 _JUDGEMENT = re.compile(
     r"\b(?:i think|i believe|i suspect|i would call|in my (?:view|opinion)|impression|assessment|likely|probabl[ey]|"
-    r"consistent with|suggestive of|concerning for|worrying for|stable|steady|controlled|uncontrolled|at goal|"
-    r"(?:above|below|off|on|at|from) (?:goal|target)|worse\w*|improv\w*|flare\w*|exacerbat\w*|decompensat\w*|"
+    r"consistent with|suggestive of|concerning for|worrying for|stable|steady|controlled|uncontrolled|worse\w*|"
+    r"improv\w*|flare\w*|exacerbat\w*|decompensat\w*|"
     r"(?:un)?complicat\w*|self-limit\w*|resolv\w*|unclear|uncertain|unexplained|diagnos\w*|threat\w*|"
-    r"(?:life|organ)[- ]threatening|severe\w*|acute\w*|chronic|new|simple|minor|mild|benign)\b"
+    r"(?:life|organ)[- ]threatening|severe\w*|acute\w*|chronic|new|simple|minor|mild|moderate|benign|recurrent|"
+    r"persistent|despite|goal|target|better|doing well)\b"
 )
 # A management decision: a plan statement or an action on treatment, tests or disposition in the present or future
-# ("my plan is", "we will", "continue", "increase", "ordered", "refer", "admit"); a past action told in the history
-# ("was started on") is not one.
+# ("my plan is", "we will", "continue", "increase", "ordered", "refer", "admit"); a past action or change told in the
+# history ("was started on", "appetite decreased") is not one.
 _DECISION = re.compile(
     r"\b(?:plan(?:s|ned)?|we(?:'ll| will| agreed| decided)|i(?:'ll| will| have (?:ordered|started|sent|prescribed)| "
-    r"recommend| suggest| advised)|will|continu\w*|start(?!ed)|stop|increas\w*|decreas\w*|reduc\w*|add|switch|"
-    r"change|hold|titrat\w*|taper\w*|resum\w*|discontinu\w*|refills?|prescri\w*|order(?:ed)?|refer(?:ral|red)?|"
+    r"recommend| suggest| advised)|will|continu\w*|start(?!ed)|stop|(?:increas|decreas|reduc)(?:e|ing|ed to)|add|"
+    r"switch|change|hold|titrat\w*|taper\w*|resum\w*|discontinu\w*|refills?|prescri\w*|order(?:ed)?|refer(?:ral|red)?|"
     r"schedul\w*|recheck|repeat|recommend\w*|advis\w*|counsel\w*|admi(?:t|ssion)\w*|arrang\w*|sent|send)\b"
-    # or a dosing instruction: "amoxicillin high dose for 10 days", "ibuprofen over the counter"
+    # or a dosing instruction: "amoxicillin high dose for 10 days", "ibuprofen over the counter", "warfarin dose
+    # adjusted", "single-dose IM penicillin", "oral cefpodoxime"
     r"|\bfor \d+ (?:days|weeks)\b|\b(?:once|twice|three times) (?:daily|a day)\b|\b(?:bid|tid|qid|prn)\b|"
-    r"\bas needed\b|\bover the counter\b|\botc\b"
+    r"\bas needed\b|\bover the counter\b|\botc\b|\badjust\w*|\b(?:oral|po|im|iv|intramuscular|topical)\b"
 )
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
-_SENTENCE = re.compile(r"[^.!?\n]+(?:[.!?]+|$)", re.MULTILINE)
+_SENTENCE = re.compile(r"(?:[^.!?\n]|\.(?=\d))+(?:[.!?]+|$)", re.MULTILINE)  # "BMI 41.8" ends none
 
 
 def paragraphs(text: str) -> Iterator[tuple[int, int]]:
@@ -50,11 +52,16 @@ def paragraphs(text: str) -> Iterator[tuple[int, int]]:
             position = boundary.end()
 
 
+def judges(text: str) -> bool:
+    """``text`` (lower case) holds a clinical judgement ("I think", "is stable", "above goal", "unclear")."""
+    return _JUDGEMENT.search(text) is not None
+
+
 def reads_as_assessment(paragraph: str) -> bool:
     """A sentence of ``paragraph`` (lower case) judges a problem and it or one of the next two decides its
     management ("The heart failure is quiet and controlled. EF 35 percent. So, increase carvedilol to 25 mg.")."""
     sentences = [m.group(0) for m in _SENTENCE.finditer(paragraph)]
     return any(
-        _JUDGEMENT.search(sentence) and any(_DECISION.search(s) for s in sentences[i : i + 3])
+        judges(sentence) and any(_DECISION.search(s) for s in sentences[i : i + 3])
         for i, sentence in enumerate(sentences)
     )

@@ -19,6 +19,7 @@ import re
 
 from models.clinical.assertion import assert_span
 from models.clinical.document import ClinicalDocument, section_kind
+from models.clinical.zones import judges
 from models.em.components._lines import PLAN_SECTIONS, lines, strip_bullet
 from models.em.cues import EmCues, default_cues
 
@@ -37,13 +38,19 @@ _NOT_A_PROBLEM = re.compile(
 )
 _HEADER_ONLY = re.compile(r"^[\W_]*[A-Za-z /&]{1,30}[\W_]*:?\s*$")
 # a negation in the same clause right before a status word ("no evidence of decompensation")
-_NEGATED_BEFORE = re.compile(r"\b(?:no|not|without|denies|negative for|no evidence of|no signs of)\b[^,;()|.:-]{0,30}$")
+# (not across a copula: in "sprain, no fracture on films is new and uncomplicated" the status is affirmed)
+_NEGATED_BEFORE = re.compile(
+    r"\b(?:no|not|without|denies|negative for|no evidence of|no signs of)\b"
+    r"(?:(?! (?:is|are|was|were) )[^,;()|.:-]){0,30}$"
+)
 _MARKER = re.compile(r"^\s*(?:[-*•#]+\s*\S|\(?\d{1,2}[.)]\s+\S|(?:dx|diagnosis|problem)\s*#?\d*\s*:)", re.IGNORECASE)
 _PLAN_LIKE = re.compile(
     r"^(?:continue|start|stop|increase|decrease|follow|return|take|use|apply|avoid|ambulate|check|recheck|"
-    r"discuss\w*|recommend\w*|schedul\w*|refer\w*|will|plan|patient|pt|she|he|they|we|i|our|my|advised|"
+    r"discuss\w*|recommend\w*|schedul\w*|refer\w*|will|plan|patient|pt|she|he|they|we|our|my|advised|"
     r"counsel\w*|encourag\w*|educat\w*|instruct\w*|rtc|f/u|follow-up|see|call|monitor\w*|obtain|order\w*|"
     r"labs?|get|send|keep|maintain|try|hold|add|switch|change|may|can|should|if|no|none|n/a|also|then|all|"
+    # "I think the wrist sprain is ...": the physician's judgement of a problem, not an instruction
+    r"i(?! (?:think|believe|suspect|would call|feel)\b)|"
     r"the patient|this|that|there|he's|she's|in the meantime|as (?:above|noted|discussed)|at this (?:point|time))\b"
 )
 # the plan part of an item: "Plan:", "| Plan", a SOAP "P:" after the assessment ("A: COPD, stable.  P: ..."), "->"
@@ -94,8 +101,10 @@ def annotate_problems(doc: ClinicalDocument, cues: EmCues | None = None) -> Clin
             continue
         if status is None:
             # a free-text plan sentence is not a problem item; a narrative paragraph is judged by its first sentence
-            # ("Possible tethered cord.  I had a thorough discussion with the patient ...")
-            if chronic is None and not split and len(_FIRST_SENTENCE.split(head, maxsplit=1)[0].split()) > 12:
+            # ("Possible tethered cord.  I had a thorough discussion with the patient ..."), which names the problem
+            # in a few words or judges it ("I think the radiculopathy is getting away from us despite treatment")
+            first = _FIRST_SENTENCE.split(head, maxsplit=1)[0]
+            if chronic is None and not split and len(first.split()) > 12 and not judges(first):
                 continue
             if chronic is not None:
                 status = "chronic_progression" if _CHANGE.search(lowered) else "chronic_stable"

@@ -391,3 +391,31 @@ def test_data_order_entered() -> None:
 )
 def test_visit_procedure_only_in_other_words(sentence: str) -> None:
     assert "procedure_only" in _labels(sentence + "\n", "visit")
+
+
+def test_a_narrative_note_without_headers_is_levelled_from_its_judging_paragraphs() -> None:
+    note = (
+        "Saw my patient back in the office today.\n\n"
+        "About the depression, sleeping poorly. The mother told most of the story.\n\n"
+        "Vitals: BP 122/80. PHQ-9 score 14.\n\n"
+        "I went through the TSH from the outside clinic, which was normal.\n\n"
+        "I think the depression is getting away from us despite treatment, given a PHQ-9 of 14. "
+        "We will raise sertraline to 100 mg daily.\n"
+        "I think the wrist sprain, no fracture on films, is new and uncomplicated. My plan is to splint it.\n"
+        "Today I set up a CBC and a lipid panel.\n\n"
+        "sertraline 50 mg daily\n"
+    )
+    doc = run_pipeline(note)
+    assert [m.label for m in doc.of("problem")] == ["chronic_progression", "acute_uncomplicated"]
+    assert sorted(m.label for m in doc.of("data")) == [
+        "independent_historian",
+        "test_ordered",
+        "test_ordered",
+        "test_result",
+    ]
+    assert [m.label for m in doc.of("risk")] == ["rx_drug"]
+
+
+def test_problem_status_in_plain_words() -> None:
+    note = "A/P:\n1. Cough - still not pinned down, the outlook is unclear. CXR.\n2. Asthma - holding steady. Continue.\n"
+    assert _labels(note, "problem") == ["undiagnosed_uncertain", "chronic_stable"]
