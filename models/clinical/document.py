@@ -134,6 +134,7 @@ _ADDRESSED_HERE = re.compile(
 )
 _NOT_ADDRESSED = re.compile(r"\bnot (?:\w+ )?(?:addressed|managed|evaluated|handled|treated|assessed)\b", re.IGNORECASE)
 _ON_CHART = re.compile(r"\bon (?:file|(?:the )?chart|record|the ehr)\b|\bcarr(?:y|ies|ied)\b", re.IGNORECASE)
+_MIN_PARAGRAPHS = 3  # zoning by content needs a note in paragraphs: history, findings, assessment at least
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
 
@@ -304,13 +305,16 @@ def _overlay(sections: list[Section], kind: SectionKind, start: int, stop: int, 
 
 
 def _with_assessment_zones(text: str, sections: list[Section]) -> list[Section]:
-    """A note without an assessment or plan header gets its assessment from its paragraphs' content: each paragraph
-    that does not open with a header of its own and reads as an assessment (see ``models.clinical.zones``) becomes
-    an assessment section. A note with such a header is left as its headers divide it."""
-    if any(s.kind in ("assessment", "plan") for s in sections):
+    """A note in paragraphs without an assessment or plan header gets its assessment from their content: each
+    paragraph that does not open with a header of its own and reads as an assessment (see ``models.clinical.zones``)
+    becomes an assessment section. A note with such a header is left as its headers divide it."""
+    spans = list(paragraphs(text))
+    # a note not laid out in paragraphs (a transcription flattened to one block) has no unit smaller than itself
+    # that could be the assessment
+    if len(spans) < _MIN_PARAGRAPHS or any(s.kind in ("assessment", "plan") for s in sections):
         return sections
     lowered = text.lower()
-    for start, stop in paragraphs(text):
+    for start, stop in spans:
         opening = next(s for s in sections if s.start <= start < s.end)
         if opening.start == start and opening.body_start > start:
             continue  # a paragraph under its own header (a problem list's included)

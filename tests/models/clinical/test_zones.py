@@ -46,3 +46,9 @@ def test_a_note_with_an_assessment_header_is_not_zoned_by_content() -> None:
 def test_a_list_said_to_be_kept_on_the_chart_is_a_problem_list_whatever_it_is_called() -> None:
     note = "Plan: rest.\n\nLongstanding diagnoses on file:\nasthma\nGERD\n\nsigned\n"
     assert [s.kind for s in find_sections(note)] == ["plan", "pmh", "plan"]
+
+
+def test_a_note_in_one_block_is_not_zoned_by_content() -> None:
+    # a transcription flattened to one block: no unit smaller than the note could be its assessment
+    note = "The patient denies chest pain. The asthma is stable, continue albuterol. Lisinopril 10 mg daily."
+    assert [s.kind for s in find_sections(note)] == ["other"]
