@@ -417,5 +417,7 @@ def test_a_narrative_note_without_headers_is_levelled_from_its_judging_paragraph
 
 
 def test_problem_status_in_plain_words() -> None:
-    note = "A/P:\n1. Cough - still not pinned down, the outlook is unclear. CXR.\n2. Asthma - holding steady. Continue.\n"
+    note = (
+        "A/P:\n1. Cough - still not pinned down, the outlook is unclear. CXR.\n2. Asthma - holding steady. Continue.\n"
+    )
     assert _labels(note, "problem") == ["undiagnosed_uncertain", "chronic_stable"]
