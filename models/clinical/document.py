@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from models.clinical.typos import repair
-from models.clinical.zones import paragraphs, reads_as_assessment
+from models.clinical.zones import decides, judges, paragraphs, reads_as_assessment
 
 if TYPE_CHECKING:
     from datasets.schema import Encounter
@@ -134,6 +134,7 @@ _ADDRESSED_HERE = re.compile(
 )
 _NOT_ADDRESSED = re.compile(r"\bnot (?:\w+ )?(?:addressed|managed|evaluated|handled|treated|assessed)\b", re.IGNORECASE)
 _ON_CHART = re.compile(r"\bon (?:file|(?:the )?chart|record|the ehr)\b|\bcarr(?:y|ies|ied)\b", re.IGNORECASE)
+_ASSESSMENT_KINDS = frozenset({"assessment", "plan"})
 _MIN_PARAGRAPHS = 3  # zoning by content needs a note in paragraphs: history, findings, assessment at least
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
@@ -305,19 +306,24 @@ def _overlay(sections: list[Section], kind: SectionKind, start: int, stop: int, 
 
 
 def _with_assessment_zones(text: str, sections: list[Section]) -> list[Section]:
-    """A note in paragraphs without an assessment or plan header gets its assessment from their content: each
-    paragraph that does not open with a header of its own and reads as an assessment (see ``models.clinical.zones``)
-    becomes an assessment section. A note with such a header is left as its headers divide it."""
+    """A note in paragraphs whose assessment or plan headers head neither a judgement nor a decision (none there,
+    or only "Plan: return in 2 weeks" under one) gets its assessment from their content: each paragraph that does
+    not open with a header of its own and reads as an assessment (see ``models.clinical.zones``) becomes an
+    assessment section. A note whose assessment is under its header is left as its headers divide it."""
     spans = list(paragraphs(text))
+    lowered = text.lower()
     # a note not laid out in paragraphs (a transcription flattened to one block) has no unit smaller than itself
     # that could be the assessment
-    if len(spans) < _MIN_PARAGRAPHS or any(s.kind in ("assessment", "plan") for s in sections):
+    if len(spans) < _MIN_PARAGRAPHS or any(
+        s.kind in _ASSESSMENT_KINDS
+        and (judges(lowered[s.body_start : s.end]) or decides(lowered[s.body_start : s.end]))
+        for s in sections
+    ):
         return sections
-    lowered = text.lower()
     for start, stop in spans:
         opening = next(s for s in sections if s.start <= start < s.end)
-        if opening.start == start and opening.body_start > start:
-            continue  # a paragraph under its own header (a problem list's included)
+        if (opening.start == start and opening.body_start > start) or opening.kind in _ASSESSMENT_KINDS:
+            continue  # a paragraph under its own header (a problem list's included), or already the assessment
         if reads_as_assessment(lowered[start:stop]):
             sections = _overlay(sections, "assessment", start, stop, start)
     return sections

@@ -57,11 +57,15 @@ def judges(text: str) -> bool:
     return _JUDGEMENT.search(text) is not None
 
 
+def decides(text: str) -> bool:
+    """``text`` (lower case) holds a management decision ("we will", "continue", "ordered", "twice daily")."""
+    return _DECISION.search(text) is not None
+
+
 def reads_as_assessment(paragraph: str) -> bool:
     """A sentence of ``paragraph`` (lower case) judges a problem and it or one of the next two decides its
     management ("The heart failure is quiet and controlled. EF 35 percent. So, increase carvedilol to 25 mg.")."""
     sentences = [m.group(0) for m in _SENTENCE.finditer(paragraph)]
     return any(
-        judges(sentence) and any(_DECISION.search(s) for s in sentences[i : i + 3])
-        for i, sentence in enumerate(sentences)
+        judges(sentence) and any(decides(s) for s in sentences[i : i + 3]) for i, sentence in enumerate(sentences)
     )

@@ -52,3 +52,11 @@ def test_a_note_in_one_block_is_not_zoned_by_content() -> None:
     # a transcription flattened to one block: no unit smaller than the note could be its assessment
     note = "The patient denies chest pain. The asthma is stable, continue albuterol. Lisinopril 10 mg daily."
     assert [s.kind for s in find_sections(note)] == ["other"]
+
+
+def test_a_plan_header_over_no_assessment_does_not_stop_zoning() -> None:
+    note = (
+        "Seen today.\n\nThe asthma is worse despite treatment. We will start budesonide.\n\nPlan: return in 2 weeks.\n"
+    )
+    doc = ClinicalDocument(note)
+    assert [s.section for s in doc.sentences] == ["other", "assessment", "assessment", "plan"]
