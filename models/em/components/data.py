@@ -110,6 +110,10 @@ def _more_items(text: str, start: int, cues: EmCues) -> list[tuple[str, int, int
     return out
 
 
+# a report named before the cue, with no images or tracing of one's own in the sentence
+_REPORT_READ = re.compile(
+    r"^(?!.*\b(?:images?|films?|tracings?|myself|my (?:own )?(?:read|interpretation))\b).*\breport\b"
+)
 _CLAUSE_BREAK = re.compile(r"[,;:()]")
 _NEGATION = re.compile(r"\b(?:no|not|without|denies|denied|negative for|declined|declines|refused|deferred)\b")
 
@@ -214,9 +218,13 @@ def annotate_data(doc: ClinicalDocument, cues: EmCues | None = None) -> Clinical
                 continue
             start, end = sentence.start + match.start(), sentence.start + match.end()
             if label.label == "independent_interpretation" and (
-                overlaps_billed(start, end) or not cues.interpretable.search(lowered)
+                overlaps_billed(start, end)
+                or not cues.interpretable.search(lowered)
+                or _REPORT_READ.search(lowered[: match.start()])
             ):
-                continue  # we bill its interpretation, or it is a lab value: only images and tracings are interpreted
+                # we bill its interpretation, or it is a lab value: only images and tracings are interpreted, or it is
+                # another physician's report that was read ("chest x-ray report (outside office) reviewed by me")
+                continue
             if not _affirmed(doc, start, end):
                 continue
             if label.label == "external_note":

@@ -421,3 +421,11 @@ def test_problem_status_in_plain_words() -> None:
         "A/P:\n1. Cough - still not pinned down, the outlook is unclear. CXR.\n2. Asthma - holding steady. Continue.\n"
     )
     assert _labels(note, "problem") == ["undiagnosed_uncertain", "chronic_stable"]
+
+
+def test_another_physicians_report_read_is_a_result_not_an_independent_interpretation() -> None:
+    note = "Results:\nchest x-ray report (outside office) reviewed by me: no acute process.\n"
+    assert _labels(note, "data") == ["test_result"]
+    assert _labels("Results:\nchest x-ray images (outside office) reviewed by me: clear.\n", "data") == [
+        "independent_interpretation"
+    ]
