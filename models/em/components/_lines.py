@@ -86,6 +86,29 @@ def lines(doc: ClinicalDocument, sections: frozenset[str] | None = None) -> list
     return [line for line in split if sections is None or line.section in sections]
 
 
+def _indent(doc: ClinicalDocument, line: Line) -> int:
+    """Spaces before the line's first character, when nothing else stands before it on its line."""
+    prefix = doc.text[doc.text.rfind("\n", 0, line.start) + 1 : line.start]
+    return len(prefix.expandtabs(4)) if not prefix.strip() else 0
+
+
+def items(doc: ClinicalDocument, sections: frozenset[str]) -> list[Line]:
+    """Lines in ``sections``, each joined with the lines indented under it (a problem-oriented block: "# Asthma" with
+    "  - stable; lungs clear" and "  - continue albuterol" under it is one item)."""
+    out: list[Line] = []
+    head_indent = 0
+    for line in lines(doc, sections):
+        indent = _indent(doc, line)
+        previous = out[-1] if out else None
+        if previous is not None and indent > head_indent and doc.text.count("\n", previous.end, line.start) == 1:
+            text = doc.text[previous.start : line.end]
+            out[-1] = Line(previous.start, line.end, text, previous.section, doc.norm[previous.start : line.end])
+            continue
+        out.append(line)
+        head_indent = indent
+    return out
+
+
 # A SOAP part label opening an assessment item ("* A: COPD, stable.  P: continue tiotropium") names the part of the
 # note, not the problem.
 _PART_LABEL = re.compile(r"^(?:a|assessment|imp(?:ression)?)\s*:\s*(?=\S)", re.IGNORECASE)

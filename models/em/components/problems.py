@@ -20,7 +20,7 @@ import re
 from models.clinical.assertion import assert_span
 from models.clinical.document import ClinicalDocument, section_kind
 from models.clinical.zones import judges
-from models.em.components._lines import PLAN_SECTIONS, lines, strip_bullet
+from models.em.components._lines import PLAN_SECTIONS, items, strip_bullet
 from models.em.cues import EmCues, default_cues
 
 _NOT_A_PROBLEM = re.compile(
@@ -75,7 +75,7 @@ def _status(head: str, start: int, cues: EmCues) -> tuple[str, int, int] | None:
 def annotate_problems(doc: ClinicalDocument, cues: EmCues | None = None) -> ClinicalDocument:
     """Add one ``problem`` mention per addressed problem, labelled with its status (see module docstring)."""
     cues = cues or default_cues()
-    candidates = lines(doc, PLAN_SECTIONS)
+    candidates = items(doc, PLAN_SECTIONS)
     # When the assessment lists its problems as items ("1.", "-", "#", "Dx:"), an unmarked line without a status
     # word continues the item above it ("Urine culture grew E. coli." under "1. UTI") and is not a new problem.
     marked = any(_MARKER.match(line.text) for line in candidates)

@@ -429,3 +429,12 @@ def test_another_physicians_report_read_is_a_result_not_an_independent_interpret
     assert _labels("Results:\nchest x-ray images (outside office) reviewed by me: clear.\n", "data") == [
         "independent_interpretation"
     ]
+
+
+def test_lines_indented_under_a_problem_belong_to_it() -> None:
+    note = (
+        "ASSESSMENT AND PLAN:\n"
+        "# Hypertension\n  - worsening, BP 158/94\n  - increase lisinopril to 20 mg\n"
+        "# Cough\n  - new, uncomplicated\n  - honey and fluids\n"
+    )
+    assert _labels(note, "problem") == ["chronic_progression", "acute_uncomplicated"]
