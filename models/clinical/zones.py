@@ -21,20 +21,24 @@ _JUDGEMENT = re.compile(
     r"improv\w*|flare\w*|exacerbat\w*|decompensat\w*|"
     r"(?:un)?complicat\w*|self-limit\w*|resolv\w*|unclear|uncertain|unexplained|diagnos\w*|threat\w*|"
     r"(?:life|organ)[- ]threatening|severe\w*|acute\w*|chronic|new|simple|minor|mild|moderate|benign|recurrent|"
-    r"persistent|despite|goal|target|better|doing well)\b"
+    r"persistent|despite|goal|target|better|doing well|quiescent|remission)\b"
+    # or a copula right after the problem it grades: "the Crohn's ileitis is where we want it"
+    r"|^\W*(?:the|her|his|their|this)\b[^.;:]{0,60}?\b(?:is|are|remains?|seems?|appears?)\b"
 )
 # A management decision: a plan statement or an action on treatment, tests or disposition in the present or future
 # ("my plan is", "we will", "continue", "increase", "ordered", "refer", "admit"); a past action or change told in the
-# history ("was started on", "appetite decreased") is not one.
+# history ("was started on", "appetite decreased", "avoiding NSAIDs as advised") is not one.
 _DECISION = re.compile(
     r"\b(?:plan(?:s|ned)?|we(?:'ll| will| agreed| decided)|i(?:'ll| will| have (?:ordered|started|sent|prescribed)| "
     r"recommend| suggest| advised)|will|continu\w*|start(?!ed)|stop|(?:increas|decreas|reduc)(?:e|ing|ed to)|add|"
-    r"switch|change|hold|titrat\w*|taper\w*|resum\w*|discontinu\w*|refills?|prescri\w*|order(?:ed)?|refer(?:ral|red)?|"
-    r"schedul\w*|recheck|repeat|recommend\w*|advis\w*|counsel\w*|admi(?:t|ssion)\w*|arrang\w*|sent|send)\b"
+    r"switch|change|hold|titrat\w*|taper\w*|resum\w*|discontinu\w*|refill\w*|renew\w*|prescri\w*|order(?:ed)?|"
+    r"refer(?:ral|red)?|schedul\w*|recheck|repeat|recommend\w*|(?<!as )advis\w*|counsel\w*|admi(?:t|ssion)\w*|"
+    r"arrang\w*|sent|send)\b"
     # or a dosing instruction: "amoxicillin high dose for 10 days", "ibuprofen over the counter", "warfarin dose
-    # adjusted", "single-dose IM penicillin", "oral cefpodoxime"
+    # adjusted", "single-dose IM penicillin", "oral cefpodoxime" (not "topical", which the history uses of a therapy
+    # under way)
     r"|\bfor \d+ (?:days|weeks)\b|\b(?:once|twice|three times) (?:daily|a day)\b|\b(?:bid|tid|qid|prn)\b|"
-    r"\bas needed\b|\bover the counter\b|\botc\b|\badjust\w*|\b(?:oral|po|im|iv|intramuscular|topical)\b"
+    r"\bas needed\b|\bover the counter\b|\botc\b|\badjust\w*|\b(?:oral|po|im|iv|intramuscular)\b"
 )
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _SENTENCE = re.compile(r"(?:[^.!?\n]|\.(?=\d))+(?:[.!?]+|$)", re.MULTILINE)  # "BMI 41.8" ends none

@@ -60,3 +60,10 @@ def test_a_plan_header_over_no_assessment_does_not_stop_zoning() -> None:
     )
     doc = ClinicalDocument(note)
     assert [s.section for s in doc.sentences] == ["other", "assessment", "assessment", "plan"]
+
+
+def test_a_problem_graded_by_a_copula_and_a_renewed_drug_read_as_an_assessment() -> None:
+    assert reads_as_assessment("the crohn's ileitis is where we want it; calprotectin normal. so, adalimumab renewed.")
+    # a therapy under way in the history, or advice already followed, decides nothing
+    assert not reads_as_assessment("about the psoriasis, controlled, plaques clear with the topical.")
+    assert not reads_as_assessment("the kidney disease story: avoiding nsaids as advised.")
