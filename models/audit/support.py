@@ -35,13 +35,15 @@ from models.icd10.text import PUNCT, STOPWORDS, tokenize
 HISTORY_SECTIONS = frozenset({"pmh", "psh", "family", "social"})
 ADDRESSED_SECTIONS = frozenset({"assessment", "plan", "preventive"})
 # Hedges that make a diagnosis uncertain when they precede it in the same clause (NegEx/ConText possible-existence
-# lexicon, outpatient wording): "r/o", "concern for", "cannot exclude", "evaluate for", "question of".
+# lexicon, outpatient wording): "r/o", "concern for", "cannot exclude", "evaluate for", "question of"; a test or
+# search "for" a condition ("check for", "test for", "look for") is looking for it, not finding it.
 # Section IV.H also names "likely", "consistent with", "compatible with" and "working diagnosis"; "unclear whether"
 # and "not clear if" leave the condition open as well.
 UNCERTAIN_BEFORE = re.compile(
     r"\b(?:r/o|rule[- ]?out|ruling out|to exclude|exclude|possible|possibly|probable|probably|suspected|suspect|"
     r"suspicion|suspicious for|concern(?:ing)? for|worrisome for|worry for|suggestive of|question(?:able)? (?:of|for)|"
     r"questionable|evaluat(?:e|ion|ing) for|eval for|work-?up for|assess for|screen(?:ing)? for|consider(?:ing)?|"
+    r"(?:check|test|look|search)(?:ing|s)? for|"
     r"differential|ddx|vs\.?|versus|may have|might have|presumed|presumptive|presumably|doubt|unlikely|likely|"
     r"consistent with|compatible with|working (?:diagnosis|dx)|(?:unclear|uncertain|not (?:yet )?clear|unsure) "
     r"(?:whether|if)|whether (?:this|it|these) (?:is|are|represents?|reflects?)|query)\b|\?"
