@@ -9,8 +9,9 @@ flag. This measures, on labelled train-family encounters, how often each answer 
 - ``dx[status|bucket]``: a billed code the support rules call ``status`` (and the ICD-10-CM suggester gives a
   probability in ``bucket``) is really unsupported (for ``supported``: really supported).
 
-Output: ``models/audit/data/audit_calibration_v1.json`` with the data fingerprint, counts and the tables.
-Run: ``python -m training.audit_calibration --data train.jsonl [--out FILE]``.
+Output: ``models/audit/data/audit_calibration_v1.json`` with the data fingerprints, counts and the tables.
+Run: ``python -m training.audit_calibration --data train.jsonl [validation.jsonl ...] [--out FILE]`` (train and
+validation families only: never the held-out family, nor the calibration family kept for checking generalisation).
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from datasets.codesets import CodeSets
 from datasets.io import read_encounters
 from datasets.schema import Encounter
 from models.audit.adapters import CALIBRATION_FILE, DefaultModels, coverage_bucket, dx_key, load_default_models
+from models.audit.checks.diagnoses import less_specific
 
 PRIOR_WEIGHT = 4.0  # pseudo-counts pulling a per-code rate towards the pooled rate
 
@@ -54,6 +56,7 @@ def fit(encounters: list[Encounter], models: DefaultModels) -> dict[str, Any]:
     doc_right: Counter[str] = Counter()
     spec_seen: Counter[str] = Counter()
     spec_right: Counter[str] = Counter()
+    icd = models.codesets.icd10cm
     for encounter in encounters:
         gold = encounter.gold
         if gold is None:
@@ -75,15 +78,16 @@ def fit(encounters: list[Encounter], models: DefaultModels) -> dict[str, Any]:
         unspecified_of_gold = {f.billed for f in encounter.expected_flags if f.type == "unspecified_code" and f.billed}
         for finding in outputs.diagnoses or ():
             really_unsupported = finding.code not in gold.icd10cm and finding.code not in unspecified_of_gold
-            key = dx_key(finding.status, finding.probability, finding.item_match)
+            key = dx_key(finding.status, finding.probability)
             dx_seen[key] += 1
             dx_right[key] += (not really_unsupported) if finding.status == "supported" else really_unsupported
         for item in outputs.documented or ():
             if item.source == "specificity":  # raw mode: confidence is the number of distinguishing words
-                # an unspecified_code flag matches on the billed code: right when that billed code is the error
+                # an unspecified_code flag matches on the billed code: right when a billed code it is more specific
+                # than (in its category, or coded elsewhere by an excludes note) is the error
                 key = f"n={min(int(item.confidence), 3)}"
                 spec_seen[key] += 1
-                spec_right[key] += any(c[:3] == item.code[:3] for c in unspecified_of_gold)
+                spec_right[key] += any(less_specific(icd, c, item.code) for c in unspecified_of_gold)
             elif item.source == "title_match":  # raw mode: confidence is the title-match coverage
                 bucket = coverage_bucket(item.confidence)
                 doc_seen[bucket] += 1
@@ -121,18 +125,23 @@ def fit(encounters: list[Encounter], models: DefaultModels) -> dict[str, Any]:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description="Fit the audit calibration tables on train-family data.")
-    parser.add_argument("--data", type=Path, required=True, help="train-family synthetic encounters (JSONL)")
+    parser.add_argument(
+        "--data", type=Path, nargs="+", required=True, help="train/validation-family synthetic encounters (JSONL)"
+    )
     parser.add_argument("--out", type=Path, default=None, help=f"default models/audit/data/{CALIBRATION_FILE}")
     parser.add_argument("--icd10-bundle", type=Path, default=None)
     args = parser.parse_args()
     codesets = CodeSets.from_settings()
     config: AuditConfig = load_audit_config()
     models = load_default_models(codesets, config, args.icd10_bundle, calibration={})
-    encounters = [e for e in read_encounters(args.data) if e.gold is not None]
+    encounters = [e for path in args.data for e in read_encounters(path) if e.gold is not None]
     tables = fit(encounters, models)
     payload = {
         "version": 1,
-        "fitted_on": {"file": args.data.name, "sha256_16": _fingerprint(args.data), "encounters": len(encounters)},
+        "fitted_on": {
+            "files": {path.name: _fingerprint(path) for path in args.data},
+            "encounters": len(encounters),
+        },
         "models": models.versions,
         **tables,
     }

@@ -28,6 +28,7 @@ from configs.settings import get_settings
 from datasets.codesets import CodeSets
 from datasets.schema import Encounter
 from models.audit.codes import is_problem_visit
+from models.audit.icd_links import coded_elsewhere, unspecified_title, vague_title
 from models.audit.inputs import (
     DiagnosisFinding,
     DocumentedCode,
@@ -37,9 +38,10 @@ from models.audit.inputs import (
     ServiceFinding,
     Span,
 )
-from models.audit.support import DiagnosisSupport, restored_text, word_key, words_of
+from models.audit.support import DiagnosisSupport, content_key, restored_text, word_key
 from models.clinical.document import ClinicalDocument
 from models.icd10.knowledge import clean_title
+from models.icd10.text import PUNCT, tokenize
 
 CALIBRATION_FILE = "audit_calibration_v1.json"
 
@@ -62,9 +64,9 @@ def coverage_bucket(coverage: float) -> str:
     return "c>=0.9"
 
 
-def dx_key(status: str, probability: float | None, item_match: str) -> str:
-    """Key of the diagnosis calibration table: support status, suggester bucket, assessment-item match."""
-    return f"{status}|{probability_bucket(probability)}|{item_match}"
+def dx_key(status: str, probability: float | None) -> str:
+    """Key of the diagnosis calibration table: support status and suggester bucket."""
+    return f"{status}|{probability_bucket(probability)}"
 
 
 # Roman numerals of a stage, class or type ("obesity class III" is "class 3", "type II" is "type 2").
@@ -82,23 +84,42 @@ def _fold_shorthand(text: str) -> str:
     return _SUBSTAGE.sub(lambda m: f"{m.group(1)} {m.group(2).lower()}{m.group(1)}", text)
 
 
-# a billed title that leaves the detail open
-_VAGUE_BILLED = ("unspecified", "without complication", "not specified")
 _SPECIFICITY_STOP = frozenset(
     word_key(w)
     for w in ("complication", "uncomplicated", "mention", "current", "episode", "region", "disease", "disorder",
               "syndrome", "condition", "state")
 )  # fmt: skip
+# Words that state the next word's condition absent, in titles ("with esophagitis, without bleeding") and in
+# diagnostic statements ("acute cystitis, no hematuria", "GERD w/ esophagitis, w/o bleeding").
+_ABSENCE_WORDS = frozenset({"without", "no"})
+_WITHOUT = re.compile(r"\bw/o\b|\bw/out\b", re.IGNORECASE)
+
+
+def _polar_words(text: str) -> set[str]:
+    """Matching keys of a text's content words, a word stated absent marked "-" ("-hematuri"), so that "with
+    hematuria" and "without hematuria" tell codes apart."""
+    out: set[str] = set()
+    absent = False
+    for token in tokenize(_WITHOUT.sub("without", _fold_shorthand(text))):
+        if token.norm in _ABSENCE_WORDS:
+            absent = True
+        elif token.norm in PUNCT:
+            absent = False
+        elif (key := content_key(token.norm)) is not None:
+            out.add(f"-{key}" if absent else key)
+            absent = False
+    return out
 
 
 def _title_words(title: str) -> set[str]:
-    """Matching keys of an ICD-10-CM title's content words (what a note never states removed)."""
-    return set(words_of(_fold_shorthand(clean_title(title)))) - _SPECIFICITY_STOP
+    """Matching keys of an ICD-10-CM title's content words (what a note never states removed, unless stated
+    absent: "without complications" is a fact of the title)."""
+    return _polar_words(clean_title(title, keep_absent=True)) - _SPECIFICITY_STOP
 
 
 def _text_words(line: Any) -> set[str]:
     """Matching keys of a note line's words."""
-    return set(words_of(_fold_shorthand(restored_text(line))))
+    return _polar_words(restored_text(line))
 
 
 _REFUTED = frozenset({"ruled_out", "history_only"})
@@ -125,6 +146,18 @@ def diagnostic_statement(line: Any) -> Any:
     )
 
 
+@dataclass(frozen=True)
+class Candidate:
+    """A more specific code for a billed one: the alternative word sets that each show it (distinguishing title
+    words, or an inclusion term's), the number of the billed title's words it keeps, and, for a condition an
+    excludes note codes in another category, the words of that note's term the statements must state."""
+
+    code: str
+    alternatives: tuple[frozenset[str], ...]
+    kept: int
+    gate: frozenset[str] = frozenset()
+
+
 class SpecificityFinder:
     """More specific codes of a billed vague code's category that the note's own words document.
 
@@ -145,7 +178,7 @@ class SpecificityFinder:
     def __init__(self, codesets: CodeSets, support: DiagnosisSupport) -> None:
         self.codesets = codesets
         self.support = support
-        self._candidates: dict[str, list[tuple[str, tuple[frozenset[str], ...], int]]] = {}
+        self._candidates: dict[str, list[Candidate]] = {}
         self._by_category: dict[str, list[tuple[str, str]]] | None = None
         self._vague: set[str] = set()  # candidates whose own title leaves an axis unspecified
 
@@ -169,33 +202,48 @@ class SpecificityFinder:
                 terms.extend(item.inclusion_terms)
         return terms
 
-    def candidates(self, billed: str) -> list[tuple[str, tuple[frozenset[str], ...], int]]:
-        """(code, the alternative sets of distinguishing words, the number of the billed title's words it keeps) of
-        the more specific billable codes of ``billed``'s category."""
+    def candidates(self, billed: str) -> list[Candidate]:
+        """The more specific billable codes for a billed code whose title leaves a detail open: of its category,
+        and of the conditions its excludes notes code elsewhere (see :class:`Candidate`)."""
         if billed not in self._candidates:
             icd = self.codesets.icd10cm
-            out: list[tuple[str, tuple[frozenset[str], ...], int]] = []
+            out: list[Candidate] = []
             item = icd.find_code(billed)
-            if item is not None and any(v in item.title.lower() for v in _VAGUE_BILLED):
+            if item is not None and vague_title(item.title):
                 base = _title_words(item.title)
                 for child, title in self.by_category().get(billed[:3], ()):
-                    if child == billed:
-                        continue
                     words = _title_words(title)
-                    extra = frozenset(words - base)
                     # the same condition, more specific: shares all but at most one of the billed title's words
-                    if not extra or not base or len(base & words) < max(len(base) - 1, 1):
+                    if child == billed or not base or len(base & words) < max(len(base) - 1, 1):
                         continue
-                    if "unspecified" in title.lower() or "not specified" in title.lower():
-                        self._vague.add(child)
-                    alternatives = [extra]
+                    extra = frozenset(words - base)
+                    alternatives = [extra] if extra else []
                     for term in self._inclusion_terms(child, billed):
                         term_extra = frozenset(_title_words(term) - base)
                         if term_extra and term_extra not in alternatives:
                             alternatives.append(term_extra)
-                    out.append((child, tuple(alternatives), len(base & words)))
+                    if alternatives:
+                        out.append(self._candidate(child, title, alternatives, len(base & words)))
+                # an unspecified condition may be documented as one the classification codes elsewhere (a title
+                # stating an axis absent names its condition already: only its own category is more specific)
+                for term, prefix in coded_elsewhere(icd, billed) if unspecified_title(item.title) else ():
+                    gate = frozenset(_title_words(term))
+                    for child, title in self.by_category().get(prefix[:3], ()) if gate else ():
+                        # an unspecified code of another category is no more specific than the billed one
+                        if child.startswith(prefix) and not unspecified_title(title):
+                            # another category's code names the whole condition: all its words are distinguishing
+                            alternatives = [frozenset(_title_words(title))]
+                            alternatives += [frozenset(_title_words(t)) for t in self._inclusion_terms(child, billed)]
+                            out.append(self._candidate(child, title, [a for a in alternatives if a], 0, gate))
             self._candidates[billed] = out
         return self._candidates[billed]
+
+    def _candidate(
+        self, code: str, title: str, alternatives: list[frozenset[str]], kept: int, gate: frozenset[str] = frozenset()
+    ) -> Candidate:
+        if unspecified_title(title):
+            self._vague.add(code)
+        return Candidate(code, tuple(dict.fromkeys(alternatives)), kept, gate)
 
     def find(self, doc: Any, billed: str) -> tuple[str, int, Span] | None:
         """(specific code, number of distinguishing words, evidence line) or None."""
@@ -204,11 +252,18 @@ class SpecificityFinder:
         candidates = self.candidates(billed)
         if not candidates:
             return None
+        statements = [diagnostic_statement(line) for line in lines(doc, _STATEMENT_SECTIONS)]
+        if any(c.gate for c in candidates):
+            # a condition coded elsewhere counts only where one statement names it (its excludes term's words)
+            statement_words = [_text_words(line) for line in statements]
+            candidates = [c for c in candidates if any(c.gate <= words for words in statement_words)]
         # the lines that name the condition, as billed or as one of its specific codes ("abscess of the left axilla"
         # does not name "Cutaneous abscess of limb, unspecified" but names L02.412)
-        names = (billed, *(code for code, _, _ in candidates))
-        statements = [diagnostic_statement(line) for line in lines(doc, _STATEMENT_SECTIONS)]
-        region = [line for line in statements if any(self.support.affirmed(doc, line, code) for code in names)]
+        names = (billed, *(c.code for c in candidates))
+        named = [line for line in statements if any(self.support.affirmed(doc, line, code) for code in names)]
+        # the assessment's statements where they name it, the chief complaint otherwise: a complaint line can list
+        # other conditions with sides of their own ("left lateral epicondylitis and right CTS")
+        region = [line for line in named if line.section != "chief_complaint"] or named
         if not region:
             return None
         words = set().union(*(_text_words(line) for line in region))
@@ -219,19 +274,19 @@ class SpecificityFinder:
         # its category's inclusion term and "chronic" through its title; I50.20 only the first), then the billed
         # title's words it keeps (J45.41 keeps the exacerbation of J45.901, J45.40 drops it)
         hits = [
-            ((len(frozenset().union(*stated)), kept), code)
-            for code, alternatives, kept in candidates
-            if (billed_named or code not in self._vague)
-            and (stated := [extra for extra in alternatives if extra <= words])
+            ((len(frozenset().union(*stated)), c.kept), c.code)
+            for c in candidates
+            if (billed_named or c.code not in self._vague)
+            and (stated := [extra for extra in c.alternatives if extra <= words])
         ]
         if not hits:
             return None
         best = max(score for score, _ in hits)
-        top = [code for score, code in hits if score == best]
+        top = {code for score, code in hits if score == best}
         if len(top) != 1:
             return None
         line = region[0]
-        return top[0], best[0], Span(line.start, line.end, line.text)
+        return top.pop(), best[0], Span(line.start, line.end, line.text)
 
 
 def load_calibration() -> dict[str, Any]:
@@ -335,9 +390,9 @@ class DefaultModels:
         )
         return float(self.calibration.get(table, {}).get(code, default))
 
-    def _dx_confidence(self, status: str, probability: float | None, item_match: str) -> float:
+    def _dx_confidence(self, status: str, probability: float | None) -> float:
         table = self.calibration.get("dx", {})
-        key = dx_key(status, probability, item_match)
+        key = dx_key(status, probability)
         if key in table:
             return float(table[key])
         return float(getattr(self.config.calibration.dx_status, status))
@@ -435,9 +490,8 @@ class DefaultModels:
             probability = None
             if self.suggester is not None:
                 probability = max((s.probability for s in suggestions if s.code == code), default=0.0)
-            match = "none"
-            confidence = 1.0 if raw else self._dx_confidence(status, probability, match)
-            diagnoses.append(DiagnosisFinding(code, status, confidence, evidence, probability, match))
+            confidence = 1.0 if raw else self._dx_confidence(status, probability)
+            diagnoses.append(DiagnosisFinding(code, status, confidence, evidence, probability))
         hccs: tuple[HccFinding, ...] | None = None
         if self.hcc_scanner is not None:
             if self.suggester is not None:

@@ -81,8 +81,6 @@ class DiagnosisFinding:
         evidence: where the condition is mentioned (empty for ``absent``).
         probability: the ICD-10-CM suggester's calibrated probability that the note documents this code (None
             without a suggester).
-        item_match: whether an assessment/plan item's best ICD-10-CM title match is this code (``exact``), another
-            code of its category (``category``), or neither (``none``).
     """
 
     code: str
@@ -90,7 +88,6 @@ class DiagnosisFinding:
     confidence: float
     evidence: tuple[Span, ...] = ()
     probability: float | None = None
-    item_match: str = "none"  # "exact" | "category" | "none": how an assessment item's best title match relates
 
 
 @dataclass(frozen=True)

@@ -36,13 +36,15 @@ _UNSPECIFIED = re.compile(
 _LATER_ENCOUNTER = re.compile(r"subsequent encounter|sequela", re.IGNORECASE)
 
 
-def clean_title(title: str) -> str:
-    """Drop what a note never states: nonessential parentheticals and "without ..." clauses.
+def clean_title(title: str, keep_absent: bool = False) -> str:
+    """Drop what a note never states: nonessential parentheticals and "without ..." clauses (kept with
+    ``keep_absent``, where the absence tells two codes apart: "with esophagitis, without bleeding").
 
     ``"Type 2 diabetes mellitus without complications"`` -> ``"Type 2 diabetes mellitus "``;
     ``"Pneumonia, unspecified organism"`` -> ``"Pneumonia,  "``.
     """
-    return _UNSPECIFIED.sub(" ", _WITHOUT.sub(" ", _PARENS.sub(" ", title)))
+    text = _PARENS.sub(" ", title)
+    return _UNSPECIFIED.sub(" ", text if keep_absent else _WITHOUT.sub(" ", text))
 
 
 def keep_code(code: str, title: str) -> bool:

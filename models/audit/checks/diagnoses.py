@@ -12,6 +12,7 @@ from __future__ import annotations
 from datasets.codesets import Icd10cm
 from models.audit.context import AuditContext
 from models.audit.flags import AuditFlag, EvidenceSpan
+from models.audit.icd_links import is_coded_elsewhere, unspecified_title, vague_title
 from models.audit.inputs import DiagnosisFinding, DocumentedCode
 from models.audit.registry import register
 from models.audit.support import words_of
@@ -25,30 +26,34 @@ STATUS_WORDS = {
     "not_addressed": "it appears on a problem list but the visit does not assess or manage it",
     "absent": "the note does not mention the condition",
 }
-_VAGUE_WORDS = ("unspecified", "without complication", "not specified")
 
 
 def less_specific(icd: Icd10cm, billed: str, documented: str) -> bool:
     """Whether ``billed`` is a less specific code for the condition that ``documented`` codes more specifically.
 
-    True when the billed code is an ancestor of the documented one, or both share a three-character category and
-    the billed code's title is unspecified or "without complications" while the documented one's is not
-    (``E11.9`` vs ``E11.65``; ``M17.9`` vs ``M17.11``; ``I50.9`` vs ``I50.23``).
+    True when the billed code is an ancestor of the documented one; when both share a three-character category and
+    the billed title leaves a detail open (unspecified, "without complications") while the documented one's is not
+    (``E11.9`` vs ``E11.65``; ``M17.9`` vs ``M17.11``; ``I50.9`` vs ``I50.23``); or when an excludes note of the
+    billed code sends the documented condition to its own category (``N39.0`` vs ``N30.00``; ``G47.00`` vs
+    ``F51.01``).
     """
-    if billed == documented or billed[:3] != documented[:3]:
+    if billed == documented or icd.find_code(documented) is None or icd.find_code(billed) is None:
         return False
-    if icd.find_code(documented) is None or icd.find_code(billed) is None:
-        return False
+    billed_title = icd.title(billed).lower()
+    if billed[:3] != documented[:3]:
+        return (
+            unspecified_title(billed_title)
+            and not unspecified_title(icd.title(documented))
+            and is_coded_elsewhere(icd, billed, documented)
+        )
     if billed in icd.ancestors(documented):
         return True
-    billed_title = icd.title(billed).lower()
-    documented_title = icd.title(documented).lower()
-    billed_vague = any(w in billed_title for w in _VAGUE_WORDS) or billed_title.endswith(" nos")
-    if not billed_vague:
+    if not vague_title(billed_title):
         return False
-    # "without complications" states a fact; an unspecified title is still more specific when it names more
-    # ("Acute maxillary sinusitis, unspecified" against "Acute sinusitis, unspecified")
-    return "unspecified" not in documented_title or set(words_of(clean_title(documented_title))) > set(
+    documented_title = icd.title(documented).lower()
+    # an unspecified title is still more specific when it names more ("Acute maxillary sinusitis, unspecified"
+    # against "Acute sinusitis, unspecified")
+    return not unspecified_title(documented_title) or set(words_of(clean_title(documented_title))) > set(
         words_of(clean_title(billed_title))
     )
 

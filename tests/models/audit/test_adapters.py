@@ -113,9 +113,34 @@ def test_hcc_gap_needs_the_condition_stated_as_certain(codesets):
         ("J01.90", "1. maxillary sinusitis, acute - amoxicillin.", "J01.00"),
         # ... only where the note names the billed condition itself: a wrist sprain names no scaphoid fracture
         ("S62.009A", "1. sprain of the right wrist - splint, ice.", None),
+        # a title stating an axis absent is wrong once the note documents it, and "with"/"without" tell codes apart
+        ("K21.9", "1. GERD with esophagitis, w/o bleeding - continue PPI.", "K21.00"),
+        ("K21.9", "1. GERD without esophagitis - continue PPI.", None),
+        ("K50.90", "1. Crohn disease of the small intestine without complications - continue.", "K50.00"),
+        # only an inclusion term names the specific code ("common wart" is an other viral wart)
+        ("B07.9", "1. common warts of the hands - cryotherapy today.", "B07.8"),
+        # the excludes notes send a documented condition to its own category: cystitis is not "UTI, site not
+        # specified" (N39.0 Excludes1 N30.-), primary insomnia is not G47.0 (Excludes2 F51.01)
+        ("N39.0", "1. acute cystitis, no hematuria - nitrofurantoin.", "N30.00"),
+        ("N39.0", "1. urinary tract infection - nitrofurantoin.", None),
+        ("G47.00", "1. chronic primary insomnia - CBT-I referral.", "F51.01"),
+        # ... never to another category's unspecified code, nor from a title that only states an axis absent
+        ("J06.9", "1. acute upper respiratory infection - supportive care.", None),
+        ("K50.00", "1. Crohn disease of the small intestine without complications.\n2. IBS, stable.", None),
     ],
 )
 def test_specificity_reads_the_diagnostic_statement(codesets, billed, item, documented):
     models = load_default_models(codesets, calibration={})
     found = models.specificity.find(ClinicalDocument(f"ASSESSMENT AND PLAN:\n{item}\n"), billed)
     assert (found[0] if found else None) == documented
+
+
+def test_specificity_prefers_the_assessment_to_a_complaint_listing_other_sides(codesets):
+    models = load_default_models(codesets, calibration={})
+    note = (
+        "CHIEF COMPLAINT:\nleft lateral epicondylitis and right carpal tunnel syndrome\n\n"
+        "ASSESSMENT AND PLAN:\n1. right carpal tunnel syndrome - splint at night.\n"
+        "2. left lateral epicondylitis - stretching.\n"
+    )
+    found = models.specificity.find(ClinicalDocument(note), "G56.00")
+    assert found is not None and found[0] == "G56.01"
