@@ -44,6 +44,8 @@ _SOURCE_LEAD = re.compile(
     r"(?:labs?|results?|studies|imaging|tests?|blood ?work|data|work-?up)\s*"
     r"(?:(?:from|at|of|in|done at|obtained at)\s+[^,;:()]{1,80}?|\([^()]{1,80}\))?\s*[:(-]\s*$"
 )
+# words of a clause, not of a test's name
+_CLAUSE = re.compile(r"\b(?:i|we|you|is|are|was|were|would|will|has|have|this|that|it)\b")
 _LISTED = re.compile(r"(?:\s*(?:placed|today))?\s*:\s*(?P<items>[^.\n]+)")
 _RESULT_LEAD = re.compile(r"[\W_]*(?:(?P<source>[^:]{1,80}):\s*|per [^,;:]{1,80},\s*)?")
 _MODALITIES = ("ultrasound", "ct", "mri", "x-ray", "monitor", "echocardiogram")
@@ -164,6 +166,8 @@ def _governed_tests(
                 words = part.strip(" .")
                 if words and len(words.split()) <= 6:
                     known = _tests_in(words, cues)
+                    if not known and _CLAUSE.search(words):
+                        continue  # "path pending: I would call this new, and the outlook is unclear" lists no test
                     name = known[0][0] if known else _canonical(words)
                     offset = listed.start("items") + item.start() + item.group(0).find(words[:8])
                     tests.append((name, offset, offset + len(words)))

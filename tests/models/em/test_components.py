@@ -438,3 +438,10 @@ def test_lines_indented_under_a_problem_belong_to_it() -> None:
         "# Cough\n  - new, uncomplicated\n  - honey and fluids\n"
     )
     assert _labels(note, "problem") == ["chronic_progression", "acute_uncomplicated"]
+
+
+def test_images_looked_at_myself_are_interpreted_and_a_clause_after_pending_is_no_test() -> None:
+    note = "A/P:\n1. Cough - new. I looked at the chest x-ray pictures myself and read them as clear.\n"
+    assert _labels(note, "data") == ["independent_interpretation"]
+    note = "A/P:\n1. Lesion, path pending: I would call this new, and the outlook is unclear. Excise.\n"
+    assert _labels(note, "data") == []
