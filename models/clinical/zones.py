@@ -23,17 +23,19 @@ _JUDGEMENT = re.compile(
     r"(?:life|organ)[- ]threatening|severe\w*|acute\w*|chronic|new|simple|minor|mild|moderate|benign|recurrent|"
     r"persistent|despite|goal|target|better|doing well|quiescent|remission)\b"
     # or a copula right after the problem it grades: "the Crohn's ileitis is where we want it"
-    r"|^\W*(?:the|her|his|their|this)\b[^.;:]{0,60}?\b(?:is|are|remains?|seems?|appears?)\b"
+    r"|^\W*(?:(?:as for|regarding|as to) )?(?:the|her|his|their|this)\b[^.;:]{0,60}?"
+    r"\b(?:is|are|remains?|seems?|appears?)\b"
 )
 # A management decision: a plan statement or an action on treatment, tests or disposition in the present or future
-# ("my plan is", "we will", "continue", "increase", "ordered", "refer", "admit"); a past action or change told in the
-# history ("was started on", "appetite decreased", "avoiding NSAIDs as advised") is not one.
+# ("my plan is", "we will", "continue", "increase", "ordered", "refer", "admit", "echo lined up", "splinting
+# discussed", "avoid screens"); a past action or change told in the history ("was started on", "appetite decreased",
+# "avoiding NSAIDs as advised") is not one.
 _DECISION = re.compile(
     r"\b(?:plan(?:s|ned)?|we(?:'ll| will| agreed| decided)|i(?:'ll| will| have (?:ordered|started|sent|prescribed)| "
     r"recommend| suggest| advised)|will|continu\w*|start(?!ed)|stop|(?:increas|decreas|reduc)(?:e|ing|ed to)|add|"
     r"switch|change|hold|titrat\w*|taper\w*|resum\w*|discontinu\w*|refill\w*|renew\w*|prescri\w*|order(?:ed)?|"
     r"refer(?:ral|red)?|schedul\w*|recheck|repeat|recommend\w*|(?<!as )advis\w*|counsel\w*|admi(?:t|ssion)\w*|"
-    r"arrang\w*|sent|send)\b"
+    r"arrang\w*|sent|send|(?:lined|set) up|book(?:ed)?|discuss(?:ed)?|avoid)\b"
     # or a dosing instruction: "amoxicillin high dose for 10 days", "ibuprofen over the counter", "warfarin dose
     # adjusted", "single-dose IM penicillin", "oral cefpodoxime" (not "topical", which the history uses of a therapy
     # under way)

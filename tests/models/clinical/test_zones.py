@@ -67,3 +67,8 @@ def test_a_problem_graded_by_a_copula_and_a_renewed_drug_read_as_an_assessment()
     # a therapy under way in the history, or advice already followed, decides nothing
     assert not reads_as_assessment("about the psoriasis, controlled, plaques clear with the topical.")
     assert not reads_as_assessment("the kidney disease story: avoiding nsaids as advised.")
+
+
+def test_a_plan_without_a_verb_of_treatment_still_decides() -> None:
+    assert reads_as_assessment("as for the af, it is where we want it. so, surveillance echo lined up.")
+    assert reads_as_assessment("the trigger finger is new. so, night splinting discussed.")
