@@ -445,3 +445,10 @@ def test_images_looked_at_myself_are_interpreted_and_a_clause_after_pending_is_n
     assert _labels(note, "data") == ["independent_interpretation"]
     note = "A/P:\n1. Lesion, path pending: I would call this new, and the outlook is unclear. Excise.\n"
     assert _labels(note, "data") == []
+
+
+def test_procedure_only_visit_in_other_words() -> None:
+    assert _labels("Came in only to have a wart destroyed today.", "visit") == ["procedure_only"]
+    assert _labels("Presents for the injection as scheduled; no additional complaints.", "visit") == ["procedure_only"]
+    # no other complaints at a problem visit is no procedure visit
+    assert "procedure_only" not in _labels("Follow-up of hypertension. No other complaints.", "visit")
