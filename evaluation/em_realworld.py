@@ -4,12 +4,18 @@ There are no gold levels; the report says how many notes were levelled without e
 MDM levels and elements, how often each element was found at all, and a sample of notes with their reasoning for a
 hand check. MTSamples notes have no structured setting or status, so the leveler sees the text only (an office
 visit of an established patient unless the note says otherwise).
+
+``python -m evaluation.em_realworld [--path CSV] [--sample N]`` levels every office/SOAP note of the MTSamples CSV
+(default ``$MEDCODE_DATA_DIR/mtsamples/mtsamples_unique.csv``) and prints the report as JSON.
 """
 
 from __future__ import annotations
 
+import argparse
+import json
 from collections import Counter
 from collections.abc import Iterable
+from pathlib import Path
 from typing import Any
 
 from datasets.schema import Encounter
@@ -62,3 +68,18 @@ def level_report(encounters: Iterable[Encounter], leveler: EmLeveler | None = No
         "basis": dict(bases.most_common()),
         "examples": examples,
     }
+
+
+def main(argv: list[str] | None = None) -> None:
+    from datasets.readers.mtsamples import read_mtsamples
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--path", type=Path, default=None, help="MTSamples CSV (default: under $MEDCODE_DATA_DIR)")
+    parser.add_argument("--sample", type=int, default=10, help="notes whose reasoning the report keeps")
+    args = parser.parse_args(argv)
+    report = level_report(read_mtsamples(args.path, office_only=True), sample=args.sample)
+    print(json.dumps(report, indent=2))
+
+
+if __name__ == "__main__":
+    main()
