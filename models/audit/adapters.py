@@ -123,10 +123,11 @@ def _text_words(line: Any) -> set[str]:
 
 
 _REFUTED = frozenset({"ruled_out", "history_only"})
-_STATEMENT_SECTIONS = frozenset({"assessment", "plan", "chief_complaint"})
-# A bullet or number, then a label naming the item ("Dx:", "Impression 2:", "Problem #3 -", "A:", "#2").
+# the problems a visit addresses, also those a preventive visit handles separately
+_STATEMENT_SECTIONS = frozenset({"assessment", "plan", "preventive", "chief_complaint"})
+# A bullet, a number or both, then a label naming the item ("Dx:", "Impression 2:", "- 1.", "* Problem #3 -", "A:").
 _STATEMENT_LEAD = re.compile(
-    r"^\s*(?:[-*•]+\s*|\d{1,2}[.):]\s*|#\d{1,2}[.):]?\s*)?(?:(?:dx|diagnosis|problem|impression|assessment|a)\s*#?\d*"
+    r"^\s*(?:[-*•]+\s*)?(?:\d{1,2}[.):]\s*|#\d{1,2}[.):]?\s*)?(?:(?:dx|diagnosis|problem|impression|assessment|a)\s*#?\d*"
     r"\s*(?::|\s-)\s*)?",
     re.I,
 )

@@ -164,9 +164,10 @@ def restored_text(line: Any) -> str:
 
 # Lower-case clinical shorthand and lay words the ICD-10-CM suggester's normalisation leaves as they are (it expands
 # abbreviations written in capitals), folded to the word ICD-10-CM titles use.
-SHORTHAND = {"rt": "right", "lt": "left", "bilat": "bilateral", "exac": "exacerbation", "mod": "moderate",
-             "cigs": "cigarette", "axillary": "axilla", "hyperglycaemia": "hyperglycemia", "strep": "streptococcal",
-             "lac": "laceration", "hive": "urticaria", "hives": "urticaria", "earwax": "cerumen"}  # fmt: skip
+SHORTHAND = {"rt": "right", "lt": "left", "sided": "side", "bilat": "bilateral", "exac": "exacerbation",
+             "mod": "moderate", "cigs": "cigarette", "axillary": "axilla", "hyperglycaemia": "hyperglycemia",
+             "strep": "streptococcal", "lac": "laceration", "hive": "urticaria", "hives": "urticaria",
+             "earwax": "cerumen"}  # fmt: skip
 
 
 def content_key(norm: str) -> str | None:

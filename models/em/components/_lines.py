@@ -115,5 +115,11 @@ _PART_LABEL = re.compile(r"^(?:a|assessment|imp(?:ression)?)\s*:\s*(?=\S)", re.I
 
 
 def strip_bullet(text: str) -> str:
-    """The item's own words: without its marker ("-", "2.", "Problem 3:") and a part label ("A:") after it."""
-    return _PART_LABEL.sub("", _BULLET.sub("", text, count=1), count=1)
+    """The item's own words: without its markers ("-", "2.", "Problem 3:", a bullet before a number or label:
+    "- 1.", "* Problem 2 -") and a part label ("A:") after them."""
+    for _ in range(2):
+        stripped = _BULLET.sub("", text, count=1)
+        if stripped == text:
+            break
+        text = stripped
+    return _PART_LABEL.sub("", text, count=1)

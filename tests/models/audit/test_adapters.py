@@ -127,12 +127,21 @@ def test_hcc_gap_needs_the_condition_stated_as_certain(codesets):
         # ... never to another category's unspecified code, nor from a title that only states an axis absent
         ("J06.9", "1. acute upper respiratory infection - supportive care.", None),
         ("K50.00", "1. Crohn disease of the small intestine without complications.\n2. IBS, stable.", None),
+        # a bullet before the item number; "-sided" states the side
+        ("R10.20", "- 1. right-sided pelvic pain - new problem, diagnosis unclear.", "R10.21"),
     ],
 )
 def test_specificity_reads_the_diagnostic_statement(codesets, billed, item, documented):
     models = load_default_models(codesets, calibration={})
     found = models.specificity.find(ClinicalDocument(f"ASSESSMENT AND PLAN:\n{item}\n"), billed)
     assert (found[0] if found else None) == documented
+
+
+def test_specificity_reads_the_problems_a_preventive_visit_addresses(codesets):
+    models = load_default_models(codesets, calibration={})
+    note = "PREVENTIVE CARE\nSeparately identifiable problems addressed today:\n- 1. right CTS - splint at night.\n"
+    found = models.specificity.find(ClinicalDocument(note), "G56.00")
+    assert found is not None and found[0] == "G56.01"
 
 
 def test_specificity_prefers_the_assessment_to_a_complaint_listing_other_sides(codesets):

@@ -46,6 +46,10 @@ def _codes(item: str) -> list[str]:
         ("Dx: COPD.", "COPD."),
         ("3) COPD", "COPD"),
         ("Problem list:", "Problem list:"),
+        # a bullet before the item's number or label
+        ("- 3. PAF on warfarin - chronic, stable.", "PAF on warfarin - chronic, stable."),
+        ("* Problem 2 - bipolar 2 disorder. Status: controlled.", "bipolar 2 disorder. Status: controlled."),
+        ("- 3 cm abscess", "3 cm abscess"),
     ],
 )
 def test_item_markers_are_stripped(line: str, body: str) -> None:
