@@ -173,22 +173,39 @@ class KnowledgeIndex:
         """(sentence, phrase, coverage) of every phrase holding a word of a sentence, by sentence then phrase: the
         non-zero entries of :meth:`coverage` for all sentences in one pass (the same sums: each phrase's weights
         are added in the same order)."""
-        ranges = [
-            (s, self._col_ptr[w], self._col_ptr[w + 1])
-            for s, word_ids in enumerate(sentences_words)
-            for w in sorted(set(word_ids))
-        ]
-        if not ranges:
+        n_vocab = len(self.vocab)
+        pairs = np.unique(
+            np.fromiter((s * n_vocab + w for s, words in enumerate(sentences_words) for w in words), dtype=np.int64)
+        )  # each word of a sentence once, by sentence then word id
+        sentence_of_pair, word = np.divmod(pairs, n_vocab)
+        starts = self._col_ptr[word]
+        lengths = self._col_ptr[word + 1] - starts
+        ends = np.cumsum(lengths)
+        if len(ends) == 0 or ends[-1] == 0:  # no word of the note is in a phrase
             return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.float32)
-        idx = np.concatenate([self._col_phrases[a:b] for _, a, b in ranges]).astype(np.int64)
-        val = np.concatenate([self._col_values[a:b] for _, a, b in ranges])
-        sentence = np.repeat(np.asarray([s for s, _, _ in ranges], dtype=np.int64), [b - a for _, a, b in ranges])
-        keys, slot = np.unique(sentence * self.n_phrases + idx, return_inverse=True)
-        cov = np.bincount(slot, weights=val, minlength=len(keys)).astype(np.float32)
-        return keys // self.n_phrases, keys % self.n_phrases, cov
+        # Every word's column entries, one word after the other: positions starts[i] .. starts[i] + lengths[i].
+        column = np.arange(ends[-1], dtype=np.int64) + np.repeat(starts - (ends - lengths), lengths)
+        phrase = self._col_phrases[column].astype(np.int64)
+        # One sort groups the (sentence, phrase) entries. Keys are bit fields (sentence | phrase | position; shifts
+        # cost less than divisions); the position in the low bits keeps each group's entries in their original
+        # order, so the sums below add them in that order.
+        phrase_bits, position_bits = self.n_phrases.bit_length(), len(column).bit_length()
+        pair = (np.repeat(sentence_of_pair, lengths) << phrase_bits) | phrase
+        key = np.sort((pair << position_bits) | np.arange(len(column)))
+        pair = key >> position_bits
+        first = np.empty(len(key), dtype=bool)
+        first[0] = True
+        np.not_equal(pair[1:], pair[:-1], out=first[1:])
+        group = np.cumsum(first) - 1
+        values = self._col_values[column[key & ((1 << position_bits) - 1)]]
+        cov = np.bincount(group, weights=values).astype(np.float32)
+        pair = pair[first]
+        sentence, hits = pair >> phrase_bits, pair & ((1 << phrase_bits) - 1)
+        return sentence, hits, cov
 
     def match(self, sentences_words: Sequence[Sequence[int]], min_coverage: float) -> list[PhraseMatch]:
-        """Best phrase of every code reaching ``min_coverage`` in some sentence (one entry per code)."""
+        """Best phrase of every code reaching ``min_coverage`` in some sentence (one entry per code, in the order of
+        their first matching sentence and phrase)."""
         if min_coverage - 1e-6 > 0:
             sentence, hits, cov = self._sentence_coverage(sentences_words)
         else:  # every phrase reaches it, untouched ones too
@@ -198,32 +215,32 @@ class KnowledgeIndex:
             cov = np.concatenate([self.coverage(ws) for ws in sentences_words] or [np.zeros(0, dtype=np.float32)])
         # A learned phrase (one or two words mined from training notes) only counts when complete.
         keep = (cov >= min_coverage - 1e-6) & ((self.phrase_kind[hits] != KIND_LEARNED) | (cov >= 1.0 - 1e-4))
-        best: dict[int, list[float]] = {}
-        for s, p, c in zip(sentence[keep].tolist(), hits[keep].tolist(), cov[keep].tolist(), strict=True):
-            code = int(self.phrase_code[p])
-            weight = c * float(self.phrase_total[p])
-            entry = best.get(code)
-            # Rank a code's phrases by coverage, then by matched weight (longer, more specific phrases win ties).
-            if entry is None:
-                best[code] = [c, weight, p, s, 1, s]
-            else:
-                if (c, weight) > (entry[0], entry[1]):
-                    entry[0], entry[1], entry[2], entry[3] = c, weight, p, s
-                if entry[5] != s:
-                    entry[4] += 1
-                    entry[5] = s
+        sentence, hits, coverage = sentence[keep], hits[keep], cov[keep].astype(np.float64)
+        if len(hits) == 0:
+            return []
+        weight = coverage * self.phrase_total[hits]
+        codes, first, entry_code = np.unique(self.phrase_code[hits], return_index=True, return_inverse=True)
+        # Rank a code's phrases by coverage, then by matched weight (longer, more specific phrases win ties), then
+        # by position (the first such entry).
+        ranked = np.lexsort((np.arange(len(hits)), -weight, -coverage, entry_code))
+        group_start = np.flatnonzero(np.r_[True, entry_code[ranked][1:] != entry_code[ranked][:-1]])
+        best = ranked[group_start]  # per code, in code order
+        n_sentences_of = np.bincount(np.unique(entry_code * len(sentences_words) + sentence) // len(sentences_words))
+        order = np.argsort(first, kind="stable")
+        best = best[order]
         return [
-            PhraseMatch(
-                code_index=code,
-                coverage=e[0],
-                weight=e[1],
-                n_words=int(self.phrase_len[int(e[2])]),
-                kind=int(self.phrase_kind[int(e[2])]),
-                sentence=int(e[3]),
-                n_sentences=int(e[4]),
-                phrase=int(e[2]),
+            PhraseMatch(code_index=code, coverage=c, weight=w, n_words=n, kind=k, sentence=s, n_sentences=ns, phrase=p)
+            for code, c, w, n, k, s, ns, p in zip(
+                codes[order].tolist(),
+                coverage[best].tolist(),
+                weight[best].tolist(),
+                self.phrase_len[hits[best]].tolist(),
+                self.phrase_kind[hits[best]].tolist(),
+                sentence[best].tolist(),
+                n_sentences_of[order].tolist(),
+                hits[best].tolist(),
+                strict=True,
             )
-            for code, e in best.items()
         ]
 
     # --- persistence -----------------------------------------------------------------------------------------------

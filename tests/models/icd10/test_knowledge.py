@@ -89,3 +89,14 @@ def test_knowledge_match_equals_dense_coverage_of_each_sentence() -> None:
         reached = [s for s, words in enumerate(sentences) if any(kb.coverage(words)[p] >= 0.5 - 1e-6 for p in phrases)]
         assert match.n_sentences == len(reached)
     assert {"N18.31", "I50.22", "E11.22"} <= set(found)
+
+
+def test_knowledge_match_keeps_the_first_of_equal_phrases_and_orders_codes_by_first_sentence() -> None:
+    kb = KnowledgeIndex.build(
+        [("I50.9", "Heart failure", KIND_TITLE), ("N18.9", "Kidney disease", KIND_TITLE)], extra_vocab=["lonely"]
+    )
+    sentences = _words(kb, "Kidney disease. Heart failure. Heart failure again, kidney disease.")
+    found = kb.match(sentences, 0.5)
+    assert [(kb.codes[m.code_index], m.sentence, m.n_sentences) for m in found] == [("N18.9", 0, 2), ("I50.9", 1, 2)]
+    assert kb.match([[kb.word_id["lonely"]], []], 0.5) == []  # a word outside every phrase matches nothing
+    assert kb.match([], 0.5) == []
