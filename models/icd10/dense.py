@@ -176,28 +176,43 @@ def retrieve(queries: DenseQueries, index: TitleIndex, settings: DenseSettings) 
     centroid_scores = queries.embeddings @ index.centroids.T  # [sentences, clusters]
     probed = np.argpartition(-centroid_scores, n_probe - 1, axis=1)[:, :n_probe]
     depth = max(settings.top_k, settings.rank_depth)
-    best: dict[int, tuple[float, int]] = {}  # code -> (similarity, sentence), over the probed titles
-    retrieved: dict[int, tuple[float, int]] = {}
-    for row, sentence in enumerate(queries.sentences):
-        query = queries.embeddings[row]
+    offsets = index.offsets.tolist()
+    head_scores: list[npt.NDArray[np.float32]] = []  # per sentence, its best ``depth`` probed titles, best first
+    head_codes: list[npt.NDArray[np.int32]] = []
+    for row, query in enumerate(queries.embeddings):
+        spans = [(offsets[c], offsets[c + 1]) for c in probed[row].tolist()]
         # Slices of ``blocks`` are views: scoring cluster by cluster copies no title rows.
-        spans = [(int(index.offsets[c]), int(index.offsets[c + 1])) for c in probed[row].tolist()]
         scores = np.concatenate([index.blocks[a:b] @ query for a, b in spans])
         codes = np.concatenate([index.members[a:b] for a, b in spans])
         k = min(depth, len(codes))
         head = np.argpartition(-scores, k - 1)[:k] if k < len(codes) else np.arange(len(codes))
         head = head[np.lexsort((codes[head], -scores[head]))]  # best first, ties by code
-        for position, j in enumerate(head.tolist()):
-            score, code = float(scores[j]), int(codes[j])
-            if score > best.get(code, (-2.0, 0))[0]:
-                best[code] = (score, sentence)
-            is_top = position < settings.top_k and score >= settings.min_similarity
-            if is_top and score > retrieved.get(code, (-2.0, 0))[0]:
-                retrieved[code] = (score, sentence)
-    ranked = sorted(best.items(), key=lambda item: (-item[1][0], item[0]))[: settings.rank_depth]
-    rank = {code: r for r, (code, _) in enumerate(ranked)}
-    by_similarity = sorted(retrieved.items(), key=lambda item: (-item[1][0], item[0]))
-    return DenseHits(queries, {code: sentence for code, (_, sentence) in by_similarity}, rank)
+        head_scores.append(scores[head])
+        head_codes.append(codes[head])
+    sizes = [len(h) for h in head_codes]
+    score = np.concatenate(head_scores)
+    code = np.concatenate(head_codes).astype(np.int64)
+    sentence = np.repeat(np.asarray(queries.sentences, dtype=np.int64), sizes)
+    position = np.concatenate([np.arange(n) for n in sizes])
+    # Each code's best similarity over the probed titles (the earliest sentence on ties) ranks it ...
+    best_code, best_score, _ = _best_per_code(code, score, sentence)
+    ranked = np.lexsort((best_code, -best_score))[: settings.rank_depth]
+    rank = dict(zip(best_code[ranked].tolist(), range(len(ranked)), strict=True))
+    # ... and its best similarity among the ``top_k`` of some sentence that reach the floor retrieves it.
+    top = (position < settings.top_k) & (score >= settings.min_similarity)
+    top_code, top_score, top_sentence = _best_per_code(code[top], score[top], sentence[top])
+    by_similarity = np.lexsort((top_code, -top_score))
+    retrieved = dict(zip(top_code[by_similarity].tolist(), top_sentence[by_similarity].tolist(), strict=True))
+    return DenseHits(queries, retrieved, rank)
+
+
+def _best_per_code(
+    code: npt.NDArray[np.int64], score: npt.NDArray[np.float32], sentence: npt.NDArray[np.int64]
+) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.float32], npt.NDArray[np.int64]]:
+    """Per distinct code (ascending), its highest score and that entry's sentence; the first entry wins ties."""
+    order = np.lexsort((np.arange(len(code)), -score, code))
+    first = order[np.r_[True, code[order][1:] != code[order][:-1]]] if len(order) else order
+    return code[first], score[first], sentence[first]
 
 
 def encode_note(
