@@ -2,7 +2,8 @@
 
 The classifier reads a note's *affirmed* normalised words (``NoteAnalysis.affirmed_text``), so negated or family
 mentions cannot raise a code's probability. ONNX export follows STACK.md: ``token_pattern=[a-zA-Z0-9_]{2,}``,
-``sublinear_tf=False``, locale ``C.UTF-8``; the 1-vs-rest models are stacked into one MatMul + Sigmoid.
+``sublinear_tf=False``, locale ``C.UTF-8``; the 1-vs-rest models are stacked into one MatMul + Sigmoid over the
+n-grams present in the batch.
 """
 
 from __future__ import annotations
@@ -109,7 +110,13 @@ def fit_supervised(
 
 
 def supervised_to_onnx(model: SupervisedModel) -> onnx.ModelProto:
-    """One graph: string input ``text`` [N, 1] -> TF-IDF -> MatMul -> Add -> Sigmoid -> ``probabilities`` [N, L]."""
+    """One graph: string input ``text`` [N, 1] -> TF-IDF -> MatMul -> Add -> Sigmoid -> ``probabilities`` [N, L].
+
+    A note holds a few hundred of the ~20k n-grams, so the MatMul reads only the coefficient rows of the n-grams
+    present in the batch (NonZero + Gather): multiplying the full TF-IDF row reads the whole 60 MB coefficient
+    matrix per note, ~90% of the classifier's CPU. The skipped terms are exact zeros, so only the summation order
+    changes (probabilities within ~1e-6).
+    """
     from skl2onnx import convert_sklearn
     from skl2onnx.common.data_types import StringTensorType
 
@@ -122,10 +129,22 @@ def supervised_to_onnx(model: SupervisedModel) -> onnx.ModelProto:
     graph = tfidf.graph
     features = graph.output[0].name
     coef, intercept = model.weights()
-    graph.initializer.extend([numpy_helper.from_array(coef, "sup_coef"), numpy_helper.from_array(intercept, "sup_b")])
+    graph.initializer.extend(
+        [
+            numpy_helper.from_array(coef, "sup_coef"),
+            numpy_helper.from_array(intercept, "sup_b"),
+            numpy_helper.from_array(np.asarray([0], dtype=np.int64), "sup_axis0"),
+        ]
+    )
     graph.node.extend(
         [
-            helper.make_node("MatMul", [features, "sup_coef"], ["sup_logits_raw"]),
+            helper.make_node("Abs", [features], ["sup_abs"]),
+            helper.make_node("ReduceMax", ["sup_abs"], ["sup_any"], axes=[0], keepdims=0),
+            helper.make_node("NonZero", ["sup_any"], ["sup_present_2d"]),
+            helper.make_node("Squeeze", ["sup_present_2d", "sup_axis0"], ["sup_present"]),
+            helper.make_node("Gather", [features, "sup_present"], ["sup_x"], axis=1),
+            helper.make_node("Gather", ["sup_coef", "sup_present"], ["sup_w"], axis=0),
+            helper.make_node("MatMul", ["sup_x", "sup_w"], ["sup_logits_raw"]),
             helper.make_node("Add", ["sup_logits_raw", "sup_b"], ["sup_logits"]),
             helper.make_node("Sigmoid", ["sup_logits"], ["probabilities"]),
         ]

@@ -42,5 +42,9 @@ def test_supervised_onnx_matches_scikit_learn() -> None:
     settings = SupervisedSettings(labels_min_docs=2)
     model = fit_supervised(fit_vectorizer(texts, settings), texts, golds, settings)
     session = ort.InferenceSession(supervised_to_onnx(model).SerializeToString(), providers=["CPUExecutionProvider"])
-    onnx_probs = session.run(["probabilities"], {"text": np.asarray(texts[:10], dtype=object).reshape(-1, 1)})[0]
-    assert np.abs(onnx_probs - model.predict_proba(texts[:10])).max() < 1e-5
+    # The graph multiplies only the n-grams present in the batch: a batch of one note, several notes, and notes
+    # without a single known n-gram (no n-gram present at all in the last batch).
+    for batch in (texts[:1], [*texts[:10], "", "nothing known here"], ["", "unknown"]):
+        onnx_probs = session.run(["probabilities"], {"text": np.asarray(batch, dtype=object).reshape(-1, 1)})[0]
+        assert onnx_probs.shape == (len(batch), len(model.labels))
+        assert np.abs(onnx_probs - model.predict_proba(batch)).max() < 1e-5
