@@ -67,7 +67,7 @@ class CrossValidationSettings(_Strict):
 class RoutingSettings(_Strict):
     auto_target_precision: float = Field(default=0.97, gt=0.0, le=1.0)
     auto_min_support: int = Field(default=30, ge=1)
-    max_suggestions: int = Field(default=40, ge=1)
+    max_suggestions: int = Field(default=100, ge=1)
 
 
 class Thresholds(_Strict):
