@@ -37,7 +37,7 @@ class DenseSettings(_Strict):
 
 
 class LearnedPhraseSettings(_Strict):
-    min_support: int = Field(default=2, ge=1)
+    min_support: int = Field(default=4, ge=1)
     min_precision: float = Field(default=0.25, ge=0.0, le=1.0)
     max_per_code: int = Field(default=12, ge=0)
 
