@@ -34,6 +34,9 @@ from models.icd10.text import PUNCT, STOPWORDS, tokenize
 
 HISTORY_SECTIONS = frozenset({"pmh", "psh", "family", "social"})
 ADDRESSED_SECTIONS = frozenset({"assessment", "plan", "preventive"})
+# A drug on the medication list names no condition statement ("buprenorphine-naloxone film" is not "opioid use
+# disorder, today"): those lines are not read as mentions.
+DRUG_SECTIONS = frozenset({"medications", "allergies"})
 # Hedges that make a diagnosis uncertain when they precede it in the same clause (NegEx/ConText possible-existence
 # lexicon, outpatient wording): "r/o", "concern for", "cannot exclude", "evaluate for", "question of"; a test or
 # search "for" a condition ("check for", "test for", "look for") is looking for it, not finding it.
@@ -46,20 +49,26 @@ UNCERTAIN_BEFORE = re.compile(
     r"(?:check|test|look|search)(?:ing|s)? for|"
     r"differential|ddx|vs\.?|versus|may have|might have|presumed|presumptive|presumably|doubt|unlikely|likely|"
     r"consistent with|compatible with|working (?:diagnosis|dx)|(?:unclear|uncertain|not (?:yet )?clear|unsure) "
-    r"(?:whether|if)|whether (?:this|it|these) (?:is|are|represents?|reflects?)|query)\b|\?"
+    r"(?:whether|if)|whether (?:this|it|these) (?:is|are|represents?|reflects?)|query|"
+    r"not (?:yet )?(?:confirmed|proven|established)|unconfirmed|(?:possibility|chance) of|"
+    r"(?:see|find out|determine|establish) (?:if|whether))\b|\?"
 )
 # ... and when they follow it: "melanoma not excluded", "pneumonia cannot be ruled out", "CHF vs COPD", "angina?",
 # "cirrhosis is also on the differential, felt less likely", "sepsis felt to be unlikely".
 UNCERTAIN_AFTER = re.compile(
     r"^\W{0,3}(?:\?|(?:is |was )?(?:not|cannot be|can't be|to be) (?:yet |fully )?(?:excluded|ruled out)|vs\.?\b|"
-    r"versus\b|(?:is |was |remains )?(?:also )?(?:possible|suspected|questionable|in question|unlikely|"
-    r"less likely|(?:on|in) the differential|a consideration)\b|(?:is |was )?(?:felt|thought|considered) (?:to be )?"
-    r"(?:less |more )?(?:likely|unlikely|possible)\b)"
+    r"versus\b|(?:is |was |remains |still )?(?:also )?(?:possible|suspected|questionable|in question|unlikely|"
+    r"less likely|(?:on|in) the differential|a consideration|a possibility|under consideration|being considered|"
+    r"not (?:yet )?(?:confirmed|proven|established)|unconfirmed|to be (?:confirmed|determined))\b|"
+    r"(?:is |was )?(?:felt|thought|considered) (?:to be )?(?:less |more )?(?:likely|unlikely|possible)\b|in mind\b)"
 )
-# Past conditions the assertion cues do not cover: "remote ...", "... no longer an active issue", "... as a child".
-HISTORICAL_BEFORE = re.compile(r"\b(?:remote|former|past (?:history|hx) of|hx of|history of|status post|s/p)\b")
+# Past conditions the assertion cues do not cover: "remote ...", "prior ...", "Past: ...", "... no longer an active
+# issue", "... as a child", "..., cleared" ("quiescent" and "in remission" are current: the disease is still there).
+HISTORICAL_BEFORE = re.compile(
+    r"\b(?:remote|former|past (?:history|hx) of|hx of|history of|status post|s/p)\b|\b(?:previous|prior|past)\W*$"
+)
 HISTORICAL_AFTER = re.compile(
-    r"^[^.;:]{0,25}?(?:\b(?<!not )(?<!yet )(?:now |since |long )?resolved|"
+    r"^[^.;:]{0,25}?(?:\b(?<!not )(?<!yet )(?:(?:now |since |long )?resolved|cleared|cured|healed)|"
     r"\bno longer (?:an? )?(?:active|present|issue|problem)|\b(?:a few |many |several |\d+ )?years? ago|"
     r"\bas a (?:child|teen(?:ager)?)|\bin (?:childhood|the past))\b"
 )
@@ -69,10 +78,17 @@ _RELATIVES = (
     r"aunt|uncle|cousin)s?"
 )
 RELATIVE_AFTER = re.compile(
-    rf"^[^.;:]{{0,25}}?(?:\b(?:in|of) (?:his |her |the patient's )?{_RELATIVES}\b|\({_RELATIVES}\))"
+    rf"^[^.;:]{{0,25}}?(?:\b(?:in|of|affecting) (?:his |her |the patient's )?{_RELATIVES}\b|\({_RELATIVES}\))"
 )
-FAMILY_BEFORE = re.compile(r"\b(?:family (?:history|hx)|fhx?|fam hx)\b")
+# ... or as the subject of the clause: "sister is known to have breast cancer", "mother had a stroke"; or a "Family:"
+# label.
+FAMILY_BEFORE = re.compile(
+    rf"\b(?:family (?:history|hx)|fhx?|fam hx)\b|\bfamily\W*$|"
+    rf"\b{_RELATIVES}\b[^.;:]{{0,30}}?\b(?:has|had|have|with)\b(?: an?| the)?\W*$"
+)
 _CLAUSE_END = re.compile(r"[.;:]\s|\s-\s|\bbut\b|\bhowever\b")
+# A label that names what follows it ("Rule out: X", "Not yet confirmed: X", "Past: X", "Family: X").
+_LABEL = re.compile(r"([^.;:]{1,40}):\s*[-*]?\s*$")
 KEY_LETTERS = 8
 MAX_GAP = 2  # words of other content a mention may span beyond its own (a name is written together)
 # Title words that name no particular condition or only qualify it, like the nonessential modifiers of the
@@ -190,15 +206,17 @@ class DiagnosisSupport:
     """Why a billed ICD-10-CM code is or is not supported by the note (see module docstring).
 
     Status (:data:`models.audit.inputs.DxStatus`) of the best mention, in this order: ``supported`` (affirmed in the
-    assessment/plan), ``ruled_out``, ``negated``, ``history_only`` (past history, problem list, family or resolved),
-    ``not_addressed`` (affirmed elsewhere: HPI, exam, an unlabelled list) and ``absent`` (no mention found).
+    assessment/plan), ``ruled_out``, ``negated``, ``not_addressed`` (affirmed elsewhere: HPI, exam, an unlabelled
+    list), ``history_only`` (past history, problem list, family or resolved) and ``absent`` (no mention found).
 
     Args:
         codesets: ICD-10-CM titles and hierarchy.
         config: mention coverage and the codes not judged from the text.
     """
 
-    _ORDER: tuple[DxStatus, ...] = ("supported", "ruled_out", "negated", "history_only", "not_addressed")
+    # A condition stated as current today (history, exam) is not history-only because the problem list carries it
+    # too: "not_addressed" outranks "history_only".
+    _ORDER: tuple[DxStatus, ...] = ("supported", "ruled_out", "negated", "not_addressed", "history_only")
 
     def __init__(self, codesets: CodeSets, config: DocumentationConfig) -> None:
         self.knowledge = ConditionKnowledge(codesets)
@@ -262,6 +280,8 @@ class DiagnosisSupport:
 
         out: list[Mention] = []
         for line in lines(doc):
+            if line.section in DRUG_SECTIONS:
+                continue
             found = self.locate(line, code)
             if found is None:
                 continue
@@ -309,7 +329,11 @@ class DiagnosisSupport:
 
 
 def _clause_before(line: str, start: int) -> str:
-    return _CLAUSE_END.split(line[max(0, start - _UNCERTAIN_WINDOW) : start])[-1]
+    """The words before ``line[start:]`` in its clause; for a mention right after a label, the label."""
+    window = line[max(0, start - _UNCERTAIN_WINDOW) : start]
+    clause = _CLAUSE_END.split(window)[-1]
+    label = _LABEL.search(window) if not clause.strip(" \t-*") else None
+    return label.group(1) if label is not None else clause
 
 
 def _past_or_family(line: str, start: int, end: int) -> bool:

@@ -119,6 +119,21 @@ def test_scores_do_not_depend_on_the_hash_seed() -> None:
         # lower-case shorthand of the ICD-10-CM words
         ("1. left hand lac, repaired today.", "S61.412A", "supported"),
         ("1. hives, allergic - cetirizine.", "L50.0", "supported"),
+        # unconfirmed, a possibility, kept in mind; a label that hedges what follows it ("Rule-out: X")
+        ("1. RUQ pain. Cholecystitis remains a possibility pending results.", "K81.9", "ruled_out"),
+        ("1. RUQ pain. Keeping cholecystitis in mind until the workup is back.", "K81.9", "ruled_out"),
+        ("1. RUQ pain. Not yet confirmed: cholecystitis.", "K81.9", "ruled_out"),
+        ("1. RUQ pain. Rule-out: cholecystitis.", "K81.9", "ruled_out"),
+        ("1. Cholecystitis confirmed on ultrasound - surgical referral.", "K81.9", "supported"),
+        ("1. Cholecystitis: IV antibiotics; keep NPO.", "K81.9", "supported"),  # a plain label is no hedge
+        # "prior"/"Past:" right before the name, "cleared" after it; a relative as the clause's subject
+        ("1. prior cholecystitis, no symptoms since.", "K81.9", "history_only"),
+        ("1. Past: cholecystitis.", "K81.9", "history_only"),
+        ("1. cholecystitis, cleared.", "K81.9", "history_only"),
+        ("1. sister is known to have breast cancer.", "C50.919", "history_only"),
+        ("1. breast cancer affecting her mother.", "C50.919", "history_only"),
+        ("1. breast cancer, new; oncology referral, sister with her today.", "C50.919", "supported"),
+        ("1. Crohn's ileitis, quiescent - continue adalimumab.", "K50.00", "supported"),  # in remission is current
     ],
 )
 def test_assessment_item_assertion(support, item, code, status):
@@ -134,3 +149,19 @@ def test_problem_list_under_an_unknown_header_is_not_addressed(support):
     assert support.classify(ClinicalDocument(note), "E03.9")[0] == "history_only"
     addressed = note.replace("Other chronic issues on file:", "Additional issues addressed at this visit:")
     assert support.classify(ClinicalDocument(addressed), "E03.9")[0] == "supported"
+
+
+def test_a_condition_discussed_today_is_not_history_only(support):
+    # the history of present illness states it as current: the problem list carrying it too does not make it past
+    note = "HPI:\nHypertension - home readings in the 130s.\n\nPROBLEM LIST:\nhypertension\n\nExam:\nBP 132/80.\n"
+    assert support.classify(ClinicalDocument(note), "I10")[0] == "not_addressed"
+    listed_only = note.replace("Hypertension - home readings in the 130s.", "Cough for three days.")
+    assert support.classify(ClinicalDocument(listed_only), "I10")[0] == "history_only"
+
+
+def test_a_drug_on_the_medication_list_is_no_mention(support):
+    # the condition-term table names opioid use disorder by its treatment; a med list line is not a statement of it
+    note = "PROBLEM LIST:\nopioid use disorder\n\nMEDICATIONS:\nbuprenorphine-naloxone film twice daily\n"
+    assert support.classify(ClinicalDocument(note), "F11.20")[0] == "history_only"
+    in_history = note.replace("MEDICATIONS:", "HPI:")
+    assert support.classify(ClinicalDocument(in_history), "F11.20")[0] == "not_addressed"
