@@ -9,7 +9,9 @@ flag. This measures, on labelled train-family encounters, how often each answer 
 - ``dx[status|bucket]``: a billed code the support rules call ``status`` (and the ICD-10-CM suggester gives a
   probability in ``bucket``) is really unsupported (for ``supported``: really supported).
 
-Output: ``models/audit/data/audit_calibration_v1.json`` with the data fingerprints, counts and the tables.
+Output: ``models/audit/data/audit_calibration_v1.json`` with the data fingerprints, the id of the E/M bundle the
+tables describe (the engine warns, AUD207, when it loads another one: refit after retraining the E/M bundle),
+counts and the tables.
 Run: ``python -m training.audit_calibration --data train.jsonl [validation.jsonl ...] [--out FILE]`` (train and
 validation families only: never the held-out family, nor the calibration family kept for checking generalisation).
 """
@@ -143,11 +145,14 @@ def main() -> None:
             "encounters": len(encounters),
         },
         "models": models.versions,
+        # the engine warns (AUD207) when it loads another E/M bundle than the one these tables describe
+        "em_bundle": models.em_bundle,
         **tables,
     }
     out = args.out or Path(__file__).resolve().parent.parent / "models" / "audit" / "data" / CALIBRATION_FILE
     out.write_text(json.dumps(payload, indent=1, sort_keys=True) + "\n", encoding="utf-8")
-    print(json.dumps({k: payload[k] for k in ("fitted_on", "em_level", "service_default", "em_addon_default")}))
+    summary = ("fitted_on", "em_bundle", "em_level", "service_default", "em_addon_default")
+    print(json.dumps({k: payload[k] for k in summary}))
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ import dataclasses
 import datetime as dt
 import json
 import re
+import warnings
 from dataclasses import dataclass
 from importlib import resources
 from typing import Any
@@ -28,6 +29,7 @@ from configs.settings import get_settings
 from datasets.codesets import CodeSets
 from datasets.schema import Encounter
 from models.audit.codes import is_problem_visit
+from models.audit.errors import CalibrationMismatchWarning
 from models.audit.icd_links import coded_elsewhere, unspecified_title, vague_title
 from models.audit.inputs import (
     DiagnosisFinding,
@@ -299,6 +301,22 @@ def load_calibration() -> dict[str, Any]:
     return data
 
 
+def check_calibration(calibration: dict[str, Any], em_bundle: str | None) -> None:
+    """Warn (AUD207) when fitted ``calibration`` tables were fitted with another E/M bundle than ``em_bundle``: the
+    E/M level, add-on and service rates they hold are those of the bundle they were fitted with."""
+    if calibration and calibration.get("em_bundle") != em_bundle:
+        warnings.warn(CalibrationMismatchWarning(calibration.get("em_bundle"), em_bundle), stacklevel=3)
+
+
+def em_bundle_id(bundle: Any) -> str | None:
+    """The id of an E/M bundle folder (None for none)."""
+    if bundle is None:
+        return None
+    from models.bundle import load_bundle
+
+    return load_bundle(bundle, task="em").bundle_id
+
+
 def _spans(evidence: Any, limit: int = 4) -> tuple[Span, ...]:
     out = []
     for item in list(evidence)[:limit]:
@@ -332,6 +350,8 @@ class DefaultModels:
         hcc_scanner: the HCC scanner (:class:`models.hcc.scan.HccScanner`: mapper plus condition finder) or None.
         calibration: fitted tables (``training/audit_calibration.py``); the shipped file when None, and the
             config's pooled figures for anything a table lacks.
+        em_bundle: id of the E/M bundle behind ``leveler`` (None: rules only). The shipped tables record the
+            bundle they were fitted with; another one loaded warns (AUD207).
     """
 
     def __init__(
@@ -342,9 +362,14 @@ class DefaultModels:
         suggester: Any = None,
         hcc_scanner: Any = None,
         calibration: dict[str, Any] | None = None,
+        em_bundle: str | None = None,
     ) -> None:
         self.codesets = codesets
-        self.calibration = load_calibration() if calibration is None else calibration
+        self.em_bundle = em_bundle
+        if calibration is None:
+            calibration = load_calibration()
+            check_calibration(calibration, em_bundle)
+        self.calibration = calibration
         self.config = config
         self.leveler = leveler
         self.suggester = suggester
@@ -361,7 +386,7 @@ class DefaultModels:
         if self.suggester is not None:
             suggester = str(getattr(self.suggester, "bundle_id", None) or getattr(self.suggester, "version", "icd10"))
         return {
-            "em": f"{em} ({confidence} confidence)",
+            "em": f"{em} ({confidence} confidence, bundle {self.em_bundle or 'none'})",
             "services": "medcode.services.detector (via the E/M pipeline)",
             "diagnoses": f"rules+assertion; suggester {suggester}",
             "hccs": "not loaded" if self.hcc_scanner is None else str(getattr(self.hcc_scanner, "version", "hcc")),
@@ -571,6 +596,9 @@ def load_default_models(
 
         suggester = Icd10Suggester.load(bundle)
     scanner = HccScanner.default(suggest=None)
-    models = DefaultModels(codesets, config, load_leveler(), suggester, scanner, calibration)
+    em_bundle = latest_bundle("em")
+    models = DefaultModels(
+        codesets, config, load_leveler(em_bundle), suggester, scanner, calibration, em_bundle_id(em_bundle)
+    )
     models.specificity.by_category()  # read the ICD-10-CM category index at load time, not on the first note
     return models

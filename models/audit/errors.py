@@ -13,8 +13,9 @@ AUD203 = "AUD203"  # CMS tables unavailable for an edit that needs them
 AUD204 = "AUD204"  # a model output handed to the engine is malformed
 AUD205 = "AUD205"  # CDI query template table malformed
 AUD206 = "AUD206"  # audit configuration malformed
+AUD207 = "AUD207"  # the audit calibration was fitted with another E/M bundle than the one loaded (a warning)
 
-ERROR_CODES: tuple[str, ...] = (AUD201, AUD202, AUD203, AUD204, AUD205, AUD206)
+ERROR_CODES: tuple[str, ...] = (AUD201, AUD202, AUD203, AUD204, AUD205, AUD206, AUD207)
 
 
 class AuditError(RuntimeError):
@@ -66,3 +67,22 @@ class AuditConfigError(AuditError, ValueError):
     """AUD206: the audit configuration is malformed."""
 
     code = AUD206
+
+
+class CalibrationMismatchWarning(UserWarning):
+    """AUD207: the audit calibration tables were fitted with another E/M bundle than the one loaded.
+
+    The tables measure how often the E/M leveler's answers (level, add-on and preventive codes, the services it
+    carries) are right with one particular bundle; with another bundle the E/M and service flag confidences are off.
+    """
+
+    code = AUD207
+
+    def __init__(self, fitted: str | None, loaded: str | None) -> None:
+        fitted_text = f"E/M bundle {fitted}" if fitted else "no recorded E/M bundle"
+        super().__init__(
+            f"{AUD207} The audit calibration (models/audit/data/audit_calibration_v1.json) was fitted with "
+            f"{fitted_text}, but {loaded or 'no E/M bundle'} is loaded: E/M and service flag confidences do not "
+            "match this bundle. Refit it with 'python -m training.audit_calibration --data TRAIN.jsonl "
+            "VALIDATION.jsonl' (train and validation families only), or install the bundle it was fitted with."
+        )

@@ -153,3 +153,25 @@ def test_specificity_prefers_the_assessment_to_a_complaint_listing_other_sides(c
     )
     found = models.specificity.find(ClinicalDocument(note), "G56.00")
     assert found is not None and found[0] == "G56.01"
+
+
+def test_calibration_fitted_with_another_em_bundle_warns():
+    from models.audit.adapters import check_calibration
+    from models.audit.errors import CalibrationMismatchWarning
+
+    tables = {"em_bundle": "em-aaaaaaaaaaaa", "em_level": 0.98}
+    with pytest.warns(CalibrationMismatchWarning, match="AUD207.*em-aaaaaaaaaaaa.*em-bbbbbbbbbbbb.*training.audit_cal"):
+        check_calibration(tables, "em-bbbbbbbbbbbb")
+    with pytest.warns(CalibrationMismatchWarning, match="no recorded E/M bundle"):
+        check_calibration({"em_level": 0.98}, "em-bbbbbbbbbbbb")
+
+
+def test_calibration_of_the_loaded_em_bundle_is_silent():
+    import warnings
+
+    from models.audit.adapters import check_calibration
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        check_calibration({"em_bundle": "em-aaaaaaaaaaaa", "em_level": 0.98}, "em-aaaaaaaaaaaa")
+        check_calibration({}, "em-aaaaaaaaaaaa")  # nothing fitted: the config's pooled figures are used

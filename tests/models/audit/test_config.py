@@ -61,5 +61,6 @@ def test_registry_unknown_check_raises_with_known_names():
 def test_error_codes_do_not_collide():
     assert len(set(errors.ERROR_CODES)) == len(errors.ERROR_CODES)
     classes = [errors.PayerRulesError, errors.UnknownCheckError, errors.CmsTablesMissingError,
-               errors.ModelOutputError, errors.QueryTemplateError, errors.AuditConfigError]  # fmt: skip
+               errors.ModelOutputError, errors.QueryTemplateError, errors.AuditConfigError,
+               errors.CalibrationMismatchWarning]  # fmt: skip
     assert sorted(c.code for c in classes) == sorted(errors.ERROR_CODES)
