@@ -21,6 +21,7 @@ import json
 import re
 import warnings
 from dataclasses import dataclass
+from functools import lru_cache
 from importlib import resources
 from typing import Any
 
@@ -113,15 +114,21 @@ def _polar_words(text: str) -> set[str]:
     return out
 
 
-def _title_words(title: str) -> set[str]:
+@lru_cache(maxsize=1 << 17)  # every billable title fits: a category's titles are read again for each billed code
+def _title_words(title: str) -> frozenset[str]:
     """Matching keys of an ICD-10-CM title's content words (what a note never states removed, unless stated
     absent: "without complications" is a fact of the title)."""
-    return _polar_words(clean_title(title, keep_absent=True)) - _SPECIFICITY_STOP
+    return frozenset(_polar_words(clean_title(title, keep_absent=True)) - _SPECIFICITY_STOP)
 
 
-def _text_words(line: Any) -> set[str]:
+def _text_words(line: Any) -> frozenset[str]:
     """Matching keys of a note line's words."""
-    return _polar_words(restored_text(line))
+    return _statement_words(line.text, line.norm)
+
+
+@lru_cache(maxsize=4096)  # a statement is read for the excludes-note gate and again for the candidates' words
+def _statement_words(text: str, norm: str) -> frozenset[str]:
+    return frozenset(_polar_words(restored_text(text, norm)))
 
 
 _REFUTED = frozenset({"ruled_out", "history_only"})
@@ -184,6 +191,7 @@ class SpecificityFinder:
         self._candidates: dict[str, list[Candidate]] = {}
         self._by_category: dict[str, list[tuple[str, str]]] | None = None
         self._vague: set[str] = set()  # candidates whose own title leaves an axis unspecified
+        self._lineages: dict[str, tuple[str, ...]] = {}
 
     def by_category(self) -> dict[str, list[tuple[str, str]]]:
         """Billable (code, title) pairs by three-character category, read once."""
@@ -194,12 +202,18 @@ class SpecificityFinder:
             self._by_category = index
         return self._by_category
 
+    def _lineage(self, code: str) -> tuple[str, ...]:
+        """``code`` and its ancestors up to the chapter (read once per code: a category's codes share them)."""
+        if code not in self._lineages:
+            self._lineages[code] = (code, *self.codesets.icd10cm.ancestors(code))
+        return self._lineages[code]
+
     def _inclusion_terms(self, code: str, billed: str) -> list[str]:
         """Inclusion terms of ``code`` and of its ancestors that are not also the billed code's."""
         icd = self.codesets.icd10cm
-        shared = {billed, *icd.ancestors(billed)}
+        shared = self._lineage(billed)
         terms: list[str] = []
-        for item_code in (code, *icd.ancestors(code)):
+        for item_code in self._lineage(code):
             item = icd.find_code(item_code)
             if item is not None and item_code not in shared:
                 terms.extend(item.inclusion_terms)

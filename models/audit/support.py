@@ -23,14 +23,14 @@ import math
 import re
 from collections import Counter
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import Any
 
 from configs.audit import DocumentationConfig
 from datasets.codesets import CodeSets
 from models.audit.inputs import DxStatus, Span
 from models.icd10.knowledge import clean_title
-from models.icd10.text import PUNCT, STOPWORDS, tokenize
+from models.icd10.text import PUNCT, STOPWORDS, Token, tokenize
 
 HISTORY_SECTIONS = frozenset({"pmh", "psh", "family", "social"})
 ADDRESSED_SECTIONS = frozenset({"assessment", "plan", "preventive"})
@@ -147,7 +147,7 @@ class ConditionKnowledge:
             self._phrases[code] = out
         return self._phrases[code]
 
-    def coverage(self, code: str, words: set[str]) -> tuple[float, frozenset[str]]:
+    def coverage(self, code: str, words: set[str] | frozenset[str]) -> tuple[float, frozenset[str]]:
         """Best IDF-weighted share of one phrase's words present in ``words``, and the words matched."""
         best, matched = 0.0, frozenset[str]()
         idf = self.idf
@@ -172,10 +172,10 @@ def word_key(norm: str) -> str:
     return (norm[:-4] + "osis" if norm.endswith("oses") else norm)[:KEY_LETTERS]
 
 
-def restored_text(line: Any) -> str:
-    """A note line's typo-repaired text with the note's capitals back ("HTN" expands to hypertension, "cap" stays a
-    word)."""
-    return "".join(n.upper() if t.isupper() else n for t, n in zip(line.text, line.norm, strict=True))
+def restored_text(text: str, norm: str) -> str:
+    """A note line's typo-repaired text (``norm``) with the capitals of its ``text`` back ("HTN" expands to
+    hypertension, "cap" stays a word)."""
+    return "".join(n.upper() if t.isupper() else n for t, n in zip(text, norm, strict=True))
 
 
 # Lower-case clinical shorthand and lay words the ICD-10-CM suggester's normalisation leaves as they are (it expands
@@ -200,6 +200,14 @@ def words_of(text: str) -> list[str]:
 
 
 _OPTIONAL = frozenset(word_key(w) for w in OPTIONAL_WORDS)
+
+
+@lru_cache(maxsize=4096)  # a note's lines are read once per billed code and per specific code the finder tries
+def _line_words(text: str, norm: str) -> tuple[tuple[Token, ...], tuple[str, ...], frozenset[str]]:
+    """A note line's content tokens, their matching keys in order, and the set of those keys."""
+    tokens = tuple(t for t in tokenize(restored_text(text, norm)) if content_key(t.norm) is not None)
+    keys = tuple(word_key(SHORTHAND.get(t.norm, t.norm)) for t in tokens)
+    return tokens, keys, frozenset(keys)
 
 
 class DiagnosisSupport:
@@ -248,14 +256,15 @@ class DiagnosisSupport:
             found = pattern.search(line.norm)
             if found is not None:
                 return found.start(), found.end()
-        tokens = [t for t in tokenize(restored_text(line)) if content_key(t.norm) is not None]
-        keys = [word_key(SHORTHAND.get(t.norm, t.norm)) for t in tokens]
-        share, matched = self.knowledge.coverage(code, set(keys))
+        tokens, keys, words = _line_words(line.text, line.norm)
+        share, matched = self.knowledge.coverage(code, words)
         if share < self.config.mention_coverage:
             return None
         return self._window(code, tokens, keys, matched)
 
-    def _window(self, code: str, tokens: list[Any], keys: list[str], matched: frozenset[str]) -> tuple[int, int] | None:
+    def _window(
+        self, code: str, tokens: tuple[Token, ...], keys: tuple[str, ...], matched: frozenset[str]
+    ) -> tuple[int, int] | None:
         """The shortest run of words that still reaches the coverage threshold (the name as written), or None when
         the matched words lie scattered over the line."""
         best: tuple[int, int] | None = None
