@@ -41,7 +41,7 @@ from models.audit.inputs import (
     ServiceFinding,
     Span,
 )
-from models.audit.support import DiagnosisSupport, content_key, restored_text, word_key
+from models.audit.support import DiagnosisSupport, content_key, restored_text, title_word_weights, word_key
 from models.clinical.document import ClinicalDocument
 from models.icd10.knowledge import clean_title
 from models.icd10.text import PUNCT, tokenize
@@ -415,6 +415,13 @@ class DefaultModels:
         day = encounter.date_of_service or dt.date.today()
         return visit_services(result, ptp_from_cms(cms, day) if cms is not None else None)
 
+    def load_tables(self) -> None:
+        """Read the ICD-10-CM tables the audit looks up on every note now, at load (about 5 s CPU, once per
+        process): the billable codes by category and the title word weights. Left to the first note, they stall it
+        and count against whichever worker audits it."""
+        self.specificity.by_category()
+        title_word_weights(self.codesets.icd10cm)
+
     def _em_confidence(self, result: Any) -> float:
         if result.confidence is not None:
             return float(result.confidence)
@@ -614,5 +621,5 @@ def load_default_models(
     models = DefaultModels(
         codesets, config, load_leveler(em_bundle), suggester, scanner, calibration, em_bundle_id(em_bundle)
     )
-    models.specificity.by_category()  # read the ICD-10-CM category index at load time, not on the first note
+    models.load_tables()
     return models

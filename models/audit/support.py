@@ -27,7 +27,7 @@ from functools import cached_property, lru_cache
 from typing import Any
 
 from configs.audit import DocumentationConfig
-from datasets.codesets import CodeSets
+from datasets.codesets import CodeSets, Icd10cm
 from models.audit.inputs import DxStatus, Span
 from models.icd10.knowledge import clean_title
 from models.icd10.text import PUNCT, STOPWORDS, Token, tokenize
@@ -107,6 +107,18 @@ class Mention:
     span: Span
 
 
+@lru_cache(maxsize=4)
+def title_word_weights(icd: Icd10cm) -> dict[str, float]:
+    """Inverse document frequency of each folded word over the billable codes' titles: computed once per code set
+    and process (every title is tokenised, about 4 s CPU); callers that can, pay for it at load."""
+    df: Counter[str] = Counter()
+    records = icd.billable_codes()
+    for record in records:
+        df.update(set(words_of(clean_title(record.title))))
+    n = len(records) or 1
+    return {w: math.log((n + 1) / (c + 1)) + 1.0 for w, c in df.items()}
+
+
 class ConditionKnowledge:
     """Word sets of a code's titles and inclusion terms (and its ancestors' down to the category), IDF-weighted.
 
@@ -121,12 +133,7 @@ class ConditionKnowledge:
     @cached_property
     def idf(self) -> dict[str, float]:
         """Inverse document frequency of each folded word over the billable codes' titles."""
-        df: Counter[str] = Counter()
-        records = self.icd.billable_codes()
-        for record in records:
-            df.update(set(words_of(clean_title(record.title))))
-        n = len(records) or 1
-        return {w: math.log((n + 1) / (c + 1)) + 1.0 for w, c in df.items()}
+        return title_word_weights(self.icd)
 
     def phrases(self, code: str) -> list[tuple[frozenset[str], float]]:
         """(words, total weight) of every phrase naming ``code``'s condition."""
