@@ -23,9 +23,13 @@ from models.services.catalogue import Catalogue, DrugRule, ServiceRule, default_
 _VISIT_SECTIONS = frozenset(
     {"procedure", "assessment", "plan", "data", "exam", "preventive", "other", "time", "chief_complaint"}
 )
-# "given" is the verb ("Tdap given IM", "... given.") and not the preposition ("stable given ECG without changes")
+# "given" is the verb ("Tdap given IM", "... given.") and not the preposition ("stable given ECG without changes",
+# "influenza ... given temp 102.1")
+_GIVEN_VERB = (
+    r"\bgiven\b(?=\s+(?:im|iv|sc|subq|po|in|at|today|here|x\s?\d|\d|with|by|per|via|and|to|into)\b|\s*[.;,)]|\s*$)"
+)
 _PERFORMED = re.compile(
-    r"\bgiven\b(?=\s+(?:im|iv|sc|subq|po|in|at|today|here|x\s?\d|\d|with|by|per|via|and|to|into)\b|\s*[.;,)]|\s*$)|"
+    _GIVEN_VERB + r"|"
     r"\b(?:gave|administered|performed|done|obtained|in[- ]clinic|in[- ]office|in the office|here(?: today)?|"
     r"injected|removed|repaired|drained|incised|applied|placed|treated|frozen|scored|"
     r"destroyed|examined|checked|completed|x ?1|today|my (?:read|interpretation)|interpreted|sutured|closed|"
@@ -117,7 +121,7 @@ _WITH_EM = re.compile(
 )
 _MINUTES = re.compile(r"(?P<min>\d{1,3})\s?(?:minutes|min)\b")
 _VACCINE_GIVEN = re.compile(
-    r"\b(?:administered|given|gave|immuniz|vaccine:|vaccinated|im\b|intramuscular|sc\b|subcut|vis\b)"
+    _GIVEN_VERB + r"|\b(?:administered|gave|immuniz|vaccine:|vaccinated|im\b|intramuscular|sc\b|subcut|vis\b)"
 )
 _MEDICARE_ADMIN = {"influenza": "G0008", "pneumococcal": "G0009", "hepatitis_b": "G0010"}
 

@@ -85,6 +85,12 @@ def test_detector_vaccine_product_and_administration() -> None:
     assert medicare == [("90662", 1, []), ("G0008", 1, [])]
 
 
+def test_detector_influenza_the_illness_is_no_vaccine() -> None:
+    # "given" as a preposition beside the disease name: nothing administered
+    assert _lines("A/P:\n1. influenza (febrile, unwell) given temp 102.1; oseltamivir for 5 days.\n") == []
+    assert _lines("A/P:\n1. influenza prevention: flu vaccine given today.\n") == [("90471", 1, []), ("90656", 1, [])]
+
+
 @pytest.mark.parametrize(
     ("text", "modifier"),
     [
