@@ -6,9 +6,12 @@ past history) or mentioned by another professional is not. So only items of the 
 line or numbered item; lines that order or review data, rule something out, or record time are not problems.
 
 Status comes from the item's own wording, in the order of the AMA table from the most complex down ("threat to
-life" before "severe exacerbation" before "systemic symptoms" ... before "acute uncomplicated"). With no status
-wording, a chronic condition (``chronic_conditions`` cues) is *stable* unless its plan changes therapy (start,
-increase, add, switch: not at goal -> *progression*); anything else is *acute uncomplicated*.
+life" before "severe exacerbation" before "systemic symptoms" ... before "acute uncomplicated"). The lexicon reads it
+first; the learned status (:mod:`models.em.status`) reads wordings the lexicon does not know: it names the status of
+an item taken as a problem without a lexicon status, and the fuller status where the lexicon read only the onset
+("acute, with rigors and systemic upset"). With no status read either way, a chronic condition
+(``chronic_conditions`` cues) is *stable* unless its plan changes therapy (start, increase, add, switch: not at goal
+-> *progression*); anything else is *acute uncomplicated*.
 Example: "2. Hypertension - worsening, not at treatment goal. BP 158/94. Plan: increase lisinopril." ->
 ``problem/chronic_progression``.
 """
@@ -22,6 +25,7 @@ from models.clinical.document import ClinicalDocument, section_kind
 from models.clinical.zones import judges
 from models.em.components._lines import PLAN_SECTIONS, items, strip_bullet
 from models.em.cues import EmCues, default_cues
+from models.em.status import default_status_model
 
 _NOT_A_PROBLEM = re.compile(
     r"^(?:[a-z &/]{1,25}:\s*)?(?:ordered|orders?\b|labs?(?:/studies)? ordered|will (?:get|obtain|order|check)|"
@@ -43,6 +47,10 @@ _NEGATED_BEFORE = re.compile(
     r"\b(?:no|not|without|denies|negative for|no evidence of|no signs of)\b"
     r"(?:(?! (?:is|are|was|were) )[^,;()|.:-]){0,30}$"
 )
+# a clause that opens with a negation states no status of its own ("no recent exacerbations")
+_NEGATED_START = re.compile(r"(?:no|not|without|denies|negative for)\b")
+# statuses that say more of a problem than its onset
+_BEYOND_ONSET = frozenset({"threat_to_life", "chronic_severe", "acute_systemic", "undiagnosed_uncertain"})
 _MARKER = re.compile(r"^\s*(?:[-*•#]+\s*\S|\(?\d{1,2}[.)]\s+\S|(?:dx|diagnosis|problem)\s*#?\d*\s*:)", re.IGNORECASE)
 _PLAN_LIKE = re.compile(
     r"^(?:continue|start|stop|increase|decrease|follow|return|take|use|apply|avoid|ambulate|check|recheck|"
@@ -61,6 +69,16 @@ _CHANGE = re.compile(
 )
 
 
+def _refined(cued: tuple[str, int, int], learned: tuple[str, int, int] | None) -> tuple[str, int, int]:
+    """The lexicon's status, or the learned one where the lexicon read only the onset ("acute", "new": acute
+    uncomplicated) and the model reads more of the clause ("acute, with rigors and systemic upset" is systemic). The
+    lexicon reads a course phrase exactly, negation included ("adequately controlled", "no recent exacerbations"),
+    which word features cannot ("inadequately controlled" shares most of its pieces)."""
+    if learned is not None and cued[0] == "acute_uncomplicated" and learned[0] in _BEYOND_ONSET:
+        return learned
+    return cued
+
+
 def _status(head: str, start: int, cues: EmCues) -> tuple[str, int, int] | None:
     """The most complex status label worded in ``head[start:]`` (the AMA table's order), with its span in ``head``."""
     for label in cues.problem_status:
@@ -75,6 +93,7 @@ def _status(head: str, start: int, cues: EmCues) -> tuple[str, int, int] | None:
 def annotate_problems(doc: ClinicalDocument, cues: EmCues | None = None) -> ClinicalDocument:
     """Add one ``problem`` mention per addressed problem, labelled with its status (see module docstring)."""
     cues = cues or default_cues()
+    status_model = default_status_model()
     candidates = items(doc, PLAN_SECTIONS)
     # When the assessment lists its problems as items ("1.", "-", "#", "Dx:"), an unmarked line without a status
     # word continues the item above it ("Urine culture grew E. coli." under "1. UTI") and is not a new problem.
@@ -94,7 +113,11 @@ def annotate_problems(doc: ClinicalDocument, cues: EmCues | None = None) -> Clin
         name_end = min(len(body), next((i for i, ch in enumerate(body) if ch in "-:(|,;."), len(body)))
         # The physician's qualifier after the name decides ("migraine flare -- acute, straightforward" is acute
         # uncomplicated); status words inside the name count when no qualifier follows ("COPD exacerbation.").
-        found = _status(head, name_end, cues) or _status(head[:name_end], 0, cues)
+        # The learned status refines the status the lexicon finds and names the status of an item taken as a
+        # problem without one; it does not make a line a problem by itself.
+        cued = _status(head, name_end, cues) or _status(head[:name_end], 0, cues)
+        learned = status_model.status(head)
+        found = _refined(cued, learned) if cued is not None else None
         status, evidence = (found[0], (offset + found[1], offset + found[2])) if found else (None, None)
         chronic = cues.chronic.search(head)
         if status is None and marked and not _MARKER.match(line.text):
@@ -106,7 +129,9 @@ def annotate_problems(doc: ClinicalDocument, cues: EmCues | None = None) -> Clin
             first = _FIRST_SENTENCE.split(head, maxsplit=1)[0]
             if chronic is None and not split and len(first.split()) > 12 and not judges(first):
                 continue
-            if chronic is not None:
+            if learned is not None and not _NEGATED_START.match(head, learned[1]):
+                status, evidence, inferred = learned[0], (offset + learned[1], offset + learned[2]), True
+            elif chronic is not None:
                 status = "chronic_progression" if _CHANGE.search(lowered) else "chronic_stable"
                 evidence = (offset + chronic.start(), offset + chronic.end())
                 inferred = True
