@@ -47,6 +47,8 @@ _NEGATED_BEFORE = re.compile(
     r"\b(?:no|not|without|denies|negative for|no evidence of|no signs of)\b"
     r"(?:(?! (?:is|are|was|were) )[^,;()|.:-]){0,30}$"
 )
+# where the name ends for the learned status: a clause mark or a spaced dash, not the hyphen of "moderate-to-severe"
+_NAME_END = re.compile(r"[:(|,;.\[]|\s-{1,2}\s|\s->\s")
 # a clause that opens with a negation states no status of its own ("no recent exacerbations")
 _NEGATED_START = re.compile(r"(?:no|not|without|denies|negative for)\b")
 # statuses that say more of a problem than its onset
@@ -113,10 +115,12 @@ def annotate_problems(doc: ClinicalDocument, cues: EmCues | None = None) -> Clin
         name_end = min(len(body), next((i for i, ch in enumerate(body) if ch in "-:(|,;."), len(body)))
         # The physician's qualifier after the name decides ("migraine flare -- acute, straightforward" is acute
         # uncomplicated); status words inside the name count when no qualifier follows ("COPD exacerbation.").
-        # The learned status refines the status the lexicon finds and names the status of an item taken as a
-        # problem without one; it does not make a line a problem by itself.
+        # The learned status, read after the name (a severity in the name, "Severe backache.", is no course),
+        # refines the status the lexicon finds and names the status of an item taken as a problem without one; it
+        # does not make a line a problem by itself.
         cued = _status(head, name_end, cues) or _status(head[:name_end], 0, cues)
-        learned = status_model.status(head)
+        after_name = _NAME_END.search(head)
+        learned = status_model.status(head, after_name.start() if after_name else len(head))
         found = _refined(cued, learned) if cued is not None else None
         status, evidence = (found[0], (offset + found[1], offset + found[2])) if found else (None, None)
         chronic = cues.chronic.search(head)

@@ -80,3 +80,9 @@ def test_model_does_not_make_a_continuation_line_a_problem() -> None:
         "Inhaler use: in good shape on the present regimen.\n"
     )
     assert _labels(note) == ["chronic_stable"]
+
+
+def test_model_reads_after_the_name_not_a_severity_in_it() -> None:
+    assert _labels("ASSESSMENT:\n1. Severe backache.\n") == ["acute_uncomplicated"]
+    note = "ASSESSMENT:\n1. Moderate-to-severe sleep apnea.  I have recommended the patient continue CPAP.\n"
+    assert _labels(note) == ["chronic_stable"]
