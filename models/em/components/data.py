@@ -24,7 +24,7 @@ _SPLIT = re.compile(r",|;|\band\b|\s\+\s|/(?=[a-z])")
 _NEAR = 12  # characters between a cue and the first test it governs ("Ordered: CBC", "reviewed the CMP")
 # or only these words between them ("Labs ordered today include CBC, BMP", "ordered as follows: TSH")
 _FILLER = re.compile(
-    r"^(?:[\s:,-]|\b(?:today|now|also|includ(?:e|es|ed|ing)|are|were|is|was|as follows|placed|for|the|a|an)\b)*$"
+    r"^(?:[\s:,>-]|\b(?:today|now|also|includ(?:e|es|ed|ing)|are|were|is|was|as follows|placed|for|the|a|an)\b)*$"
 )
 _NEAR_BEFORE = 45  # "comprehensive metabolic panel (the previous primary care office) reviewed"
 # or, farther, only the result's source between them: "BMP from the emergency department visit last week pulled up and
@@ -68,6 +68,57 @@ def _canonical(test: str) -> str:
         if re.fullmatch(rf"{re.escape(alias)}(?: .*)?", text):
             return canon
     return text
+
+
+# A reading act, in any voice or as a noun: "reviewed", "has been perused", "examined by me and shows", "I have gone
+# through", "chart review", "(reviewed)". Whether it reads a result or another source's records is said by its object.
+_READING = re.compile(
+    r"\b(?:review\w*|rev'?d|read|perus\w*|examin(?:ed|ing)|stud(?:ied|ying)|summari[sz]\w*|seen|"
+    r"(?:gone|went|go|going|looked|look|read) (?:through|over|at)|pulled up)\b"
+)
+# Another source's records: notes, letters, charts, summaries (a test's report is a result, read as one)
+_RECORDS = re.compile(
+    r"\b(?:records?|recs|notes|letters?|correspondence|charts?|documentation|documents|"
+    r"(?:discharge |visit |clinic )?summar(?:y|ies))\b"
+)
+# the patient's own records ("her food records", "his glucose log notes") come from no other source
+_OWN_RECORDS = re.compile(r"\b(?:her|his|their|patient's|pt's|own)\s+(?:[a-z-]+\s+)?$")
+# what may stand before the test a sentence opens with: "The", "Outside result", "Repeat", a bullet
+_SUBJECT_LEAD = re.compile(
+    r"^[\W_]*(?:(?:the|an?|outside|external|prior|previous|recent|old|repeat|results?|reports?|labs?|of)\s+)*$"
+)
+
+# what follows the test when it is the one read: its source, values, or the verb ("CBC (outside office)", "CBC @ the
+# sleep center:", "TSH - 2.3", "CBC undertaken by ...", "CBC was reviewed")
+_SUBJECT_TAIL = re.compile(
+    r"\s*(?:$|[(@:,;-]|\b(?:from|at|by|of|in|done|performed|undertaken|obtained|drawn|taken|collected|results?|"
+    r"reports?|levels?|values?|was|were|has|have|had|showed|shows|demonstrat\w*|review\w*|rev'?d|examined|seen|read)\b)"
+)
+
+
+def records_read(lowered: str) -> re.Match[str] | None:
+    """The records a sentence says were read ("Correspondence from the sleep center has been perused", "I have gone
+    through the clinic letters from the cardiologist", "Chart review: the nephrology clinic records"): a records noun
+    and a reading act in one sentence, in either order."""
+    records = _RECORDS.search(lowered)
+    if records is None or _OWN_RECORDS.search(lowered[: records.start()]):
+        return None
+    return records if _READING.search(lowered) else None
+
+
+def reviewed_subject(lowered: str, start: int, cues: EmCues) -> list[tuple[str, int, int]]:
+    """The tests a sentence opens with (from ``start``), when a reading act follows them: the test is the subject of
+    a review told in the passive or after its values ("The CBC undertaken by the orthopedic office has been examined
+    by me", "Outside result TSH (cardiologist) - 2.3, normal, reviewed today", "CBC @ the sleep center: WBC 7.4
+    (reviewed)")."""
+    tests = _tests_in(lowered[start:], cues)
+    if not tests or not _SUBJECT_LEAD.match(lowered[start : start + tests[0][1]]):
+        return []
+    if not _SUBJECT_TAIL.match(lowered, start + tests[-1][2]):
+        return []  # "A1c goal and diet reviewed": the goal was reviewed, not the test
+    if _READING.search(lowered, start + tests[-1][2]) is None:
+        return []
+    return [(name, start + a, start + b) for name, a, b in tests]
 
 
 _LIST_GAP = re.compile(r"^(?:\s*(?:,|;|/|&|\+|\band\b|\bplus\b)\s*)+(?:an? |the )?$")
@@ -218,6 +269,8 @@ def annotate_data(doc: ClinicalDocument, cues: EmCues | None = None) -> Clinical
         # Category 1 and 2/3 labels
         for label in cues.data:
             match = label.pattern.search(lowered)
+            if match is None and label.label == "external_note":
+                match = records_read(lowered)
             if match is None:
                 continue
             start, end = sentence.start + match.start(), sentence.start + match.end()
@@ -258,6 +311,9 @@ def annotate_data(doc: ClinicalDocument, cues: EmCues | None = None) -> Clinical
             for name, s, e in _governed_tests(lowered, cue_start, cue_end, item_label, cues)
             if not (interpreted and item_label == "test_result")
         ]
+        if not found and not interpreted:
+            body = doc.past_header(sentence.start) - sentence.start
+            found = [(n, s, e, "test_result") for n, s, e in reviewed_subject(lowered, max(body, 0), cues)]
         if not found and sentence.section == "data" and not interpreted:
             # a results section lists what was reviewed: "TSH (outside office): 2.3, normal", "Labs from the
             # urgent care clinic last week: CBC with WBC 7.4", "Per the sleep center, CBC with WBC 7.4 (result

@@ -452,3 +452,50 @@ def test_procedure_only_visit_in_other_words() -> None:
     assert _labels("Presents for the injection as scheduled; no additional complaints.", "visit") == ["procedure_only"]
     # no other complaints at a problem visit is no procedure visit
     assert "procedure_only" not in _labels("Follow-up of hypertension. No other complaints.", "visit")
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "Correspondence from the sleep center has been perused.",
+        "I have gone through the clinic letters from the patient's cardiologist.",
+        "Chart review: the nephrology clinic records.",
+    ],
+)
+def test_data_records_read_by_grammar(sentence: str) -> None:
+    assert _labels(f"DATA:\n{sentence}\n", "data") == ["external_note"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        "The CBC undertaken by the outside orthopedic office has been examined by me and shows WBC 7.4.",
+        "Outside result TSH (the cardiologist) - TSH 2.3, normal, reviewed today.",
+        "> CBC @ the sleep center: WBC 7.4, hemoglobin 13.1 (reviewed)",
+    ],
+)
+def test_data_a_test_the_sentence_opens_with_is_reviewed_by_a_later_reading_act(sentence: str) -> None:
+    assert _labels(f"ASSESSMENT AND PLAN:\n1. Fatigue - new, uncertain.\n{sentence}\n", "data") == ["test_result"]
+
+
+def test_data_a_reading_act_about_something_else_reviews_no_test() -> None:
+    note = (
+        "ASSESSMENT AND PLAN:\n1. Diabetes - stable. Continue metformin.\n"
+        "A1c goal of under 7 percent, weight, exercise and diet all reviewed.\n"
+    )
+    assert _labels(note, "data") == []
+    assert _labels("ASSESSMENT AND PLAN:\n1. Cough - new. Reviewed inhaler technique; CBC normal last year.\n",
+                   "data") == []  # fmt: skip
+
+
+def test_data_orders_sent_or_pointed_at() -> None:
+    assert _labels("PLAN:\nSent: TSH, lipid panel.\n", "data") == ["test_ordered", "test_ordered"]
+    assert _labels("PLAN:\nOrdered today -> hemoglobin A1c\n", "data") == ["test_ordered"]
+
+
+def test_data_consult_with_a_specialist_is_a_discussion() -> None:
+    assert _labels("PLAN:\nPhone consult w/ pt's nephrologist re mgmt.\n", "data") == ["external_discussion"]
+    # the patient's talk with another physician is no discussion of ours; the patient's own records are not external
+    note = "HPI:\nHe met with his primary care physician and after discussion is considering a biopsy.\n"
+    assert _labels(note, "data") == []
+    assert _labels("ASSESSMENT:\nI did carefully review her food records.\n", "data") == []
