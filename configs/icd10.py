@@ -34,6 +34,8 @@ class DenseSettings(_Strict):
     rank_depth: int = Field(default=50, ge=1)
     clusters: int = Field(default=256, ge=1)
     probe: int = Field(default=16, ge=1)
+    query_ridge: float = Field(default=1e-3, gt=0.0)
+    query_background_notes: int = Field(default=800, ge=0)
 
 
 class LearnedPhraseSettings(_Strict):

@@ -3,12 +3,15 @@
 Knowledge matching needs a title's words in the note; the encoder also finds codes whose titles are phrased
 differently ("fracture of the radius" for "broken wrist bone"). Only affirmed content words are encoded (a negated,
 family or hypothetical mention is gone before the encoder sees the sentence), and only the sentences richest in
-clinical vocabulary, each capped in length, so that a 400-word note costs a bounded number of encoder tokens.
+clinical vocabulary, each capped in length.
 
-The encoder (``encoder.onnx``, int8, mean pooling and L2 normalisation inside the graph) and its tokenizer are
-exported by ``training/icd10/encoder.py``; every code title's embedding is a row of ``title_embeddings.npy``, in the
-knowledge index's code order, and ``title_clusters.npz`` holds their k-means centroids and each title's cluster
-(:class:`TitleIndex`). Serving needs ONNX Runtime, ``tokenizers`` and numpy only.
+Titles and queries are embedded differently. Every code title's MiniLM embedding is computed once at training time
+(``training/icd10/encoder.py``: ``encoder.onnx``, int8, mean pooling and L2 normalisation inside the graph) and is a
+row of ``title_embeddings.npy``, in the knowledge index's code order; ``title_clusters.npz`` holds their k-means
+centroids and each title's cluster (:class:`TitleIndex`). A note's sentences are embedded at serving time by
+:class:`PieceEncoder`: the normalised mean of static per-word-piece vectors (``query_pieces.npy``) fitted so that
+this mean lands near the sentence's MiniLM embedding. Running MiniLM on 8 sentences cost ~16-20 ms of CPU per note;
+the piece table costs well under a millisecond. Serving needs ``tokenizers`` and numpy only.
 """
 
 from __future__ import annotations
@@ -28,7 +31,11 @@ ENCODER_FILE = "encoder.onnx"
 TOKENIZER_FILE = "encoder_tokenizer.json"
 TITLE_EMBEDDINGS_FILE = "title_embeddings.npy"
 TITLE_CLUSTERS_FILE = "title_clusters.npz"
-DENSE_FILES = (ENCODER_FILE, TOKENIZER_FILE, TITLE_EMBEDDINGS_FILE, TITLE_CLUSTERS_FILE)
+QUERY_PIECES_FILE = "query_pieces.npy"
+DENSE_FILES = (QUERY_PIECES_FILE, TOKENIZER_FILE, TITLE_EMBEDDINGS_FILE, TITLE_CLUSTERS_FILE)
+# [CLS] and [SEP]: MiniLM's ``max_tokens`` counts them, the piece encoder reads the same word pieces without them.
+SPECIAL_TOKENS = 2
+MAX_CACHED_WORDS = 200_000  # words whose piece ids a PieceEncoder remembers (bounds memory on unusual text)
 
 # ONNX Runtime's fused SkipLayerNormalization (residual add + layer norm in one kernel) is slower on this int8 graph
 # than the Add and LayerNormalization it replaces: without it the encoder takes ~15% less CPU (onnxruntime 1.30,
@@ -73,10 +80,59 @@ class SentenceEncoder:
         for i in range(0, len(texts), batch_size):
             encoded = self._tokenizer.encode_batch(texts[i : i + batch_size])
             ids = np.asarray([e.ids for e in encoded], np.int64)
-            mask = np.asarray([e.attention_mask for e in encoded], np.int64)
-            result: Any = self._session.run(["embedding"], {"input_ids": ids, "attention_mask": mask})[0]
-            out.append(np.asarray(result, np.float32))
+            out.append(self.embed_ids(ids, np.asarray([e.attention_mask for e in encoded], np.int64)))
         return np.vstack(out)
+
+    def embed_ids(self, ids: npt.NDArray[np.int64], mask: npt.NDArray[np.int64]) -> npt.NDArray[np.float32]:
+        """Embeddings of already tokenised, padded rows (``ids`` and ``mask`` [texts, tokens])."""
+        result: Any = self._session.run(["embedding"], {"input_ids": ids, "attention_mask": mask})[0]
+        return np.asarray(result, np.float32)
+
+
+class PieceEncoder:
+    """Texts -> L2-normalised mean of their word pieces' static vectors (``query_pieces.npy``).
+
+    BERT's tokenizer splits text at spaces and punctuation before cutting words into pieces, so a text's pieces are
+    its words' pieces in order: each word is tokenised once and remembered.
+
+    Args:
+        pieces: [vocabulary, dim] vector of every word piece.
+        tokenizer_path: the MiniLM ``tokenizer.json`` (defines the piece ids).
+        max_tokens: MiniLM's token budget per text; the first ``max_tokens - SPECIAL_TOKENS`` pieces are read.
+    """
+
+    def __init__(self, pieces: npt.NDArray[np.float32], tokenizer_path: Path, max_tokens: int) -> None:
+        from tokenizers import Tokenizer
+
+        self._pieces = pieces
+        self._tokenizer = Tokenizer.from_file(str(tokenizer_path))
+        self._tokenizer.no_truncation()
+        self._tokenizer.no_padding()
+        self._max_pieces = max(max_tokens - SPECIAL_TOKENS, 1)
+        self._word_pieces: dict[str, list[int]] = {}
+
+    def piece_ids(self, text: str) -> list[int]:
+        """The word-piece ids the encoder averages for ``text`` (special tokens excluded)."""
+        ids: list[int] = []
+        for word in text.split():
+            pieces = self._word_pieces.get(word)
+            if pieces is None:
+                pieces = self._tokenizer.encode(word, add_special_tokens=False).ids
+                if len(self._word_pieces) < MAX_CACHED_WORDS:
+                    self._word_pieces[word] = pieces
+            ids.extend(pieces)
+            if len(ids) >= self._max_pieces:
+                break
+        return ids[: self._max_pieces]
+
+    def __call__(self, texts: list[str]) -> npt.NDArray[np.float32]:
+        out = np.zeros((len(texts), self._pieces.shape[1]), np.float32)
+        for row, text in enumerate(texts):
+            ids = self.piece_ids(text)
+            if ids:
+                mean = self._pieces[ids].mean(axis=0)
+                out[row] = mean / max(float(np.linalg.norm(mean)), 1e-9)
+        return out
 
 
 @dataclass(frozen=True)

@@ -7,8 +7,9 @@
 Bundle files (written by ``training/icd10/export.py``): ``supervised.onnx`` (TF-IDF + logistic regression, string
 input ``text`` [N, 1]), ``ranker.onnx`` (gradient-boosted trees over :data:`~models.icd10.features.FEATURE_NAMES`),
 ``knowledge.npz``/``knowledge.json`` (phrase index), ``tables.npz`` (priors, label tables), ``titles.json``,
-``calibration.json``, and for dense retrieval ``encoder.onnx`` + ``encoder_tokenizer.json`` (MiniLM, int8) and
-``title_embeddings.npy`` (float16, one row per code) with ``title_clusters.npz`` (their k-means index).
+``calibration.json``, and for dense retrieval ``query_pieces.npy`` + ``encoder_tokenizer.json`` (the static
+sentence encoder fitted to MiniLM) and ``title_embeddings.npy`` (MiniLM, float16, one row per code) with
+``title_clusters.npz`` (their k-means index).
 """
 
 from __future__ import annotations
@@ -27,11 +28,11 @@ from models.icd10.calibration import IsotonicCalibrator
 from models.icd10.core import CodeSuggestion, Icd10Core, Icd10Tables
 from models.icd10.dense import (
     DENSE_FILES,
-    ENCODER_FILE,
+    QUERY_PIECES_FILE,
     TITLE_CLUSTERS_FILE,
     TITLE_EMBEDDINGS_FILE,
     TOKENIZER_FILE,
-    SentenceEncoder,
+    PieceEncoder,
     TitleIndex,
 )
 from models.icd10.features import Priors
@@ -89,6 +90,12 @@ def read_tables(folder: Path) -> Icd10Tables:
     )
 
 
+def read_query_encoder(folder: Path, dense: DenseSettings) -> PieceEncoder:
+    """The sentence encoder of a bundle folder (its word-piece table and tokenizer)."""
+    pieces = np.load(folder / QUERY_PIECES_FILE).astype(np.float32)
+    return PieceEncoder(pieces, folder / TOKENIZER_FILE, dense.max_tokens)
+
+
 def write_tables(folder: Path, tables: Icd10Tables) -> None:
     """Write the numpy tables (the inverse of :func:`read_tables`, knowledge index included; the title embeddings
     are stored as float16, which is what the fitted tables already hold)."""
@@ -139,13 +146,13 @@ class Icd10Suggester:
         self._supervised = ort.InferenceSession(str(bundle.file(SUPERVISED_FILE)), options, providers=providers)
         self._ranker = ort.InferenceSession(str(bundle.file(RANKER_FILE)), options, providers=providers)
         calibration = json.loads(bundle.file(CALIBRATION_FILE).read_text(encoding="utf-8"))
-        # A bundle from before dense retrieval (or its cluster index) lacks these files: BND003 names the first
-        # missing one and says to retrain.
-        encoder_path, tokenizer_path = bundle.file(ENCODER_FILE), bundle.file(TOKENIZER_FILE)
-        bundle.file(TITLE_CLUSTERS_FILE)
+        # A bundle from before dense retrieval, its cluster index or the piece encoder lacks one of these files:
+        # BND003 names the first missing one and says to retrain.
+        for name in DENSE_FILES:
+            bundle.file(name)
         settings = manifest["settings"]
         dense = DenseSettings.model_validate(settings["dense"])
-        self._encoder = SentenceEncoder(encoder_path, tokenizer_path, dense.max_tokens, threads=threads)
+        self._encoder = read_query_encoder(bundle.path, dense)
         thresholds = bundle.thresholds
         self.core = Icd10Core(
             read_tables(bundle.path),

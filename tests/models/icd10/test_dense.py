@@ -7,7 +7,15 @@ import pytest
 
 from configs.icd10 import DenseSettings
 from models.icd10.assertion import ContextAnnotator
-from models.icd10.dense import DenseQueries, TitleIndex, encode_note, retrieve, select_sentences, sentence_query
+from models.icd10.dense import (
+    DenseQueries,
+    PieceEncoder,
+    TitleIndex,
+    encode_note,
+    retrieve,
+    select_sentences,
+    sentence_query,
+)
 from models.icd10.text import split_sentences
 
 
@@ -87,3 +95,40 @@ def test_exported_encoder_puts_paraphrases_near_their_title() -> None:
     notes = encoder(["heart attack with st elevation", "broken thigh bone after a fall", "bladder infection"])
     assert np.allclose(np.linalg.norm(titles, axis=1), 1.0, atol=1e-3)
     assert (notes @ titles.T).argmax(axis=1).tolist() == [0, 1, 2]
+
+
+def _piece_encoder(max_tokens: int) -> PieceEncoder:
+    from training.icd10.encoder import export_encoder
+    from training.icd10.run import dense_cache_dir
+
+    tokenizer = export_encoder(dense_cache_dir()).tokenizer
+    pieces = np.random.default_rng(0).normal(size=(30522, 8)).astype(np.float32)
+    return PieceEncoder(pieces, tokenizer, max_tokens)
+
+
+def test_piece_encoder_reads_the_pieces_minilm_reads() -> None:
+    from tokenizers import Tokenizer
+
+    from training.icd10.encoder import export_encoder
+    from training.icd10.run import dense_cache_dir
+
+    tokenizer = Tokenizer.from_file(str(export_encoder(dense_cache_dir()).tokenizer))
+    tokenizer.no_padding()  # the shipped tokenizer.json pads to 128
+    tokenizer.enable_truncation(12)
+    encoder = _piece_encoder(12)
+    texts = ["known chf", "hemoglobin a1c 7.5 hyperlipidaemia nephrolithiasis", "pain right lower quadrant " * 4]
+    for text in texts:
+        minilm = tokenizer.encode(text).ids  # [CLS] pieces [SEP]
+        assert encoder.piece_ids(text) == minilm[1:-1]
+        assert encoder.piece_ids(text) == encoder.piece_ids(text)  # the cached word pieces give the same ids
+    assert len(encoder.piece_ids(texts[2])) == 10
+
+
+def test_piece_encoder_embeds_the_normalised_mean_of_its_pieces() -> None:
+    encoder = _piece_encoder(24)
+    vectors = encoder(["heart failure", "", "heart failure heart failure"])
+    ids = encoder.piece_ids("heart failure")
+    mean = encoder._pieces[ids].mean(axis=0)
+    assert vectors[0] == pytest.approx(mean / np.linalg.norm(mean), abs=1e-6)
+    assert vectors[1].tolist() == [0.0] * 8  # nothing to read
+    assert vectors[2] == pytest.approx(vectors[0], abs=1e-6)

@@ -106,5 +106,5 @@ def test_bundle_without_dense_files_asks_for_retraining(tiny_model: TinyModel, t
         (old / name).unlink()
     del manifest["settings"]["dense"]
     (old / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
-    with pytest.raises(BundleError, match=r"encoder\.onnx.*medcode train"):
+    with pytest.raises(BundleError, match=r"query_pieces\.npy.*medcode train"):
         Icd10Suggester.load(old)
