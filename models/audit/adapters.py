@@ -131,6 +131,7 @@ def _statement_words(text: str, norm: str) -> frozenset[str]:
     return frozenset(_polar_words(restored_text(text, norm)))
 
 
+_IDIOPATHIC = word_key("idiopathic")
 _REFUTED = frozenset({"ruled_out", "history_only"})
 # the problems a visit addresses, also those a preventive visit handles separately
 _STATEMENT_SECTIONS = frozenset({"assessment", "plan", "preventive", "chief_complaint"})
@@ -235,6 +236,10 @@ class SpecificityFinder:
                         continue
                     extra = frozenset(words - base)
                     alternatives = [extra] if extra else []
+                    # the ICD-10-CM index sends a condition stated without its cause to the idiopathic code ("gout,
+                    # left ankle and foot" is idiopathic gout there): a site or type shows it without the word
+                    if _IDIOPATHIC in extra and len(extra) > 1:
+                        alternatives.append(extra - {_IDIOPATHIC})
                     for term in self._inclusion_terms(child, billed):
                         term_extra = frozenset(_title_words(term) - base)
                         if term_extra and term_extra not in alternatives:

@@ -129,6 +129,11 @@ def test_hcc_gap_needs_the_condition_stated_as_certain(codesets):
         ("K50.00", "1. Crohn disease of the small intestine without complications.\n2. IBS, stable.", None),
         # a bullet before the item number; "-sided" states the side
         ("R10.20", "- 1. right-sided pelvic pain - new problem, diagnosis unclear.", "R10.21"),
+        # gout stated without a cause is idiopathic gout (ICD-10-CM index default): its site shows the code
+        ("M10.9", "1. acute gout, left ankle and foot - colchicine.", "M10.072"),
+        ("M10.9", "1. acute gout flare - colchicine.", None),
+        ("J84.10", "1. pulmonary fibrosis - pulmonology referral.", None),  # "idiopathic" alone is still a word to see
+        ("J84.10", "1. idiopathic pulmonary fibrosis - pulmonology referral.", "J84.112"),
     ],
 )
 def test_specificity_reads_the_diagnostic_statement(codesets, billed, item, documented):
