@@ -26,9 +26,9 @@ class CandidateSettings(_Strict):
 
 
 class DenseSettings(_Strict):
-    max_sentences: int = Field(default=8, ge=0)
+    max_sentences: int = Field(default=12, ge=0)
     min_words: int = Field(default=2, ge=1)
-    max_tokens: int = Field(default=24, ge=4, le=256)
+    max_tokens: int = Field(default=48, ge=4, le=256)
     top_k: int = Field(default=6, ge=0)
     min_similarity: float = Field(default=0.45, ge=-1.0, le=1.0)
     rank_depth: int = Field(default=50, ge=1)
