@@ -33,7 +33,7 @@ class DenseSettings(_Strict):
     min_similarity: float = Field(default=0.45, ge=-1.0, le=1.0)
     rank_depth: int = Field(default=50, ge=1)
     clusters: int = Field(default=256, ge=1)
-    probe: int = Field(default=16, ge=1)
+    probe: int = Field(default=8, ge=1)
     query_ridge: float = Field(default=1e-3, gt=0.0)
     query_background_notes: int = Field(default=800, ge=0)
 
