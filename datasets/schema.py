@@ -33,7 +33,11 @@ FlagType = Literal[
 ]
 FLAG_TYPES: tuple[str, ...] = FlagType.__args__  # type: ignore[attr-defined]
 
-_ICD_INPUT = re.compile(r"^[A-Z][0-9][0-9A-Z](?:\.?[0-9A-Z]{1,4})?$")
+# A category is a letter, a digit and a digit or letter ("E11", "C7A") or, since FY2026, a letter, a letter and a digit
+# ("QA0", neurodevelopmental disorders with a genetic cause): a shape test that demanded a digit second rejected those.
+ICD10CM_CATEGORY = r"[A-Z](?:[0-9][0-9A-Z]|[A-Z][0-9])"
+ICD10CM_DOTTED = re.compile(rf"^{ICD10CM_CATEGORY}(?:\.[0-9A-Z]{{1,4}})?$")
+_ICD_INPUT = re.compile(rf"^{ICD10CM_CATEGORY}(?:\.?[0-9A-Z]{{1,4}})?$")
 _PROCEDURE_CODE = re.compile(r"^[0-9A-Z]{5}$")
 
 

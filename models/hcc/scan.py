@@ -8,18 +8,16 @@ loaded); without one, :class:`~models.hcc.conditions.HccConditionFinder` reads t
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from functools import lru_cache
 
 from datasets.codesets import CodeSets
-from datasets.schema import Encounter
+from datasets.schema import ICD10CM_DOTTED, Encounter
 from models.clinical.document import ClinicalDocument
 from models.hcc.conditions import HccConditionFinder
 from models.hcc.mapper import HccAnalysis, HccMapper
 
 Suggest = Callable[[Encounter], list[tuple[str, float]]]
-_SHAPE = re.compile(r"^[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{1,4})?$")
 
 
 class HccScanner:
@@ -58,5 +56,5 @@ class HccScanner:
 @lru_cache(maxsize=2)
 def _finder(versions: tuple[str, ...]) -> HccConditionFinder:
     codesets = CodeSets.from_settings()
-    titles = [(c.code, c.title) for c in codesets.icd10cm.billable_codes() if _SHAPE.match(c.code)]
+    titles = [(c.code, c.title) for c in codesets.icd10cm.billable_codes() if ICD10CM_DOTTED.match(c.code)]
     return HccConditionFinder(titles, [codesets.hcc(v, 2026) for v in versions])  # type: ignore[arg-type]

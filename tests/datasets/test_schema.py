@@ -43,9 +43,16 @@ def test_normalize_icd10cm_keeps_three_character_categories_without_dot() -> Non
     assert normalize_icd10cm("s72001a") == "S72.001A"
 
 
-def test_normalize_icd10cm_rejects_non_codes() -> None:
+def test_normalize_icd10cm_accepts_fy2026_letter_letter_digit_categories() -> None:
+    # QA0 (FY2026) is the first category whose second character is a letter; the suggester can rank its codes.
+    assert normalize_icd10cm("qa00131") == "QA0.0131"
+    assert normalize_icd10cm("QA0.8") == "QA0.8"
+
+
+@pytest.mark.parametrize("raw", ["99214", "AND", "CO", "E1"])
+def test_normalize_icd10cm_rejects_non_codes(raw: str) -> None:
     with pytest.raises(ValueError, match="not shaped like an ICD-10-CM code"):
-        normalize_icd10cm("99214")
+        normalize_icd10cm(raw)
 
 
 def test_encounter_round_trip_keeps_every_field_and_unknown_keys() -> None:

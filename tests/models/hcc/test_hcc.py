@@ -63,6 +63,12 @@ def test_mapper_gap_and_raf_delta_equal_hccinfhir_difference() -> None:
     assert analysis.raf_delta("V24") is not None
 
 
+def test_mapper_takes_suggested_codes_of_fy2026_letter_letter_categories() -> None:
+    # The suggester ranks every titled code, QA0.- included; the mapper used to reject their shape and crash the audit.
+    analysis = HccMapper().analyse(_encounter(["E11.42"]), suggested=[("QA0.0131", 0.01), ("N18.31", 0.9)])
+    assert [r.hcc for r in analysis.records["V28"] if r.status == "gap"] == ["HCC329"]
+
+
 def test_mapper_applies_hierarchies_through_the_code_set_layer() -> None:
     text = NOTE + "4. Type 2 diabetes with hyperglycemia, A1c 8.2, worsening. Increase metformin.\n"
     analysis = HccMapper().analyse(_encounter(["E11.42", "E11.65"], text))
