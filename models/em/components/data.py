@@ -111,6 +111,8 @@ def reviewed_subject(lowered: str, start: int, cues: EmCues) -> list[tuple[str, 
     a review told in the passive or after its values ("The CBC undertaken by the orthopedic office has been examined
     by me", "Outside result TSH (cardiologist) - 2.3, normal, reviewed today", "CBC @ the sleep center: WBC 7.4
     (reviewed)")."""
+    if _READING.search(lowered, start) is None:
+        return []  # most sentences read nothing: skip the scan for test names, the costliest pattern of the step
     tests = _tests_in(lowered[start:], cues)
     if not tests or not _SUBJECT_LEAD.match(lowered[start : start + tests[0][1]]):
         return []
