@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from models.bundle import load_bundle
-from training.coding.common import BUNDLE_FORMAT, pad_missing_classes, write_bundle
+from training.coding.common import BUNDLE_FORMAT, fit_logistic, pad_missing_classes, to_onnx, write_bundle
 from training.coding.em import train_em
 from training.coding.services import train_services
 
@@ -98,3 +98,13 @@ def test_bundle_id_changes_with_the_model_not_only_the_data(tmp_path: Path) -> N
     again = write_bundle(tmp_path / "two", files={"m.onnx": b"model one"}, **common)
     other = write_bundle(tmp_path / "three", files={"m.onnx": b"model two"}, **common)
     assert first.bundle_id == again.bundle_id != other.bundle_id
+
+
+def test_onnx_export_is_byte_identical_for_the_same_model() -> None:
+    # The bundle id hashes the files, and the audit calibration names the E/M bundle id it was fitted with: an export
+    # that differed between runs (skl2onnx's random graph name) made every fresh bundle look like another model.
+    rng = np.random.default_rng(0)
+    x = rng.normal(size=(60, 3)).astype(np.float32)
+    y = (x[:, 0] > 0).astype(np.int64)
+    model = fit_logistic(x, y, seed=0)
+    assert to_onnx(model, 3) == to_onnx(fit_logistic(x, y, seed=0), 3)

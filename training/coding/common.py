@@ -75,8 +75,12 @@ def to_onnx(model: Any, n_features: int) -> bytes:
     from skl2onnx import convert_sklearn
     from skl2onnx.common.data_types import FloatTensorType
 
+    # A fixed graph name: skl2onnx names the graph with a random uuid by default, which made every training run's
+    # bundle id (a hash of the files) differ and the audit calibration's E/M bundle check (AUD207) fire on every
+    # freshly trained bundle, even one trained from the same code and data.
     onx = convert_sklearn(
         model,
+        name="medcode_confidence",
         initial_types=[("features", FloatTensorType([None, n_features]))],
         options={id(model.steps[-1][1]): {"zipmap": False}},
         target_opset=ONNX_OPSET,
