@@ -29,6 +29,8 @@ def serve(
         Settings()
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
+    from serving.tcp import NoDelayH11Protocol
+
     # No access log: URLs can carry encounter ids in query strings; the app records requests by route template.
     uvicorn.run(
         "serving.app:create_app",
@@ -38,6 +40,7 @@ def serve(
         workers=workers,
         log_level=log_level,
         access_log=False,
+        http=NoDelayH11Protocol,
     )
 
 
