@@ -16,7 +16,8 @@ from typing import Any
 _ALLOWED_TOP = {
     "version", "source", "problem_status", "chronic_conditions", "data", "order_cue", "review_cue", "tests",
     "interpretable_tests", "risk",
-    "drug_action", "otc_drugs", "rx_drugs", "visit", "time", "time_context", "time_exclude",
+    "drug_action", "otc_drugs", "rx_drugs", "visit", "visit_reason", "procedure_names", "time", "time_context",
+    "time_exclude",
 }  # fmt: skip
 
 
@@ -59,6 +60,8 @@ class EmCues:
     otc: re.Pattern[str]
     rx: re.Pattern[str]
     visit: tuple[LabelPatterns, ...]
+    visit_reason: re.Pattern[str]
+    procedure_name: re.Pattern[str]
     time: re.Pattern[str]
     time_context: re.Pattern[str]
     time_exclude: re.Pattern[str]
@@ -86,6 +89,8 @@ class EmCues:
             otc=_alternatives(payload["otc_drugs"]),
             rx=_alternatives([rf"\b(?:{p})" for p in payload["rx_drugs"]]),
             visit=_labelled(payload["visit"], "visit"),
+            visit_reason=re.compile(payload["visit_reason"]),
+            procedure_name=_alternatives(payload["procedure_names"]),
             time=re.compile(payload["time"]),
             time_context=re.compile(payload["time_context"]),
             time_exclude=re.compile(payload["time_exclude"]),

@@ -499,3 +499,41 @@ def test_data_consult_with_a_specialist_is_a_discussion() -> None:
     note = "HPI:\nHe met with his primary care physician and after discussion is considering a biopsy.\n"
     assert _labels(note, "data") == []
     assert _labels("ASSESSMENT:\nI did carefully review her food records.\n", "data") == []
+
+
+_KNEE_INJECTION = (
+    "Procedure:\nRight knee joint injected with triamcinolone 40 mg and lidocaine after sterile prep. Tolerated well.\n"
+)
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        "Chief complaint:\nright knee injection\n\nHPI:\nKnee pain for years, injections help.\n",
+        "Came to have the right knee joint injection done.\nHistory:\nOsteoarthritis of the knee, pain 6/10.\n",
+        "HPI: 67 yo woman seen for a scheduled right knee injection. Osteoarthritis, pain 6/10.\n",
+    ],
+)
+def test_procedure_only_visit_read_from_a_reason_that_names_the_procedure_performed(reason: str) -> None:
+    mentions = run_pipeline(reason + _KNEE_INJECTION).of("visit")
+    assert [m.label for m in mentions] == ["procedure_only"]
+    assert "injection" in mentions[0].evidence.text
+
+
+@pytest.mark.parametrize(
+    "reason",
+    [
+        # the complaint is a condition: the injection is a procedure beside a problem visit
+        "Chief complaint:\nright knee pain\n\nHPI: 67 yo woman seen for a scheduled right knee injection.\n",
+        "Chief complaint:\nknee pain and injection\n",
+        # a past injection is the history of the problem, not what the visit is for
+        "HPI: 67 yo woman presents with a rash after the knee injection.\n",
+    ],
+)
+def test_no_procedure_only_visit_when_a_stated_reason_is_a_problem(reason: str) -> None:
+    assert "procedure_only" not in _labels(reason + _KNEE_INJECTION, "visit")
+
+
+def test_no_procedure_only_visit_from_a_reason_without_a_procedure_performed() -> None:
+    note = "Chief complaint:\nwart destruction\n\nPlan: wart destruction at the next visit.\n"
+    assert "procedure_only" not in _labels(note, "visit")
