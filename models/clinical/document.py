@@ -44,28 +44,36 @@ SectionKind = Literal[
 # BMP ..." inside a plan does not open a new section.
 _KEYWORDS: tuple[tuple[str, SectionKind], ...] = (
     (r"\bfamily\b|\bfhx?\b|\bfam\b", "family"),
-    (r"\bsocial\b|\bshx?\b|\bsoc\b", "social"),
+    (r"\bsocial\b|\bshx?\b|\bsoc\b|\bhabits\b|\blifestyle\b", "social"),
     (r"surgical", "psh"),
     (r"review of systems|\bros\b|\bsystems?\b", "ros"),
+    # a list of diagnoses qualified as carried ("Ongoing diagnoses", "Other chronic dx") is the problem list, unless it
+    # says they were handled at this visit ("Chronic diagnoses managed today")
+    (
+        r"^(?!.*\b(?:addressed|managed|treated|evaluated|today)\b).*\b(?:ongoing|long[- ]?term|chronic|known|existing|"
+        r"other|past|previous|prior)\b.*\b(?:diagnos[ie]s|dx)\b",
+        "pmh",
+    ),
     # "Problems addressed today", "Acute/chronic problems also managed today": the problems of this visit, not a list
     (
         r"assessment|impression|\ba/?p\b|\ba&p\b|diagnos[ie]s|decision making|"
-        r"\b(?:addressed|managed|treated|evaluated)\b",
+        r"\b(?:addressed|managed|treated|evaluated)\b|\bsummary\b|\bdiscussion\b|\bformulation\b|"
+        r"\bconclusions?\b",
         "assessment",
     ),
-    (r"\bplan\b|recommendation|disposition|\borders?\b", "plan"),
-    (r"complaint|^reason\b|\bcc\b|concern", "chief_complaint"),
-    (r"present illness|\bhpi\b|subjective|interval history|^history$", "hpi"),
+    (r"\bplan\b|recommendation|disposition|\borders?\b|\bmanagement\b", "plan"),
+    (r"complaint|^reason\b|\bcc\b|concern|^why\b", "chief_complaint"),
+    (r"present illness|\bhpi\b|subjective|\binterval\b|^history$|\baccount\b|\bnarrative\b|\bpresentation\b", "hpi"),
     (
         r"problem list|active problems?$|^problems?$|^probs?$|^pl$|chronic conditions|past medical|\bpmh\b|"
-        r"medical (?:history|hx)|past (?:history|hx)|\bproblems\b|\bconditions\b|\bpmhx\b",
+        r"medical (?:history|hx)|past (?:history|hx)|\bproblems\b|\bconditions\b|\bpmhx\b|comorbid",
         "pmh",
     ),
-    (r"allerg|intoleran|^all$", "allergies"),
-    (r"medication|\bmeds\b|\brx\b|prescriptions|\bmed (?:rec|list)\b", "medications"),
-    (r"exam|objective|vital|\bpe\b", "exam"),
-    (r"procedure|\bproc\b", "procedure"),
-    (r"\blabs?\b|laborator|result|data|diagnostic|imaging|studies", "data"),
+    (r"allerg|intoleran|^all$|sensitivit|\badrs?\b|adverse (?:drug )?(?:reactions?|effects?)", "allergies"),
+    (r"medication|\bmeds\b|\brx\b|prescriptions|\bmed (?:rec|list)\b|\bmedicines?\b", "medications"),
+    (r"exam|objective|vital|\bpe\b|(?:physical|clinical) findings|^o/e$", "exam"),
+    (r"procedure|\bproc\b|\binterventions?\b", "procedure"),
+    (r"\blabs?\b|laborator|result|data|diagnostic|imaging|studies|investigations?|\bwork-?up\b", "data"),
     (r"prevent|health maint|\bhm\b|immuniz|wellness|screening", "preventive"),
     (r"\btime\b", "time"),
 )
@@ -85,7 +93,8 @@ _HEADER_WORDS = frozenset({
     "problem-based", "problems", "procedure", "procedures", "reason", "recommendations", "results", "review", "ros",
     "rx", "screening", "signs", "soc", "social", "studies", "subjective", "summary", "surgical", "system", "systems",
     "time", "visit", "vital", "vitals", "wellness",
-    "med", "rec",
+    "med", "rec", "management", "discussion", "investigations", "interventions", "comorbidities",
+    "medicines", "sensitivities", "lifestyle", "habits",
 })  # fmt: skip
 _LINE_HEADER = re.compile(
     r"^[ \t]*(?:[-*#=]+[ \t]*)?(?P<header>[A-Za-z][A-Za-z /&'-]{0,50}?)[ \t]*(?:\([^()\n]{1,30}\))?[ \t]*(?:=+|\*+)?"
@@ -109,10 +118,14 @@ _INLINE_HEADERS = re.compile(
     r"health maintenance|preventive care|preventive services|hm|s|o|a|p)[ \t]*:",
     re.IGNORECASE | re.MULTILINE,
 )
-# A header alone on its line, with whatever trailing mark the template uses (":", "--", "==", "**").
+# A header alone on its line, with whatever marks the template uses ("Results:", "== Objective ==", "**Plan**",
+# "IMPRESSION --", "<Exam>", "[Assessment]") and an optional qualifier in brackets ("ROS (pertinent)").
 _ALONE_HEADER = re.compile(
-    r"^[ \t]*(?:=+|#+|\*+)?[ \t]*(?P<header>[A-Za-z][A-Za-z /&'-]{0,40}?)[ \t]*(?:[:=*]+|-{1,3})?[ \t]*$", re.MULTILINE
+    r"^[ \t]*(?P<open>=+|#+|\*+|<|\[)?[ \t]*(?P<header>[A-Za-z][A-Za-z /&'-]{0,40}?)[ \t]*(?:\([^()\n]{1,30}\))?"
+    r"[ \t]*(?P<close>[:=*]+|-{1,3}|>|\])?[ \t]*$",
+    re.MULTILINE,
 )
+_BRACKETS = {"<": ">", "[": "]"}
 # Transcriptions flattened to one line (MTSamples) keep their line breaks as ".," or ": ," - both end a sentence. Two
 # spaces after a full stop end one whatever case follows (dictation: "rectal exam without mass.  decision for ...").
 _SENTENCE_END = re.compile(
@@ -237,9 +250,10 @@ def find_sections(text: str) -> list[Section]:
         if len(header.split()) > 5 or header.endswith("."):
             continue
         kind = _section_kind(header)
-        if kind != "other" or (_upper_case(header) and not _bare_abbreviation(match.group(0))):
-            # an upper-case header we cannot name still ends the section above it: the lines under it are not
-            # part of the assessment and plan
+        bracketed = match.group("open") in _BRACKETS and _BRACKETS[match.group("open")] == match.group("close")
+        if kind != "other" or bracketed or (_upper_case(header) and not _bare_abbreviation(match.group(0))):
+            # an upper-case or bracketed header we cannot name still ends the section above it: the lines under it
+            # are not part of the assessment and plan
             marks.append((match.start(), match.end(), kind))
     for match in _CAPS_HEADER.finditer(text):
         kind = _section_kind(match.group("header"))

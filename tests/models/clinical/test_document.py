@@ -21,7 +21,11 @@ def test_upper_case_header_with_text_on_the_same_line_opens_its_section() -> Non
     assert note[assessment.body_start :].startswith("1.  Cough")
 
 
-@pytest.mark.parametrize("line", ["IMPRESSION --", "Assessment -", "ASSESSMENT:", "== Assessment ==", "**Assessment**"])
+@pytest.mark.parametrize(
+    "line",
+    ["IMPRESSION --", "Assessment -", "ASSESSMENT:", "== Assessment ==", "**Assessment**", "<Assessment>",
+     "[Assessment]", "<A/P (by problem)>"],
+)  # fmt: skip
 def test_header_alone_on_a_line_with_any_trailing_mark(line: str) -> None:
     assert _kinds(f"Seen today.\n{line}\n1. Cough.\n") == ["other", "assessment"]
 
@@ -55,6 +59,23 @@ def test_mixed_case_opening_is_a_header_only_when_made_of_header_words() -> None
         ("Problem list", "pmh"),
         ("Medical hx", "pmh"),
         ("Med rec", "medications"),
+        # section words of physicians' own templates
+        ("Summary and management", "assessment"),
+        ("Discussion", "assessment"),
+        ("Management", "plan"),
+        ("Why seen", "chief_complaint"),
+        ("Patient account", "hpi"),
+        ("Interval hx", "hpi"),
+        ("Comorbidities", "pmh"),
+        ("Ongoing diagnoses", "pmh"),
+        ("Other chronic dx", "pmh"),
+        ("Chronic diagnoses managed today", "assessment"),
+        ("Home medicines", "medications"),
+        ("Adverse reactions", "allergies"),
+        ("Habits and home", "social"),
+        ("Physical findings", "exam"),
+        ("Investigations", "data"),
+        ("Interventions this visit", "procedure"),
     ],
 )
 def test_header_vocabulary_by_keyword(header: str, kind: str) -> None:
@@ -69,6 +90,14 @@ def test_lines_start_after_an_inline_header() -> None:
 def test_an_upper_case_header_we_cannot_name_still_ends_the_section_above() -> None:
     doc = ClinicalDocument("ASSESSMENT:\n1. Cough.\nHOME THINGS\nlisinopril 10 mg daily\n")
     assert [line.text for line in lines(doc, PLAN_SECTIONS)] == ["1. Cough."]
+
+
+def test_a_bracketed_header_we_cannot_name_still_ends_the_section_above() -> None:
+    doc = ClinicalDocument("<A/P>\n1. Cough.\n<Things at home>\nlisinopril 10 mg daily\n")
+    assert [line.text for line in lines(doc, PLAN_SECTIONS)] == ["1. Cough."]
+    # a numbered or hashed problem under the assessment is no header
+    doc = ClinicalDocument("<A/P>\n# Cough\nnew, uncomplicated.\n")
+    assert [line.text for line in lines(doc, PLAN_SECTIONS)] == ["# Cough", "new, uncomplicated."]
 
 
 def test_problem_list_intro_opens_a_problem_list_up_to_the_next_blank_line() -> None:
