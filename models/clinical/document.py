@@ -142,11 +142,28 @@ _LIST_INTRO = re.compile(
     r"[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
+# Any line ending in a colon is an intro; what it says about the list decides whether the list is today's work.
+_INTRO_LINE = re.compile(r"^[ \t]*(?P<intro>[A-Za-z][^\n:]{2,140}):[ \t]*$", re.MULTILINE)
 _ADDRESSED_HERE = re.compile(
     r"(?<!not )\b(?:addressed|managed|evaluat\w*|handled|treated|assessed|performed|seen|separate\w*)\b", re.IGNORECASE
 )
 _NOT_ADDRESSED = re.compile(r"\bnot (?:\w+ )?(?:addressed|managed|evaluated|handled|treated|assessed)\b", re.IGNORECASE)
 _ON_CHART = re.compile(r"\bon (?:file|(?:the )?chart|record|the ehr)\b|\bcarr(?:y|ies|ied)\b", re.IGNORECASE)
+# An intro that denies the list today's work, composed rather than listed: a negation governing a verb or noun of
+# clinical work within three words ("no action this visit", "not dealt with today", "none reassessed", "nothing
+# changed"), or the work placed with another clinician or another day ("managed elsewhere", "followed by PCP",
+# "deferred to next visit"). Word stems, so that "re-evaluated", "reassessment" or "handling" read the same.
+_NEGATION = r"(?:\bnot|\bno|\bnone|\bnever|\bnothing|\bwithout|\bneither|n't)"
+_CLINICAL_WORK = (
+    r"(?:re-?)?(?:address|deal|dealt|manag|treat|assess|evaluat|work|handl|action|chang|focus|discuss|review|adjust|"
+    r"touch|look)\w*"
+)
+_WORK_DENIED = re.compile(
+    rf"{_NEGATION}\W+(?:\w+\W+){{0,3}}?{_CLINICAL_WORK}|\b{_CLINICAL_WORK}\W+(?:\w+\W+){{0,2}}?(?:elsewhere|"
+    r"by (?:\w+ ){0,2}(?:pcp|primary|specialist|team|clinic|service|\w+(?:ology|ologist|ist)s?)\b)|"
+    r"\b(?:elsewhere|deferr?(?:ed|al)?|postponed|next (?:visit|appointment|time))\b|\bfollowed (?:by|in|at|with)\b",
+    re.IGNORECASE,
+)
 _ASSESSMENT_KINDS = frozenset({"assessment", "plan"})
 _MIN_PARAGRAPHS = 3  # zoning by content needs a note in paragraphs: history, findings, assessment at least
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
@@ -292,10 +309,21 @@ def find_sections(text: str) -> list[Section]:
 
 def _with_problem_lists(text: str, sections: list[Section]) -> list[Section]:
     """``sections`` with each problem-list block (see ``_LIST_INTRO``) cut out of the section it stands in."""
-    for match in _LIST_INTRO.finditer(text):
+    intros = {m.start(): m for m in _LIST_INTRO.finditer(text)}
+    # an intro of any words that denies the list today's work ("Listed on the chart, not dealt with today:"); under
+    # a drug list such a line ("Medications reviewed, no changes:") introduces drugs, not conditions
+    drug_lists = [s for s in sections if s.kind in ("medications", "allergies")]
+    intros.update({
+        m.start(): m
+        for m in _INTRO_LINE.finditer(text)
+        if _WORK_DENIED.search(m.group("intro")) and not any(s.start <= m.start() < s.end for s in drug_lists)
+    })
+    for _, match in sorted(intros.items()):
         intro = match.group("intro")
         # "Diagnoses:" or "Problems addressed today:" heads the assessment, not a list carried on the chart
-        if _ADDRESSED_HERE.search(intro) or _section_kind(_NOT_ADDRESSED.sub("", intro)) not in ("pmh", "other"):
+        if not _WORK_DENIED.search(intro) and (
+            _ADDRESSED_HERE.search(intro) or _section_kind(_NOT_ADDRESSED.sub("", intro)) not in ("pmh", "other")
+        ):
             continue
         blank = _BLANK_LINE.search(text, match.end())
         sections = _overlay(sections, "pmh", match.start("intro"), blank.start() if blank else len(text), match.end())

@@ -110,6 +110,23 @@ def test_problem_list_intro_opens_a_problem_list_up_to_the_next_blank_line() -> 
     assert _kinds("Seen today.\nDiagnoses:\ncough\n") == ["other", "assessment"]
 
 
+def test_an_intro_that_denies_the_list_todays_work_opens_a_problem_list_whatever_its_words() -> None:
+    # the intro names work done elsewhere or not done today: its list is carried, even under an assessment header
+    for intro in (
+        "Long-term diagnoses managed elsewhere, no action this visit:",
+        "Listed on the chart, not dealt with today:",
+        "Also carries the following; none reassessed at this visit:",
+        "Stable, followed by cardiology:",
+    ):
+        note = f"Diagnoses:\n\n{intro}\nasthma\nGERD\n\nsigned\n"
+        sections = find_sections(note)
+        assert [s.kind for s in sections][-2:] == ["pmh", "assessment"], intro
+        assert note[sections[-2].start : sections[-2].end] == f"{intro}\nasthma\nGERD"
+    # near misses: an intro of work done today, and a line under a drug list that introduces drugs
+    assert set(_kinds("A/P:\n1. cough.\nProblems addressed and treated today:\nasthma\n")) == {"assessment"}
+    assert _kinds("Medications:\nReviewed with the patient, no changes made:\nlisinopril\n") == ["medications"]
+
+
 def test_a_short_upper_case_word_alone_is_a_condition_not_a_header() -> None:
     assert _kinds("ASSESSMENT:\nCOPD\nHTN\n") == ["assessment"]
     assert _kinds("HPI:\ncough\nPLAN\nrest\n") == ["hpi", "plan"]
