@@ -87,9 +87,14 @@ def lines(doc: ClinicalDocument, sections: frozenset[str] | None = None) -> list
 
 
 def _indent(doc: ClinicalDocument, line: Line) -> int:
-    """Spaces before the line's first character, when nothing else stands before it on its line."""
-    prefix = doc.text[doc.text.rfind("\n", 0, line.start) + 1 : line.start]
-    return len(prefix.expandtabs(4)) if not prefix.strip() else 0
+    """Spaces before the line's first character, when nothing but an inline header ("  Assessment: stable" under
+    "Dx 1) GERD") stands before it on its line."""
+    line_start = doc.text.rfind("\n", 0, line.start) + 1
+    prefix = doc.text[line_start : line.start]
+    lead = len(prefix) - len(prefix.lstrip())
+    if prefix.strip() and doc.past_header(line_start + lead) != line.start:
+        return 0
+    return len(prefix[:lead].expandtabs(4))
 
 
 def items(doc: ClinicalDocument, sections: frozenset[str]) -> list[Line]:

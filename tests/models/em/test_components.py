@@ -537,3 +537,16 @@ def test_no_procedure_only_visit_when_a_stated_reason_is_a_problem(reason: str) 
 def test_no_procedure_only_visit_from_a_reason_without_a_procedure_performed() -> None:
     note = "Chief complaint:\nwart destruction\n\nPlan: wart destruction at the next visit.\n"
     assert "procedure_only" not in _labels(note, "visit")
+
+
+def test_labelled_lines_indented_under_a_problem_belong_to_it() -> None:
+    note = (
+        "[Problem-oriented assessment]\n"
+        "Dx 1) gastroesophageal reflux disease\n"
+        "  Assessment: no change, at target.\n"
+        "  Plan: continue omeprazole 20 mg daily.\n"
+        "Dx 2) ankle sprain\n"
+        "  Assessment: new, uncomplicated.\n"
+        "  Plan: ice and elevation.\n"
+    )
+    assert _labels(note, "problem") == ["chronic_stable", "acute_uncomplicated"]
