@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import bisect
 import re
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
@@ -104,9 +105,14 @@ _LINE_HEADER = re.compile(
 # A run-in header set off by a mark other than a colon ("Opinion and plan -- ...", "Plan >> ...", "Exam | ..."):
 # the mark is not one that ordinary sentences open with, so any short phrase naming a section is a header.
 _MARKED_HEADER = re.compile(
-    r"^[ \t]*(?P<header>[A-Za-z][A-Za-z /&'-]{0,40}?)[ \t]+(?:-{2,}|[\u2013\u2014]|>{1,2}|=>|\|)[ \t]+(?=\S)",
+    r"^[ \t]*(?P<header>[A-Za-z][A-Za-z /&'-]{0,40}?)[ \t]+(?P<mark>-{2,}|[\u2013\u2014]|>{1,2}|=>|\|)[ \t]+(?=\S)",
     re.MULTILINE,
 )
+# A note whose named headers are run in with one mark ("Visit reason >> ...", "Thoughts and plan >> ...") is written
+# from a template: a paragraph opened by a short phrase and that mark ("Story so far >> ...") is its section too, even
+# when we cannot name it, and ends the section above it. A problem line inside a paragraph ("Chest pain -- likely
+# musculoskeletal") opens no paragraph.
+_TEMPLATE_MARK_USES = 2
 _INLINE_HEADERS = re.compile(
     r"^[ \t]*(?:[-*#=]+[ \t]*)?(?P<header>chief complaint|cc|reason for visit|history of present illness|"
     r"hpi|subjective|"
@@ -288,9 +294,15 @@ def find_sections(text: str) -> list[Section]:
         kind = _section_kind(match.group("header"))
         if kind != "other" and _is_line_header(match.group("header")):
             marks.append((match.start(), match.end(), kind))
-    for match in _MARKED_HEADER.finditer(text):
-        kind = _section_kind(match.group("header"))
-        if kind != "other" and len(match.group("header").split()) <= 5:
+    run_in = [
+        (match, _section_kind(match.group("header")))
+        for match in _MARKED_HEADER.finditer(text)
+        if len(match.group("header").split()) <= 5
+    ]
+    template_marks = Counter(match.group("mark") for match, kind in run_in if kind != "other")
+    for match, kind in run_in:
+        opens_paragraph = match.start() == 0 or _BLANK_LINE.fullmatch(text, max(0, match.start() - 2), match.start())
+        if kind != "other" or (template_marks[match.group("mark")] >= _TEMPLATE_MARK_USES and opens_paragraph):
             marks.append((match.start(), match.end(), kind))
     # a header at offset 0 replaces the default "other" opening; one mark per offset (the header's, longest)
     by_offset: dict[int, tuple[int, SectionKind]] = {}

@@ -139,6 +139,16 @@ def test_a_run_in_header_set_off_by_a_mark_other_than_a_colon_opens_its_section(
     assert _kinds("A/P:\nChest pain -- likely musculoskeletal.\n") == ["assessment"]
 
 
+def test_a_paragraph_run_in_with_the_template_mark_is_a_section_even_unnamed() -> None:
+    note = "Reason for visit >> cough\n\nThoughts and plan >> (1) cough, new. Rest.\n\nStory so far >> cough for a week.\n"
+    assert _kinds(note) == ["chief_complaint", "plan", "other"]
+    # a problem line inside the assessment paragraph opens no section
+    note = "Reason for visit >> cough\n\nThoughts and plan >> (1) cough, new.\nChest pain >> likely musculoskeletal.\n"
+    assert _kinds(note) == ["chief_complaint", "plan"]
+    # one run-in header is no template
+    assert _kinds("Thoughts and plan >> (1) cough, new.\n\nStory so far >> cough for a week.\n") == ["plan"]
+
+
 def test_parenthesised_numbers_mark_assessment_items() -> None:
     doc = ClinicalDocument("Plan >> (1) Cough - new, simple. Rest.\n(2) Asthma - stable. Continue albuterol.\n")
     assert [line.text for line in lines(doc, PLAN_SECTIONS)] == [
