@@ -18,6 +18,7 @@ from typing import Any
 from models.clinical.assertion import assert_span
 from models.clinical.document import ClinicalDocument, Evidence, Sentence
 from models.services.catalogue import Catalogue, DrugRule, ServiceRule, default_catalogue
+from models.services.literals import may_match, required_literals
 
 # Sections whose sentences describe this visit's care (history sections describe the past or other people).
 _VISIT_SECTIONS = frozenset(
@@ -222,6 +223,15 @@ class ServiceDetector:
         # longest name first, so that a drug named inside a longer name is not found on its own
         self._drug_re = sorted(drugs, key=lambda item: -max(len(n) for n in item[0].names))
         self._vaccine_re = [(v, re.compile("|".join(f"(?:{n})" for n in v.names))) for v in self.catalogue.vaccines]
+        # a pattern is searched only in sentences holding one of its required literals (models/services/literals.py)
+        self._service_patterns = [
+            (rule, [(pattern, required_literals(pattern)) for pattern in rule.compiled])
+            for rule in self.catalogue.services
+        ]
+        drug_literals = [required_literals(pattern) for _, pattern in self._drug_re]
+        self._drug_literals: tuple[str, ...] | None = (
+            None if any(lit is None for lit in drug_literals) else tuple(x for lit in drug_literals for x in lit or ())
+        )
 
     # ------------------------------------------------------------------------------------------------------------
     def _this_visit(self, doc: ClinicalDocument, sentence: Sentence, start: int, end: int) -> tuple[bool, set[str]]:
@@ -235,6 +245,8 @@ class ServiceDetector:
 
     def _drugs_in(self, lowered: str) -> list[tuple[DrugRule, re.Match[str], float | None]]:
         found: list[tuple[DrugRule, re.Match[str], float | None]] = []
+        if not may_match(self._drug_literals, lowered):
+            return found
         taken: list[tuple[int, int]] = []
         for drug, pattern in self._drug_re:
             match = pattern.search(lowered)
@@ -303,10 +315,12 @@ class ServiceDetector:
         found_keys: dict[str, list[tuple[Sentence, re.Match[str]]]] = {}
         for sentence in doc.sentences:
             lowered = sentence.norm
-            for rule in self.catalogue.services:
+            for rule, patterns in self._service_patterns:
                 if rule.payer and rule.payer not in payer:
                     continue
-                for pattern in rule.compiled:
+                for pattern, literals in patterns:
+                    if not may_match(literals, lowered):
+                        continue
                     match = pattern.search(lowered)
                     if match is None:
                         continue
