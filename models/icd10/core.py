@@ -135,16 +135,16 @@ class Icd10Core:
             match = cands.matches.get(code)
             if match is not None:
                 words = set(t.kb.phrase_word_ids(match.phrase).tolist())
-                start, end = evidence_span(note, match.sentence, words, t.kb)
+                start, end = evidence_span(note, match.sentence, words)
                 source = "knowledge"
             elif code in hits.retrieved:
                 words = {t.kb.word_id[w] for w in content_words(t.titles[code]) if w in t.kb.word_id}
-                start, end = evidence_span(note, hits.retrieved[code], words, t.kb)
+                start, end = evidence_span(note, hits.retrieved[code], words)
                 source = "dense"
             else:
                 j = int(np.flatnonzero(t.sup_code_index == code)[0])
                 sentence = cands.sup_sentence.get(code, 0)
-                start, end = evidence_span(note, sentence, set(t.sup_top_words[j]), t.kb) if note.sentences else (0, 0)
+                start, end = evidence_span(note, sentence, set(t.sup_top_words[j])) if note.sentences else (0, 0)
                 source = "classifier"
             p = float(probs[row])
             out.append(

@@ -67,6 +67,9 @@ class NoteAnalysis:
     historical_words: tuple[frozenset[int], ...]
     affirmed_text: str
     n_words: int
+    # per sentence, (word id or -1, start, end) of each affirmed non-stopword token: evidence spans of ~100
+    # suggestions per note are read from it instead of walking the sentence's tokens for each
+    evidence_tokens: tuple[tuple[tuple[int, int, int], ...], ...]
 
 
 def analyze_note(text: str, kb: KnowledgeIndex, annotator: ContextAnnotator) -> NoteAnalysis:
@@ -77,6 +80,7 @@ def analyze_note(text: str, kb: KnowledgeIndex, annotator: ContextAnnotator) -> 
     words: list[tuple[int, ...]] = []
     historical_words: list[frozenset[int]] = []
     affirmed: list[str] = []
+    evidence_tokens: list[tuple[tuple[int, int, int], ...]] = []
     n_words = 0
     for sentence in sentences:
         flags = annotator.annotate(sentence)
@@ -94,6 +98,13 @@ def analyze_note(text: str, kb: KnowledgeIndex, annotator: ContextAnnotator) -> 
             if word is not None:
                 ids.append(word)
         words.append(tuple(ids))
+        evidence_tokens.append(
+            tuple(
+                (kb.word_id.get(t.norm, -1), t.start, t.end)
+                for t, ex in zip(sentence.tokens, flags.excluded, strict=True)
+                if not ex and t.norm not in STOPWORDS
+            )
+        )
         historical_words.append(
             frozenset(
                 kb.word_id[t.norm]
@@ -110,6 +121,7 @@ def analyze_note(text: str, kb: KnowledgeIndex, annotator: ContextAnnotator) -> 
         tuple(historical_words),
         " ".join(affirmed),
         n_words,
+        tuple(evidence_tokens),
     )
 
 
@@ -306,16 +318,11 @@ def _is_historical(note: NoteAnalysis, match: PhraseMatch, kb: KnowledgeIndex) -
     return bool(hist) and any(w in hist for w in kb.phrase_word_ids(match.phrase).tolist())
 
 
-def evidence_span(note: NoteAnalysis, sentence_index: int, word_ids: set[int], kb: KnowledgeIndex) -> tuple[int, int]:
+def evidence_span(note: NoteAnalysis, sentence_index: int, word_ids: set[int]) -> tuple[int, int]:
     """Character span of the affirmed tokens of a sentence whose words are in ``word_ids`` (the whole sentence when
     none is)."""
-    sentence = note.sentences[sentence_index]
-    excluded = note.excluded[sentence_index]
-    hits = [
-        t
-        for t, ex in zip(sentence.tokens, excluded, strict=True)
-        if not ex and t.norm not in STOPWORDS and kb.word_id.get(t.norm, -1) in word_ids
-    ]
+    hits = [(start, end) for word, start, end in note.evidence_tokens[sentence_index] if word in word_ids]
     if not hits:
+        sentence = note.sentences[sentence_index]
         return sentence.start, sentence.end
-    return min(t.start for t in hits), max(t.end for t in hits)
+    return min(start for start, _ in hits), max(end for _, end in hits)
