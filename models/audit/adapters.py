@@ -28,6 +28,7 @@ from typing import Any
 from configs.audit import AuditConfig, load_audit_config
 from configs.settings import get_settings
 from datasets.codesets import CodeSets
+from datasets.codesets.hcc import PAYMENT_YEARS
 from datasets.schema import Encounter
 from models.audit.codes import is_problem_visit
 from models.audit.errors import CalibrationMismatchWarning
@@ -421,11 +422,14 @@ class DefaultModels:
         return visit_services(result, ptp_from_cms(cms, day) if cms is not None else None)
 
     def load_tables(self) -> None:
-        """Read the ICD-10-CM tables the audit looks up on every note now, at load (about 5 s CPU, once per
-        process): the billable codes by category and the title word weights. Left to the first note, they stall it
+        """Read the tables the audit looks up on every note now, at load (about 6 s CPU, once per process): the
+        billable ICD-10-CM codes by category, the title word weights and the CMS-HCC mappings of every payment year
+        the HCC gap check may pick from a date of service (about 0.45 s each). Left to the first note, they stall it
         and count against whichever worker audits it."""
         self.specificity.by_category()
         title_word_weights(self.codesets.icd10cm)
+        for year in PAYMENT_YEARS:
+            self.codesets.hcc("V28", year)
 
     def _em_confidence(self, result: Any) -> float:
         if result.confidence is not None:
