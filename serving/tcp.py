@@ -1,8 +1,10 @@
 """Socket options uvicorn's worker processes miss.
 
-With ``--workers`` above 1, uvicorn binds the listening socket itself with protocol number 0, and asyncio only sets
-TCP_NODELAY on accepted sockets whose protocol is IPPROTO_TCP: each response then waits for the client's delayed ACK
-(~40 ms on Linux) after its first segment. Measured on loopback, 2 workers: /health 44 ms median, 1 worker 1.9 ms.
+asyncio only sets TCP_NODELAY on accepted sockets whose listening socket was created with protocol IPPROTO_TCP;
+uvicorn's own ``--workers`` binds with protocol number 0, and so may any socket handed in from outside. Each
+response then waits for the client's delayed ACK (~40 ms on Linux) after its first segment. Measured on loopback,
+2 uvicorn workers: /health 44 ms median, 1 worker 1.9 ms. The protocol sets the option on every connection, whoever
+bound the socket.
 """
 
 from __future__ import annotations

@@ -10,7 +10,9 @@ from serving.security import ROLES
 def serve(
     host: str = typer.Option("127.0.0.1", "--host", help="Interface to listen on (loopback by default)"),
     port: int = typer.Option(8000, "--port", help="TCP port"),
-    workers: int = typer.Option(1, "--workers", help="Worker processes (rate limits are per process)"),
+    workers: int = typer.Option(
+        1, "--workers", help="Worker processes, each with its own SO_REUSEPORT socket; rate limits are per process"
+    ),
     bundle: str | None = typer.Option(
         None, "--bundle", help="ICD-10-CM bundle folder or MLflow URI (else $MEDCODE_ICD_BUNDLE)"
     ),
@@ -29,19 +31,27 @@ def serve(
         Settings()
     except ValueError as error:
         raise typer.BadParameter(str(error)) from None
+    from uvicorn.config import STARTUP_FAILURE
+
     from serving.tcp import NoDelayH11Protocol
+    from serving.workers import WorkerSupervisor
 
     # No access log: URLs can carry encounter ids in query strings; the app records requests by route template.
-    uvicorn.run(
+    config = uvicorn.Config(
         "serving.app:create_app",
         factory=True,
         host=host,
         port=port,
-        workers=workers,
         log_level=log_level,
         access_log=False,
         http=NoDelayH11Protocol,
     )
+    if workers > 1:
+        raise typer.Exit(WorkerSupervisor(config, workers).run())
+    server = uvicorn.Server(config)
+    server.run()
+    if not server.started:
+        raise typer.Exit(STARTUP_FAILURE)
 
 
 keys_app = typer.Typer(help="API keys: create, list and revoke (admin bootstrap).", no_args_is_help=True)
