@@ -12,7 +12,7 @@ import hashlib
 from collections.abc import Iterator
 from typing import Any
 
-from sqlalchemy import bindparam, case, func, insert, select, update
+from sqlalchemy import Connection, bindparam, case, func, insert, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import ColumnElement
 
@@ -69,7 +69,7 @@ _INSERT_ACCESS = insert(Base.metadata.tables[AccessLogEntry.__tablename__])
 
 
 def route_and_store(
-    session: Session,
+    connection: Connection,
     user: Principal,
     encounter: Encounter,
     suggestions: list[SuggestionPublic],
@@ -85,10 +85,9 @@ def route_and_store(
     else:
         routing = "auto"
     now = utcnow()
-    # Statements built once at import with bound parameters, run on the session's connection: this runs on every
-    # suggest request, and the ORM's bulk path and per-call cache keys of literal ``.values()`` cost more than the
-    # inserts themselves.
-    connection = session.connection()
+    # Statements built once at import with bound parameters, run on a Core connection (no ORM session): this runs on
+    # every suggest request, and the ORM's session set-up, bulk path and per-call cache keys of literal ``.values()``
+    # cost more than the inserts themselves.
     connection.execute(_SUPERSEDE, {"encounter_id": encounter.encounter_id, "now": now})
     context = encounter.without_labels().to_json_dict()
     context.pop("text", None)

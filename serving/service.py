@@ -38,8 +38,10 @@ def suggest_and_route(
     engine.check_claim(encounter)
     suggestions = engine.suggest(encounter)
     bundle_ids = sorted(engine.bundle_ids.values())
-    with database.writer() as session:
-        routing, item_id = route_and_store(session, user, encounter, suggestions, bundle_ids, settings.qa_sample_rate)
+    with database.write_transaction() as connection:
+        routing, item_id = route_and_store(
+            connection, user, encounter, suggestions, bundle_ids, settings.qa_sample_rate
+        )
     return SuggestResponse(
         encounter_id=encounter.encounter_id,
         bundle_ids=bundle_ids,
