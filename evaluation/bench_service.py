@@ -3,7 +3,9 @@
 For each concurrency level (1, 8, 32 by default) the client keeps that many suggest requests in flight for a fixed
 time, each with a different synthetic note of about 400 words (``datasets.synth``, cut or joined to length), and
 reports p50/p95 latency, throughput, errors and the server CPU time per request (the load-independent cost that
-bounds throughput on free cores); the server's resident memory (RSS, all its processes) is read from
+bounds throughput on free cores), the cores the server kept busy (its CPU seconds over the wall seconds: below the
+worker count means requests waited rather than computed, or other processes held the cores) and the client's own
+CPU per request (it shares the machine); the server's resident memory (RSS, all its processes) is read from
 ``/proc`` after each level. Every request goes the whole way: validation, the models, routing and the SQLite write.
 Only loopback addresses are used.
 """
@@ -199,11 +201,20 @@ def run(
             peak = idle_rss
             for level in levels:
                 cpu_before = _cpu_s(server.pid)
+                client_before = time.process_time()
                 result = asyncio.run(_drive(base, key, texts, level, seconds))
                 cpu = _cpu_s(server.pid) - cpu_before
+                client_cpu = time.process_time() - client_before
+                done = max(1, result["requests"])
                 # CPU the server spent per request: what bounds throughput on an otherwise idle machine
                 # (2 cores / this = the requests per second two free cores could serve).
-                result["server_cpu_ms_per_request"] = round(1000 * cpu / max(1, result["requests"]), 1)
+                result["server_cpu_ms_per_request"] = round(1000 * cpu / done, 1)
+                # Cores the server kept busy: well under the worker count with the CPU per request unchanged means
+                # requests waited (locks, queueing, the client), not computed.
+                result["server_cores_busy"] = round(cpu / result["seconds"], 2)
+                # The client shares the cores on one machine: its CPU is taken from the server's.
+                result["client_cpu_ms_per_request"] = round(1000 * client_cpu / done, 1)
+                result["load_average_1min"] = round(os.getloadavg()[0], 1)  # other processes on the same cores
                 results.append(result)
                 peak = max(peak, _rss_mb(server.pid))
         finally:
