@@ -309,6 +309,9 @@ def test_narrative_assessment_is_judged_by_its_first_sentence() -> None:
         ),
         ("Comprehensive preventive exam today.", "visit", "preventive"),
         ("Not previously seen in this practice.", "visit", "new"),
+        ("HPI: Account given by the spouse: patient could not recall the events.", "data", "independent_historian"),
+        ("RESULTS: Chest x-ray images reviewed independently: no consolidation.", "data", "independent_interpretation"),
+        ("RESULTS: Own read of the knee x-ray: no fracture; report awaited.", "data", "independent_interpretation"),
     ],
 )
 def test_more_data_and_visit_wording(text: str, kind: str, label: str) -> None:
