@@ -140,7 +140,7 @@ def test_a_run_in_header_set_off_by_a_mark_other_than_a_colon_opens_its_section(
 
 
 def test_a_paragraph_run_in_with_the_template_mark_is_a_section_even_unnamed() -> None:
-    note = "Reason for visit >> cough\n\nThoughts and plan >> (1) cough, new. Rest.\n\nStory so far >> cough for a week.\n"
+    note = "Reason for visit >> cough\n\nThoughts and plan >> (1) cough, new.\n\nStory so far >> cough for a week.\n"
     assert _kinds(note) == ["chief_complaint", "plan", "other"]
     # a problem line inside the assessment paragraph opens no section
     note = "Reason for visit >> cough\n\nThoughts and plan >> (1) cough, new.\nChest pain >> likely musculoskeletal.\n"
