@@ -30,6 +30,8 @@ _REASON_PARTS = re.compile(r",|\band\b(?! drainage)|&(?! ?d\b)|\bplus\b|\bwith\b
 # problem visit's reason, not a procedure booked today
 _NOT_TODAYS = re.compile(r"\b(?:follow|f/u|s/p|status post|post|after|since|check|results?|reaction|complications?)\b")
 _LEADING_WORDS = re.compile(r"^(?:(?:a|an|the|his|her|their|scheduled|planned|repeat|another|to have|to get)\s+)+")
+_BARE_REASON_WORDS = 8
+_BARE_REASON = re.compile(r"[a-z][\w'/&,()+ -]*(?<![.:!?\s])")
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 _DONE = re.compile(r"\s+(?:done|performed|carried out)$")
 
@@ -65,11 +67,30 @@ def _stated_reasons(doc: ClinicalDocument, cues: EmCues) -> Iterator[tuple[int, 
             for sentence in doc.sentences:
                 if section.body_start <= sentence.start < stop:
                     yield _reason_span(doc.norm, sentence.start, sentence.end)
+    opening = True  # the note's top, before its first section of findings, lists or assessment
     for sentence in doc.sentences:
         if sentence.section not in _REASON_SECTIONS:
+            opening = False
             continue
+        words = doc.past_header(sentence.start)  # the line's own words, after a header run in before them
+        phrase = doc.norm[words : sentence.end]
+        bare = (
+            _line_edge(doc.text[: sentence.start][::-1])
+            and _line_edge(doc.text[sentence.end :])
+            and _BARE_REASON.fullmatch(phrase)
+            and len(phrase.split()) <= _BARE_REASON_WORDS
+        )
+        if opening and sentence.section != "hpi" and bare:
+            # a bare phrase on its own line at the top is the chief complaint under a header we cannot name
+            # ("Why seen:" / "right knee injection"); a sentence or a header ends in a mark
+            yield words, sentence.end
         for match in cues.visit_reason.finditer(sentence.norm):
             yield _reason_span(doc.norm, sentence.start + match.end(), sentence.end)
+
+
+def _line_edge(side: str) -> bool:
+    """``side`` (text after a span, or before it reversed) reaches a line break or the note's edge over blanks."""
+    return side.lstrip(" \t")[:1] in ("", "\n")
 
 
 def _reason_span(lowered: str, start: int, stop: int) -> tuple[int, int]:

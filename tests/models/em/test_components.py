@@ -515,6 +515,9 @@ _KNEE_INJECTION = (
         "Chief complaint:\nright knee injection\n\nHPI:\nKnee pain for years, injections help.\n",
         "Came to have the right knee joint injection done.\nHistory:\nOsteoarthritis of the knee, pain 6/10.\n",
         "HPI: 67 yo woman seen for a scheduled right knee injection. Osteoarthritis, pain 6/10.\n",
+        # the complaint as a bare line at the top, under a header we cannot name or run in after one
+        "Why here:\nright knee injection\n\nNarrative:\nOsteoarthritis of the knee, pain 6/10.\n",
+        "Reason for referral -- right knee injection\n\nKnee pain for years.\n",
     ],
 )
 def test_procedure_only_visit_read_from_a_reason_that_names_the_procedure_performed(reason: str) -> None:
@@ -529,6 +532,7 @@ def test_procedure_only_visit_read_from_a_reason_that_names_the_procedure_perfor
         # the complaint is a condition: the injection is a procedure beside a problem visit
         "Chief complaint:\nright knee pain\n\nHPI: 67 yo woman seen for a scheduled right knee injection.\n",
         "Chief complaint:\nknee pain and injection\n",
+        "Why here:\nright knee pain\n\nNarrative:\nseen for a right knee injection.\n",
         # a past injection is the history of the problem, not what the visit is for
         "HPI: 67 yo woman presents with a rash after the knee injection.\n",
     ],
