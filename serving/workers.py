@@ -45,6 +45,20 @@ def reuseport_socket(host: str, port: int, *, listen: bool) -> socket.socket:
     return sock
 
 
+def claim_port(host: str, port: int) -> socket.socket:
+    """Hold ``host:port`` for the workers (a bound SO_REUSEPORT socket that does not listen); OSError when taken.
+
+    SO_REUSEPORT alone would let a second ``medcode serve`` on the same port join the first one's group and take half
+    its connections; a plain bind first fails against any socket on the port, SO_REUSEPORT or not.
+    """
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        probe.bind((host, port))
+        port = int(probe.getsockname()[1])
+    return reuseport_socket(host, port, listen=False)
+
+
 def _run_worker(config: uvicorn.Config, port: int) -> None:
     config.configure_logging()
     server = uvicorn.Server(config)
@@ -77,7 +91,7 @@ class WorkerSupervisor:
     def run(self) -> int:
         """Serve until stopped; returns the exit status (STARTUP_FAILURE when a worker could not start)."""
         try:
-            reserved = reuseport_socket(self.config.host, self.port, listen=False)
+            reserved = claim_port(self.config.host, self.port)
         except OSError as error:
             logger.error(
                 "Cannot bind %s:%s (%s); choose another --port or stop what uses it.",

@@ -115,3 +115,12 @@ def test_workers_refuse_a_taken_port() -> None:
         port = taken.getsockname()[1]
         with _supervisor(port) as process:
             assert process.wait(timeout=60) == STARTUP_FAILURE
+
+
+def test_workers_refuse_the_port_of_another_supervisor() -> None:
+    port = _free_port()
+    with _supervisor(port) as first:
+        _both_workers(port, first)
+        with _supervisor(port) as second:  # SO_REUSEPORT must not let it join the first one's workers
+            assert second.wait(timeout=60) == STARTUP_FAILURE
+        assert first.poll() is None
