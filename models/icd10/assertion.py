@@ -119,6 +119,8 @@ class ContextAnnotator:
                     break
             if not matched:
                 i += 1
+        if all(rule.category == "TERMINATE" for _, _, rule in triggers):  # most sentences: no scope to mark
+            return SentenceAssertion((False,) * n, (False,) * n, (frozenset(),) * n)
         categories: list[set[str]] = [set() for _ in range(n)]
         terminators = [start for start, _, rule in triggers if rule.category == "TERMINATE"]
         for start, end, rule in triggers:

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from typing import NamedTuple
 
 _TOKEN = re.compile(r"[A-Za-z]+[0-9]*|[0-9]+(?:[.,][0-9]+)?|[/?;:()]")
 _SENTENCE_END = re.compile(r"(?<=[.!?])\s+(?=[A-Z0-9(])|\n+")
@@ -29,9 +30,11 @@ STOPWORDS = frozenset(
 )
 
 
-@dataclass(frozen=True)
-class Token:
-    """A normalised word of a note with the character offsets of its surface form (``text[start:end]``)."""
+class Token(NamedTuple):
+    """A normalised word of a note with the character offsets of its surface form (``text[start:end]``).
+
+    A named tuple: a 400-word note makes ~1,000 of them per tokenisation, and a tuple is built in less than half
+    the time of a frozen dataclass."""
 
     norm: str
     start: int
