@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+from functools import lru_cache
 from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -41,6 +42,7 @@ _ICD_INPUT = re.compile(rf"^{ICD10CM_CATEGORY}(?:\.?[0-9A-Z]{{1,4}})?$")
 _PROCEDURE_CODE = re.compile(r"^[0-9A-Z]{5}$")
 
 
+@lru_cache(maxsize=1 << 16)  # pure; the HCC mapper alone asks ~300 times per note, mostly for the same codes
 def normalize_icd10cm(code: str) -> str:
     """Return an ICD-10-CM code in the canonical upper-case dotted form used everywhere in medcode.
 

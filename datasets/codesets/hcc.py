@@ -106,6 +106,8 @@ class HccModel:
         self.payment_year = payment_year
         self.model_name = _MODEL_NAME[version]
         self._tables = _tables(payment_year)
+        # HCCs per diagnosis as asked: the HCC mapper asks for each of ~100 suggested codes per note, for each model
+        self._hccs: dict[str, tuple[str, ...]] = {}
         if self.table_rows() == 0:
             raise ValueError(
                 f"CMS-HCC {version} has no mapping for payment year {payment_year} (V24 was retired after 2026). "
@@ -114,9 +116,12 @@ class HccModel:
 
     def hccs_for(self, icd10cm: str) -> list[str]:
         """HCCs (before hierarchies) that one diagnosis maps to, e.g. ``E11.9`` -> ``["HCC38"]`` in V28."""
-        key = normalize_icd10cm(icd10cm).replace(".", "")
-        categories = self._tables["dx"].get((key, self.model_name), set())
-        return sorted((hcc_label_code(c) for c in categories), key=lambda h: int(_category_number(h)))
+        if icd10cm not in self._hccs:
+            key = normalize_icd10cm(icd10cm).replace(".", "")
+            categories = self._tables["dx"].get((key, self.model_name), set())
+            hccs = sorted((hcc_label_code(c) for c in categories), key=lambda h: int(_category_number(h)))
+            self._hccs[icd10cm] = tuple(hccs)
+        return list(self._hccs[icd10cm])
 
     def map_diagnoses(self, diagnoses: list[str]) -> dict[str, list[str]]:
         """HCC -> the diagnoses that map to it, before hierarchies."""
