@@ -43,7 +43,8 @@ DRUG_SECTIONS = frozenset({"medications", "allergies"})
 # Section IV.H also names "likely", "consistent with", "compatible with" and "working diagnosis"; "unclear whether"
 # and "not clear if" leave the condition open as well.
 UNCERTAIN_BEFORE = re.compile(
-    r"\b(?:r/o|rule[- ]?out|ruling out|to exclude|exclude|possible|possibly|probable|probably|suspected|suspect|"
+    r"\b(?:r/o|rule[- ]?out|ruling out|to exclude|exclude|excluding|possible|possibly|probable|probably|suspected|"
+    r"suspect|"
     r"suspicion|suspicious for|concern(?:ing)? for|worrisome for|worry for|suggestive of|question(?:able)? (?:of|for)|"
     r"questionable|evaluat(?:e|ion|ing) for|eval for|work-?up for|assess for|screen(?:ing)? for|consider(?:ing)?|"
     r"(?:check|test|look|search)(?:ing|s)? for|"
@@ -57,9 +58,15 @@ UNCERTAIN_BEFORE = re.compile(
 # "cirrhosis is also on the differential, felt less likely", "sepsis felt to be unlikely".
 UNCERTAIN_AFTER = re.compile(
     r"^\W{0,3}(?:\?|(?:is |was )?(?:not|cannot be|can't be|to be) (?:yet |fully )?(?:excluded|ruled out)|vs\.?\b|"
-    r"versus\b|(?:is |was |remains |still )?(?:also )?(?:possible|suspected|questionable|in question|unlikely|"
+    r"versus\b|(?:(?:is|was|remains?|still) )+(?:also )?(?:possible|suspected|questionable)\b|"
+    # without a copula the adjective is predicative only where no noun follows it: "pneumonia possible, CXR
+    # ordered" hedges the pneumonia, "chest pain, possible ACS" hedges the ACS
+    r"(?:also )?(?:possible|suspected|questionable|probable)\b(?!\s+(?!(?:but|and|or|though|although|pending|until|"
+    r"given|at|on|per|so|for|if|yet|as|to|in)\b)[A-Za-z])|"
+    r"(?:(?:is|was|remains?|still) )?(?:also )?(?:in question|unlikely|"
     r"less likely|(?:on|in) the differential|a consideration|a possibility|under consideration|being considered|"
-    r"not (?:yet )?(?:confirmed|proven|established)|unconfirmed|to be (?:confirmed|determined))\b|"
+    r"not (?:yet )?(?:confirmed|proven|established)|unconfirmed|(?:yet )?to be (?:confirmed|determined|excluded|"
+    r"ruled out))\b|"
     r"(?:is |was )?(?:felt|thought|considered) (?:to be )?(?:less |more )?(?:likely|unlikely|possible)\b|in mind\b)"
 )
 # Past conditions the assertion cues do not cover: "remote ...", "prior ...", "Past: ...", "... no longer an active

@@ -134,6 +134,12 @@ def test_scores_do_not_depend_on_the_hash_seed() -> None:
         ("1. breast cancer affecting her mother.", "C50.919", "history_only"),
         ("1. breast cancer, new; oncology referral, sister with her today.", "C50.919", "supported"),
         ("1. Crohn's ileitis, quiescent - continue adalimumab.", "K50.00", "supported"),  # in remission is current
+        # a hedging adjective after a name hedges it only where no other name follows the adjective
+        ("1. chest pain, possible ACS - troponin today.", "R07.9", "supported"),
+        ("1. cough, possible pneumonia - chest x-ray today.", "J18.9", "ruled_out"),
+        ("1. RUQ pain. Cholecystitis possible, ultrasound ordered.", "K81.9", "ruled_out"),
+        ("1. RUQ pain. Cholecystitis remains to be excluded.", "K81.9", "ruled_out"),
+        ("1. RUQ pain. Excluding cholecystitis.", "K81.9", "ruled_out"),
     ],
 )
 def test_assessment_item_assertion(support, item, code, status):
