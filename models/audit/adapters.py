@@ -136,10 +136,13 @@ _IDIOPATHIC = word_key("idiopathic")
 _REFUTED = frozenset({"ruled_out", "history_only"})
 # the problems a visit addresses, also those a preventive visit handles separately
 _STATEMENT_SECTIONS = frozenset({"assessment", "plan", "preventive", "chief_complaint"})
-# A bullet, a number or both, then a label naming the item ("Dx:", "Impression 2:", "- 1.", "* Problem #3 -", "A:").
+# A bullet (any run of marks: "-", "*", "•", ">", "=>"), a number in any of its enumerating forms ("1.", "1)", "(1)",
+# "1/", "#1", "1:") or both, then a label naming the item, itself perhaps numbered ("Dx:", "Impression 2:", "Dx 1)",
+# "* Problem #3 -", "A:").
+_ITEM_NUMBER = r"(?:\(\d{1,2}\)|#?\d{1,2}[.):/]|#\d{1,2})"
 _STATEMENT_LEAD = re.compile(
-    r"^\s*(?:[-*•]+\s*)?(?:\d{1,2}[.):]\s*|#\d{1,2}[.):]?\s*)?(?:(?:dx|diagnosis|problem|impression|assessment|a)\s*#?\d*"
-    r"\s*(?::|\s-)\s*)?",
+    rf"^\s*(?:[^\w\s(#]+\s*)?(?:{_ITEM_NUMBER}\s*)?(?:(?:dx|diagnosis|problem|impression|assessment|a)\s*"
+    rf"(?:{_ITEM_NUMBER}\s*(?::|-)?|#?\d*\s*(?::|-))\s*)?",
     re.I,
 )
 _STATEMENT_END = re.compile(r"\s[-–]\s|:\s|\.(?:\s|$)|\(|;|\|")

@@ -129,6 +129,11 @@ def test_hcc_gap_needs_the_condition_stated_as_certain(codesets):
         ("K50.00", "1. Crohn disease of the small intestine without complications.\n2. IBS, stable.", None),
         # a bullet before the item number; "-sided" states the side
         ("R10.20", "- 1. right-sided pelvic pain - new problem, diagnosis unclear.", "R10.21"),
+        # any enumerating form before the name: "(1)", "1/", "Dx 1)", "> Problem:"
+        ("N39.0", "(1) acute cystitis, no hematuria. Status: new. Actions: nitrofurantoin.", "N30.00"),
+        ("N39.0", "1/ acute cystitis, no hematuria: new; nitrofurantoin.", "N30.00"),
+        ("N39.0", "Dx 1) acute cystitis, no hematuria", "N30.00"),
+        ("N39.0", "> Problem: acute cystitis, no hematuria", "N30.00"),
         # gout stated without a cause is idiopathic gout (ICD-10-CM index default): its site shows the code
         ("M10.9", "1. acute gout, left ankle and foot - colchicine.", "M10.072"),
         ("M10.9", "1. acute gout flare - colchicine.", None),
