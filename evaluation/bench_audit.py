@@ -140,6 +140,8 @@ def run(n: int = 400, seed: int = 2024, workers: int = 2) -> dict[str, Any]:
     result[f"audit_{workers}_processes_per_s"] = _rate(len(notes), pooled)
     # CPU the workers spent auditing over the cores they had: below 1.0 they waited (other load, idle workers)
     result[f"audit_{workers}_processes_busy_share"] = round(worker_cpu / (workers * pooled), 3) if pooled else 0.0
+    # the pool's rate on ``workers`` dedicated cores, from the CPU time its workers spent (each with its own caches)
+    result[f"audit_{workers}_processes_from_cpu_time_per_s"] = _rate(len(notes), worker_cpu / workers)
     result["target_per_s"] = 50
     result["meets_target_wall_clock"] = result[f"audit_{workers}_processes_per_s"] >= 50
     result["meets_target_cpu_time"] = result[f"audit_{workers}_cores_from_cpu_time_per_s"] >= 50
