@@ -71,7 +71,11 @@ _KEYWORDS: tuple[tuple[str, SectionKind], ...] = (
         "pmh",
     ),
     (r"allerg|intoleran|^all$|sensitivit|\badrs?\b|adverse (?:drug )?(?:reactions?|effects?)", "allergies"),
-    (r"medication|\bmeds\b|\brx\b|prescriptions|\bmed (?:rec|list)\b|\bmedicines?\b", "medications"),
+    (
+        r"medication|\bmeds\b|\brx\b|prescriptions|\bmed (?:rec|list)\b|\bmedicines?\b|"
+        r"\bcurrent (?:therap(?:y|ies)|treatments?)\b",
+        "medications",
+    ),
     (r"exam|objective|vital|\bpe\b|(?:physical|clinical) findings|^o/e$", "exam"),
     (r"procedure|\bproc\b|\binterventions?\b", "procedure"),
     (r"\blabs?\b|laborator|result|data|diagnostic|imaging|studies|investigations?|\bwork-?up\b", "data"),

@@ -71,6 +71,7 @@ def test_mixed_case_opening_is_a_header_only_when_made_of_header_words() -> None
         ("Other chronic dx", "pmh"),
         ("Chronic diagnoses managed today", "assessment"),
         ("Home medicines", "medications"),
+        ("Current therapy", "medications"),
         ("Adverse reactions", "allergies"),
         ("Habits and home", "social"),
         ("Physical findings", "exam"),
