@@ -128,6 +128,13 @@ def _sentence_cues(doc: ClinicalDocument, sentence: Sentence, rules: tuple[CueRu
     return cues
 
 
+def _label_between(text: str, words: list[tuple[str, int, int]], after: int, first: int) -> bool:
+    """A colon after the word that follows a trigger and before the mention: the trigger has its object before the
+    colon, and what follows the colon is named by the label it ends ("stable, no changes: asthma", "new, no
+    complications noted: migraine"). A trigger right before the colon ("Negative for: fever") governs the list."""
+    return after < first and ":" in text[words[after][2] : words[first][1]]
+
+
 def assert_span(
     doc: ClinicalDocument, start: int, end: int, rules: tuple[CueRule, ...] | None = None, use_section: bool = True
 ) -> Assertion:
@@ -156,7 +163,7 @@ def assert_span(
         if rule.category == "terminate" or (s <= last and e > first):
             continue
         if rule.direction in ("forward", "both") and e <= first:
-            blocked = any(e <= t <= first for t in stops)
+            blocked = any(e <= t <= first for t in stops) or _label_between(doc.text, words, e, first)
             if not blocked and first - e < FORWARD_WORDS:
                 categories.add(rule.category)
                 found.append(rule.literal)
