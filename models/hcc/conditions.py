@@ -15,6 +15,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -262,16 +263,30 @@ class HccConditionFinder:
         out: list[ConditionMatch] = []
         for line in lines(doc, PLAN_SECTIONS):
             body = strip_bullet(line.text)
-            name, status_words = _name_part(re.split(_NAME_END, body, maxsplit=1)[0])
-            if not name.strip():
-                continue
-            offset = line.start + (len(line.text) - len(body))
-            if not assert_span(doc, offset, offset + len(name), use_section=False).present:
-                continue
-            repaired = doc.norm[offset : offset + len(name)]
-            if status_words is not None:
-                repaired = repaired[: status_words[0]] + " " + repaired[status_words[1] :]
-            repaired = re.sub(r"^(?:dx|diagnosis)\s*", "", repaired)
-            for code, title, score in self.match_all(repaired):
-                out.append(ConditionMatch(code, title, score, Evidence(offset, offset + len(name), name)))
+            # the name opens the item, or follows a label that opens it with the status ("stable, no changes:
+            # paroxysmal AF on warfarin"): the part after the first colon is read when the part before names nothing
+            colon = body.find(":")
+            for start in (0, colon + 1) if colon >= 0 else (0,):
+                found = self._item_matches(doc, line, body, start)
+                if found:
+                    out.extend(found)
+                    break
         return out
+
+    def _item_matches(self, doc: ClinicalDocument, line: Any, body: str, start: int) -> list[ConditionMatch]:
+        """The conditions the name part of ``body[start:]`` (an assessment item without its markers) states."""
+        segment = body[start:].lstrip()
+        name, status_words = _name_part(re.split(_NAME_END, segment, maxsplit=1)[0])
+        if not name.strip():
+            return []
+        offset = line.start + (len(line.text) - len(segment))
+        if not assert_span(doc, offset, offset + len(name), use_section=False).present:
+            return []
+        repaired = doc.norm[offset : offset + len(name)]
+        if status_words is not None:
+            repaired = repaired[: status_words[0]] + " " + repaired[status_words[1] :]
+        repaired = re.sub(r"^(?:dx|diagnosis)\s*", "", repaired)
+        return [
+            ConditionMatch(code, title, score, Evidence(offset, offset + len(name), name))
+            for code, title, score in self.match_all(repaired)
+        ]

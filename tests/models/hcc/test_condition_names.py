@@ -61,6 +61,12 @@ def test_status_after_a_comma_or_in_a_relative_clause_is_not_part_of_the_name() 
     assert _codes("Problem 1:  chronic hepatitis C, which is uncontrolled.  start sofosbuvir-velpatasvir.") == ["B18.2"]
 
 
+def test_a_name_after_a_status_label_is_read() -> None:
+    # status first, then the name after a colon ("stable, no changes: ..."); a name before its colon is read as before
+    assert _codes("> worse, no changes yet: major depressive disorder, recurrent, moderate. Add SSRI.") == ["F33.1"]
+    assert _codes("1.  chronic hepatitis C: start sofosbuvir-velpatasvir.") == ["B18.2"]
+
+
 def test_a_manifestation_after_the_status_stays_in_the_name() -> None:
     note = "IMPRESSION/PLAN:  1.  T2DM, uncontrolled with hyperglycemia.  A1c 9.2.  start empagliflozin.\n"
     (match,) = _finder().find(ClinicalDocument(note))
