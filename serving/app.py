@@ -210,6 +210,7 @@ def create_app(settings: Settings | None = None) -> FastAPI:
             top_k=settings.top_k,
             use_audit_engine=settings.use_audit_engine,
             suggest_em_services=settings.suggest_em_services,
+            model_concurrency=settings.model_concurrency,
         )
         metrics.ready.set(1 if app.state.engine.ready else 0)
         for system, bundle_id in app.state.engine.bundle_ids.items():

@@ -10,10 +10,12 @@ every prediction raises ``API015``. Never import torch or ``training/`` from her
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import logging
+import threading
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any
+from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from datasets.codesets import CodeSets, HccModel
 from datasets.schema import Encounter
@@ -90,6 +92,22 @@ def _spans(spans: tuple[Span, ...]) -> list[EvidenceSpan]:
     return [EvidenceSpan(start=s.start, end=s.end) for s in spans]
 
 
+_P = ParamSpec("_P")
+_R = TypeVar("_R")
+_EngineMethod = Callable[Concatenate["SuggestionEngine", _P], _R]
+
+
+def _model_work(method: _EngineMethod[_P, _R]) -> _EngineMethod[_P, _R]:
+    """Run ``method`` in one of the engine's model slots (waiting for one when all are taken)."""
+
+    @functools.wraps(method)
+    def in_a_slot(self: SuggestionEngine, *args: _P.args, **kwargs: _P.kwargs) -> _R:
+        with self._model_slots:
+            return method(self, *args, **kwargs)
+
+    return in_a_slot
+
+
 class SuggestionEngine:
     """Composes the loaded components behind one interface returning API models.
 
@@ -102,6 +120,7 @@ class SuggestionEngine:
         top_k: most suggestions per component.
         audit_suite: the audit engine and E/M/services/HCC models of ``models/`` (None: audits answer 503).
         suggest_em_services: add the E/M level and CPT/HCPCS services to suggestions (needs ``audit_suite``).
+        model_concurrency: most predictions (suggest, audit, HCC gap scan) running at once; further callers wait.
     """
 
     def __init__(
@@ -114,8 +133,12 @@ class SuggestionEngine:
         top_k: int = 15,
         audit_suite: AuditSuite | None = None,
         suggest_em_services: bool = True,
+        model_concurrency: int = 2,
     ) -> None:
         self.components = components
+        # Requests arrive on FastAPI's thread pool (40 threads); the models are CPU-bound, so only a few may run at
+        # once or the threads thrash the interpreter lock and the slowest requests wait seconds.
+        self._model_slots = threading.BoundedSemaphore(model_concurrency)
         self.codesets = codesets
         self.audit_suite = audit_suite
         self.suggest_em_services = suggest_em_services
@@ -176,6 +199,7 @@ class SuggestionEngine:
             found.extend(component.suggest(encounter, top_k=self.top_k, min_confidence=self.min_confidence))
         return found
 
+    @_model_work
     def suggest(self, encounter: Encounter) -> list[SuggestionPublic]:
         """Suggestions with titles and tiers, plus the HCCs (V28, after hierarchies) the ICD suggestions map to.
 
@@ -287,6 +311,7 @@ class SuggestionEngine:
         if unknown:
             raise ApiError("API010", codes=", ".join(unknown[:20]))
 
+    @_model_work
     def audit(self, encounter: Encounter) -> AuditResponse:
         """Audit the billed claim against the note with the checks available on this machine."""
         if encounter.claim is None:
@@ -300,6 +325,7 @@ class SuggestionEngine:
         return audit_response(result, sorted(self.bundle_ids.values()))
 
     # --- HCC gap scan ----------------------------------------------------------------------------------------------
+    @_model_work
     def hcc_gaps(self, encounter: Encounter) -> HccGapsResponse:
         """HCCs documented with MEAT in the note but not captured by this year's claims, and HCCs coded in the year
         before that no claim of this year recaptures, with the RAF change if all were captured."""
@@ -351,6 +377,7 @@ def build_engine(
     top_k: int,
     use_audit_engine: bool = True,
     suggest_em_services: bool = True,
+    model_concurrency: int = 2,
 ) -> SuggestionEngine:
     """Load every configured bundle once; a bad bundle raises :class:`BundleLoadError` (the service must not start)."""
     components: dict[str, CodeSuggester] = {}
@@ -376,4 +403,5 @@ def build_engine(
         top_k=top_k,
         audit_suite=suite,
         suggest_em_services=suggest_em_services,
+        model_concurrency=model_concurrency,
     )
