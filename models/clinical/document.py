@@ -157,7 +157,6 @@ _INTRO_LINE = re.compile(r"^[ \t]*(?P<intro>[A-Za-z][^\n:]{2,140}):[ \t]*$", re.
 _ADDRESSED_HERE = re.compile(
     r"(?<!not )\b(?:addressed|managed|evaluat\w*|handled|treated|assessed|performed|seen|separate\w*)\b", re.IGNORECASE
 )
-_NOT_ADDRESSED = re.compile(r"\bnot (?:\w+ )?(?:addressed|managed|evaluated|handled|treated|assessed)\b", re.IGNORECASE)
 _ON_CHART = re.compile(r"\bon (?:file|(?:the )?chart|record|the ehr)\b|\bcarr(?:y|ies|ied)\b", re.IGNORECASE)
 # An intro that denies the list today's work, composed rather than listed: a negation governing a verb or noun of
 # clinical work within three words ("no action this visit", "not dealt with today", "none reassessed", "nothing
@@ -338,7 +337,7 @@ def _with_problem_lists(text: str, sections: list[Section]) -> list[Section]:
         intro = match.group("intro")
         # "Diagnoses:" or "Problems addressed today:" heads the assessment, not a list carried on the chart
         if not _WORK_DENIED.search(intro) and (
-            _ADDRESSED_HERE.search(intro) or _section_kind(_NOT_ADDRESSED.sub("", intro)) not in ("pmh", "other")
+            _ADDRESSED_HERE.search(intro) or _section_kind(intro) not in ("pmh", "other")
         ):
             continue
         blank = _BLANK_LINE.search(text, match.end())
