@@ -15,14 +15,13 @@ import re
 from collections import Counter
 from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any
 
 import numpy as np
 
 from datasets.codesets.hcc import HccModel
 from models.clinical.assertion import assert_span
 from models.clinical.document import ClinicalDocument, Evidence
-from models.em.components._lines import PLAN_SECTIONS, lines, strip_bullet
+from models.em.components._lines import PLAN_SECTIONS, Line, lines, strip_bullet
 from models.em.cues import default_cues
 
 _ABBREVIATIONS: dict[str, str] = {
@@ -273,7 +272,7 @@ class HccConditionFinder:
                     break
         return out
 
-    def _item_matches(self, doc: ClinicalDocument, line: Any, body: str, start: int) -> list[ConditionMatch]:
+    def _item_matches(self, doc: ClinicalDocument, line: Line, body: str, start: int) -> list[ConditionMatch]:
         """The conditions the name part of ``body[start:]`` (an assessment item without its markers) states."""
         segment = body[start:].lstrip()
         name, status_words = _name_part(re.split(_NAME_END, segment, maxsplit=1)[0])
