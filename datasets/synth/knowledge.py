@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import asdict, dataclass, fields
+from dataclasses import asdict, dataclass, field, fields
 from functools import lru_cache
 from importlib import resources
 from typing import Any, Literal, get_args
@@ -346,7 +346,8 @@ class Rewording:
 @dataclass(frozen=True)
 class Family:
     """A phrasing family: headers, header style, section orders, sentence templates, noise rates and (optionally)
-    its own wording of the shared plan text."""
+    its own wording of the shared plan text and of conditions' assessment names (condition key -> names, used
+    instead of the condition's own ``names``; a sided condition's names say ``{side}``)."""
 
     name: str
     split: Split
@@ -359,12 +360,13 @@ class Family:
     templates: dict[str, tuple[str, ...]]
     status: dict[str, tuple[str, ...]]
     plan_wording: tuple[Rewording, ...] = ()
+    condition_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, row: dict[str, Any], where: str) -> Family:
         templates = dict(row.get("templates") or {})
         status = templates.pop("status", None)
-        _check_keys(cls, {**row, "status": status}, where, optional=frozenset({"plan_wording"}))
+        _check_keys(cls, {**row, "status": status}, where, optional=frozenset({"plan_wording", "condition_names"}))
         _check_literal(row["split"], get_args(Split), "split", where)
         if set(row["headers"]) != set(HEADED_SECTIONS):
             raise KnowledgeError(f"SYN001 {where}: 'headers' takes exactly {sorted(HEADED_SECTIONS)}.")
@@ -389,6 +391,10 @@ class Family:
             templates={k: _strings(v, f"templates.{k}", where, allow_empty=False) for k, v in templates.items()},
             status={k: _strings(v, f"templates.status.{k}", where, allow_empty=False) for k, v in status.items()},
             plan_wording=tuple(_rewording(entry, where) for entry in row.get("plan_wording") or ()),
+            condition_names={
+                str(k): _strings(v, f"condition_names.{k}", where, allow_empty=False)
+                for k, v in (row.get("condition_names") or {}).items()
+            },
         )
 
 
@@ -533,6 +539,8 @@ def load_knowledge(
                 f"SYN001 datasets/synth/data/{conditions_file} ({condition.key}): unknown services {unknown}; "
                 f"add them to {services_file}."
             )
+    for family in families.values():
+        check_condition_names(family, conditions, f"datasets/synth/data/{phrasing_file} ({family.name})")
     for split in get_args(Split):
         if not any(f.split == split for f in families.values()):
             raise KnowledgeError(f"SYN001 datasets/synth/data/{phrasing_file}: no family with split {split!r}.")
@@ -543,6 +551,22 @@ def load_knowledge(
         "content": int(cont_data["version"]),
     }
     return Knowledge(conditions, services, families, content, versions)
+
+
+def check_condition_names(family: Family, conditions: tuple[Condition, ...], where: str) -> None:
+    """Raise :class:`KnowledgeError` unless each of ``family``'s own condition names belongs to a known condition
+    and says ``{side}`` exactly when that condition has sides (its codes then state the side)."""
+    by_key = {c.key: c for c in conditions}
+    for key, names in family.condition_names.items():
+        if key not in by_key:
+            raise KnowledgeError(
+                f"SYN001 {where}: condition_names names unknown condition {key!r}; use a key of the conditions table."
+            )
+        if any(("{side}" in name) != bool(by_key[key].sides) for name in names):
+            raise KnowledgeError(
+                f"SYN001 {where}: condition_names.{key} must say {{side}} in every name exactly when the condition "
+                "has sides."
+            )
 
 
 @lru_cache(maxsize=1)

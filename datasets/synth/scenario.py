@@ -243,9 +243,10 @@ def _eligible(condition: Condition, specialty: str, age: int, sex: str) -> bool:
 
 
 def _name(rng: random.Random, condition: Condition, family: Family, side: str | None) -> str:
-    names = condition.names
-    # With three or more variants the last phrasing belongs to the held-out family only.
-    if len(names) >= 3:
+    names = family.condition_names.get(condition.key) or condition.names
+    # With three or more variants the last phrasing belongs to the held-out family only (a family's own names
+    # are all its own).
+    if len(names) >= 3 and condition.key not in family.condition_names:
         names = (names[-1],) if family.split == "heldout" and rng.random() < 0.6 else names[:-1]
     return rng.choice(names).replace("{side}", side or "")
 

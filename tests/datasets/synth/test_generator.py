@@ -270,6 +270,16 @@ def test_generator_plan_wording_rewords_only_its_family(codesets: CodeSets) -> N
     assert not any(w in e.text for e in train for w in own_words)
 
 
+def test_generator_condition_names_name_only_their_family_s_conditions(codesets: CodeSets) -> None:
+    # family U's own condition names
+    own_words = ("armpit abscess", "grade III obesity", "CKD G3a", "diffuse toxic goiter")
+    config = SynthConfig(n=200, seed=9, phrasing="validation", family="U")
+    encounters = list(generate_encounters(config, codesets=codesets))
+    assert any(w in e.text for e in encounters for w in own_words)
+    train = list(generate_encounters(SynthConfig(n=200, seed=9, phrasing="train"), codesets=codesets))
+    assert not any(w in e.text for e in train for w in own_words)
+
+
 def test_generator_held_out_headers_do_not_appear_in_train_notes(encounters: list[Encounter]) -> None:
     families = default_knowledge().families
     heldout_headers = [h for f in families.values() if f.split == "heldout" for h in f.headers.values()]

@@ -182,3 +182,23 @@ def test_knowledge_plan_wording_is_optional_and_checked() -> None:
         Family.from_dict(_family_row(plan_wording=[{"pattern": "a"}]), "row")
     with pytest.raises(KnowledgeError, match=r"SYN001 row: plan_wording pattern '\(' is not a regular expression"):
         Family.from_dict(_family_row(plan_wording=[{"pattern": "(", "choices": ["b"]}]), "row")
+
+
+def test_knowledge_condition_names_are_optional_and_checked() -> None:
+    from datasets.synth.knowledge import Family, check_condition_names
+
+    assert all(not f.condition_names for f in KNOWLEDGE.families.values() if f.split in ("train", "heldout"))
+    assert Family.from_dict(_family_row(), "row").condition_names == {}
+    own = Family.from_dict(_family_row(condition_names={"knee_oa": ["{side} knee DJD"]}), "row")
+    assert own.condition_names == {"knee_oa": ("{side} knee DJD",)}
+    check_condition_names(own, KNOWLEDGE.conditions, "row")
+    with pytest.raises(KnowledgeError, match=r"SYN001 row: condition_names names unknown condition 'knee'"):
+        check_condition_names(
+            Family.from_dict(_family_row(condition_names={"knee": ["{side} knee DJD"]}), "row"),
+            KNOWLEDGE.conditions,
+            "row",
+        )
+    with pytest.raises(KnowledgeError, match=r"SYN001 row: condition_names.knee_oa must say \{side\}"):
+        check_condition_names(
+            Family.from_dict(_family_row(condition_names={"knee_oa": ["knee DJD"]}), "row"), KNOWLEDGE.conditions, "row"
+        )
