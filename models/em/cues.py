@@ -13,6 +13,8 @@ from functools import lru_cache
 from importlib import resources
 from typing import Any
 
+from models.clinical.literals import GuardedPattern
+
 _ALLOWED_TOP = {
     "version", "source", "problem_status", "chronic_conditions", "data", "order_cue", "review_cue", "tests",
     "interpretable_tests", "risk",
@@ -26,12 +28,17 @@ class LabelPatterns:
     """A label with its compiled alternatives (any match asserts the label) and a clinical example."""
 
     label: str
-    pattern: re.Pattern[str]
+    pattern: GuardedPattern
     example: str
 
 
-def _alternatives(patterns: list[str]) -> re.Pattern[str]:
-    return re.compile("|".join(f"(?:{p})" for p in patterns))
+def _compiled(pattern: str) -> GuardedPattern:
+    # a cue is searched in nearly every sentence of its sections and matches in few: the literal test skips most
+    return GuardedPattern(re.compile(pattern))
+
+
+def _alternatives(patterns: list[str]) -> GuardedPattern:
+    return _compiled("|".join(f"(?:{p})" for p in patterns))
 
 
 def _labelled(rows: list[dict[str, Any]], where: str) -> tuple[LabelPatterns, ...]:
@@ -49,22 +56,22 @@ class EmCues:
 
     version: str
     problem_status: tuple[LabelPatterns, ...]
-    chronic: re.Pattern[str]
+    chronic: GuardedPattern
     data: tuple[LabelPatterns, ...]
-    order: re.Pattern[str]
-    review: re.Pattern[str]
-    tests: re.Pattern[str]
-    interpretable: re.Pattern[str]
+    order: GuardedPattern
+    review: GuardedPattern
+    tests: GuardedPattern
+    interpretable: GuardedPattern
     risk: tuple[LabelPatterns, ...]
-    drug_action: re.Pattern[str]
-    otc: re.Pattern[str]
-    rx: re.Pattern[str]
+    drug_action: GuardedPattern
+    otc: GuardedPattern
+    rx: GuardedPattern
     visit: tuple[LabelPatterns, ...]
-    visit_reason: re.Pattern[str]
-    procedure_name: re.Pattern[str]
-    time: re.Pattern[str]
-    time_context: re.Pattern[str]
-    time_exclude: re.Pattern[str]
+    visit_reason: GuardedPattern
+    procedure_name: GuardedPattern
+    time: GuardedPattern
+    time_context: GuardedPattern
+    time_exclude: GuardedPattern
 
     @classmethod
     def from_dict(cls, payload: dict[str, Any]) -> EmCues:
@@ -79,21 +86,21 @@ class EmCues:
             problem_status=_labelled(payload["problem_status"], "problem_status"),
             chronic=_alternatives(payload["chronic_conditions"]),
             data=_labelled(payload["data"], "data"),
-            order=re.compile(payload["order_cue"]),
-            review=re.compile(payload["review_cue"]),
+            order=_compiled(payload["order_cue"]),
+            review=_compiled(payload["review_cue"]),
             # a test name starts a word: "rpr" is not a test inside "interpretation"
             tests=_alternatives([rf"(?<![a-z0-9])(?:{p})" for p in payload["tests"]]),
             interpretable=_alternatives(payload["interpretable_tests"]),
             risk=_labelled(payload["risk"], "risk"),
-            drug_action=re.compile(payload["drug_action"]),
+            drug_action=_compiled(payload["drug_action"]),
             otc=_alternatives(payload["otc_drugs"]),
             rx=_alternatives([rf"\b(?:{p})" for p in payload["rx_drugs"]]),
             visit=_labelled(payload["visit"], "visit"),
-            visit_reason=re.compile(payload["visit_reason"]),
+            visit_reason=_compiled(payload["visit_reason"]),
             procedure_name=_alternatives(payload["procedure_names"]),
-            time=re.compile(payload["time"]),
-            time_context=re.compile(payload["time_context"]),
-            time_exclude=re.compile(payload["time_exclude"]),
+            time=_compiled(payload["time"]),
+            time_context=_compiled(payload["time_context"]),
+            time_exclude=_compiled(payload["time_exclude"]),
         )
 
 

@@ -17,8 +17,8 @@ from typing import Any
 
 from models.clinical.assertion import assert_span
 from models.clinical.document import ClinicalDocument, Evidence, Sentence
+from models.clinical.literals import may_match, required_literals
 from models.services.catalogue import Catalogue, DrugRule, ServiceRule, default_catalogue
-from models.services.literals import may_match, required_literals
 
 # Sections whose sentences describe this visit's care (history sections describe the past or other people).
 _VISIT_SECTIONS = frozenset(
@@ -223,7 +223,7 @@ class ServiceDetector:
         # longest name first, so that a drug named inside a longer name is not found on its own
         self._drug_re = sorted(drugs, key=lambda item: -max(len(n) for n in item[0].names))
         self._vaccine_re = [(v, re.compile("|".join(f"(?:{n})" for n in v.names))) for v in self.catalogue.vaccines]
-        # a pattern is searched only in sentences holding one of its required literals (models/services/literals.py)
+        # a pattern is searched only in sentences holding one of its required literals (models/clinical/literals.py)
         self._service_patterns = [
             (rule, [(pattern, required_literals(pattern)) for pattern in rule.compiled])
             for rule in self.catalogue.services

@@ -3,8 +3,8 @@ import re
 
 import pytest
 
+from models.clinical.literals import GuardedPattern, may_match, required_literals
 from models.services.detector import ServiceDetector
-from models.services.literals import may_match, required_literals
 
 
 @pytest.mark.parametrize(
@@ -67,4 +67,34 @@ def test_every_catalogue_match_holds_a_required_literal() -> None:
             if pattern.search(text):
                 matched += 1
                 assert may_match(literals, text), (pattern.pattern, text)
+    assert matched > 100
+
+
+def test_guarded_pattern_finds_what_its_pattern_finds() -> None:
+    guarded = GuardedPattern(re.compile(r"\b(?:ordered|sent for) (?:cbc|bmp)\b"))
+    assert guarded.literals == ("sent for", "ordered")
+    text = "labs: cbc ordered cbc and sent for bmp"
+    assert [m.span() for m in guarded.finditer(text)] == [m.span() for m in guarded.pattern.finditer(text)]
+    assert guarded.search(text, 10) is not None and guarded.search(text, 10).span() == (10, 21)  # type: ignore[union-attr]
+    assert guarded.match(text, 10) is not None
+    assert guarded.search("cbc reviewed") is None and list(guarded.finditer("cbc reviewed")) == []
+
+
+def test_every_em_cue_is_searched_wherever_it_matches() -> None:
+    """The E/M cues read the same through their literal test: each match on sentences of synthetic notes holds one."""
+    from datasets.synth.generator import SynthConfig, generate_encounters
+    from models.clinical.document import ClinicalDocument
+    from models.em.cues import default_cues
+
+    cues = default_cues()
+    patterns = [value for value in vars(cues).values() if isinstance(value, GuardedPattern)]
+    patterns += [label.pattern for value in vars(cues).values() if isinstance(value, tuple) for label in value]
+    encounters = generate_encounters(SynthConfig(n=30, seed=3, phrasing="train"))
+    sentences = [s.norm for e in encounters for s in ClinicalDocument.from_encounter(e).sentences]
+    matched = 0
+    for guarded in patterns:
+        for sentence in sentences:
+            expected = [m.span() for m in guarded.pattern.finditer(sentence)]
+            assert [m.span() for m in guarded.finditer(sentence)] == expected, guarded.pattern.pattern
+            matched += bool(expected)
     assert matched > 100
