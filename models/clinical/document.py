@@ -55,6 +55,13 @@ _KEYWORDS: tuple[tuple[str, SectionKind], ...] = (
         r"other|past|previous|prior)\b.*\b(?:diagnos[ie]s|dx)\b",
         "pmh",
     ),
+    # "Pain assessment", "Nutritional status", "Performance status": a measurement of one domain taken with the
+    # history, not the physician's assessment of the problems
+    (
+        r"^(?:pain|falls?|fall risk|nutrition(?:al)?|functional|cognitive|performance|psychosocial|nursing|skin)\b"
+        r".*\b(?:assessment|screen(?:ing)?|status)$",
+        "hpi",
+    ),
     # "Problems addressed today", "Acute/chronic problems also managed today": the problems of this visit, not a list
     (
         r"assessment|impression|\ba/?p\b|\ba&p\b|diagnos[ie]s|decision making|"

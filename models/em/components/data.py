@@ -23,8 +23,11 @@ _DATA_SECTIONS = frozenset(
 _SPLIT = re.compile(r",|;|\band\b|\s\+\s|/(?=[a-z])")
 _NEAR = 12  # characters between a cue and the first test it governs ("Ordered: CBC", "reviewed the CMP")
 # or only these words between them ("Labs ordered today include CBC, BMP", "ordered as follows: TSH")
+# or determiners and the words that qualify a test without naming it ("will check a free and total testosterone
+# level", "we will obtain a repeat fasting lipid panel")
 _FILLER = re.compile(
-    r"^(?:[\s:,>-]|\b(?:today|now|also|includ(?:e|es|ed|ing)|are|were|is|was|as follows|placed|for|the|a|an)\b)*$"
+    r"^(?:[\s:,>-]|\b(?:today|now|also|includ(?:e|es|ed|ing)|are|were|is|was|as follows|placed|for|the|a|an|"
+    r"his|her|their|some|both|another|repeat|fasting|baseline|follow-?up|serum|free|total|and)\b)*$"
 )
 _NEAR_BEFORE = 45  # "comprehensive metabolic panel (the previous primary care office) reviewed"
 # or, farther, only the result's source between them: "BMP from the emergency department visit last week pulled up and
@@ -52,11 +55,12 @@ _MODALITIES = ("ultrasound", "ct", "mri", "x-ray", "monitor", "echocardiogram")
 
 
 def _canonical(test: str) -> str:
-    text = re.sub(r"\b(?:report|results?|level|panel|the|a|an|repeat|fasting|stat)\b", " ", test.lower())
+    text = re.sub(r"\b(?:report|results?|level|panel|profile|the|a|an|repeat|fasting|stat)\b", " ", test.lower())
     aliases = {"bmp": "basic metabolic", "cmp": "comprehensive metabolic", "cxr": "chest x-ray", "ua": "urinalysis",
                "hgb a1c": "a1c", "hemoglobin a1c": "a1c", "echo": "echocardiogram", "lfts": "hepatic function",
                "lft": "hepatic function", "liver function tests": "hepatic function", "complete blood count": "cbc",
-               "inr": "prothrombin time with inr", "prothrombin time": "prothrombin time with inr"}  # fmt: skip
+               "inr": "prothrombin time with inr", "prothrombin time": "prothrombin time with inr",
+               "electrolytes": "basic metabolic"}  # fmt: skip
     text = re.sub(r"\s+", " ", text.replace("w/", "with ")).strip(" .:-()")
     text = text.replace("xray", "x-ray")
     # one imaging or monitoring study per modality and note ("transvaginal ultrasound ordered" in the plan and
@@ -96,6 +100,10 @@ _SUBJECT_TAIL = re.compile(
 )
 
 
+# where "documentation" comes from when it is another source's ("outside documentation", "documents from the clinic")
+_RECORD_SOURCE = re.compile(r"\b(?:from|by|sent|outside|external|prior|previous|old|received)\b")
+
+
 def records_read(lowered: str) -> re.Match[str] | None:
     """The records a sentence says were read ("Correspondence from the sleep center has been perused", "I have gone
     through the clinic letters from the cardiologist", "Chart review: the nephrology clinic records"): a records noun
@@ -103,6 +111,8 @@ def records_read(lowered: str) -> re.Match[str] | None:
     records = _RECORDS.search(lowered)
     if records is None or _OWN_RECORDS.search(lowered[: records.start()]):
         return None
+    if records.group(0).startswith("document") and not _RECORD_SOURCE.search(lowered):
+        return None  # "including review and documentation": the physician's own writing, not another source's
     return records if _READING.search(lowered) else None
 
 
@@ -126,23 +136,53 @@ def reviewed_subject(lowered: str, start: int, cues: EmCues) -> list[tuple[str, 
 _LIST_GAP = re.compile(r"^(?:\s*(?:,|;|/|&|\+|\band\b|\bplus\b)\s*)+(?:an? |the )?$")
 
 
+def _test_lists(fragment: str, cues: EmCues, first_only: bool) -> list[list[tuple[str, int, int]]]:
+    """The lists of test names in a fragment (names joined by commas, "and", "/" ...), each name with its offsets."""
+    lists: list[list[tuple[str, int, int]]] = []
+    last_end: int | None = None
+    for match in cues.tests.finditer(fragment):
+        name = match.group(0).strip()
+        if not name:
+            continue
+        if last_end is None or not _LIST_GAP.match(fragment[last_end : match.start()]):
+            if lists and first_only:
+                break
+            lists.append([])
+        lists[-1].append((_canonical(name), match.start(), match.end()))
+        last_end = match.end()
+    return lists
+
+
 def _tests_in(fragment: str, cues: EmCues) -> list[tuple[str, int, int]]:
     """The unique tests of the first list of test names in a fragment, with offsets into the fragment.
 
     "Ordered: CBC, BMP and lipid panel." gives three tests; "CMP (outside office) reviewed, creatinine 1.0, LFTs
     normal" gives one (the later "LFTs" is a value of the reviewed panel, not another test).
     """
-    found: list[tuple[str, int, int]] = []
-    last_end: int | None = None
-    for match in cues.tests.finditer(fragment):
-        name = match.group(0).strip()
-        if not name:
-            continue
-        if last_end is not None and not _LIST_GAP.match(fragment[last_end : match.start()]):
-            break
-        found.append((_canonical(name), match.start(), match.end()))
-        last_end = match.end()
-    return found
+    lists = _test_lists(fragment, cues, first_only=True)
+    return lists[0] if lists else []
+
+
+def _tests_before(fragment: str, cues: EmCues) -> list[tuple[str, int, int]]:
+    """The last list of test names in a fragment: the subject of a cue that follows it ("CBC normal; testosterone
+    level and CMP will be obtained" orders the last two, not the CBC)."""
+    lists = _test_lists(fragment, cues, first_only=False)
+    return lists[-1] if lists else []
+
+
+# A condition on an order ("if", "unless", "in case", "should it/symptoms ...", "as needed"), or a later visit it is
+# put off to ("at the next visit", "at which time", "at follow-up"; not "before the next visit", ordered now)
+_CONDITION = re.compile(
+    r"\b(?:if|unless|in case|in the event|should (?:it|this|they|he|she|there|symptoms?|pain)|"
+    r"as needed|when needed|prn|at (?:the |her |his |their )?(?:next|follow-?up|subsequent|"
+    r"return) (?:visit|appointment|check)|at (?:which|that) time|at follow-?up|next time)\b"
+)
+_CLAUSE_END = re.compile(r"[;.]")
+# what may stand between an order and a condition that follows it ("MRI will be obtained in 6 weeks only if ...")
+_ORDER_TAIL = re.compile(
+    r"^[^,;.]{0,40}?(?=\b(?:only )?(?:if|unless|in case|in the event|as needed|when needed|prn|"
+    r"at (?:the |her |his |their )?(?:next|follow-?up|subsequent|return) (?:visit|appointment|check)|at follow-?up)\b)"
+)
 
 
 def _more_items(text: str, start: int, cues: EmCues) -> list[tuple[str, int, int]]:
@@ -156,8 +196,15 @@ def _more_items(text: str, start: int, cues: EmCues) -> list[tuple[str, int, int
         if match.start() != position - start:
             break
         item = match.group("item").strip()
-        if not item or len(item.split()) > 4 or cues.order.search(item) or cues.review.search(item):
-            break
+        if (
+            not item
+            or len(item.split()) > 4
+            or cues.order.search(item)
+            or cues.review.search(item)
+            or _CLAUSE.search(item)
+            or _CONDITION.search(item)
+        ):
+            break  # "..., if no infection, patient will call": the list ended
         known = _tests_in(item, cues)
         name = known[0][0] if known else _canonical(item)
         out.append((name, start + match.start("item"), start + match.end("item")))
@@ -189,6 +236,19 @@ def _affirmed(doc: ClinicalDocument, start: int, end: int) -> bool:
     return not (_NEGATION.search(before) or _NEGATION.search(after))
 
 
+def _conditional(lowered: str, start: int, end: int) -> bool:
+    """An order made only on a condition not yet met, or put off to a later visit, is no test ordered at this visit:
+    "If the pain persists, we will obtain an MRI", "MRI will be obtained only if no better in 6 weeks", "labs as
+    needed", "see her back in 4 months, at which time I would like to recheck her PFTs". A coder counts what is
+    ordered today; a contingent or later plan is reconsidered, and ordered, at a later encounter. A condition counts
+    when it opens the order's clause (up to the previous ";" or sentence end) or follows the order directly, not when
+    it starts a clause of its own after it ("CBC ordered, and if low will start iron" orders the CBC)."""
+    clause_start = max((m.end() for m in _CLAUSE_END.finditer(lowered, 0, start)), default=0)
+    if _CONDITION.search(lowered, clause_start, start):
+        return True
+    return _ORDER_TAIL.match(lowered[end:]) is not None
+
+
 def _same_test(name: str, counted: set[str]) -> bool:
     """A test already counted under a longer or shorter name ("stress test" / "exercise stress test", "EMG" / "EMG
     and nerve conduction study")."""
@@ -200,6 +260,10 @@ def _same_test(name: str, counted: set[str]) -> bool:
         or c.startswith(name + " ")
         for c in counted
     )
+
+
+_CLAUSE_MARK = re.compile(r"[,;]")
+_PARENTHESES = re.compile(r"\([^()]*\)")
 
 
 def _governed_tests(
@@ -235,9 +299,14 @@ def _governed_tests(
             tests += _more_items(lowered, cue_end + after[-1][2], cues)
         return tests
     window_start = max(0, cue_start - 120)
-    before = [(n, window_start + a, window_start + b) for n, a, b in _tests_in(lowered[window_start:cue_start], cues)]
+    before = [
+        (n, window_start + a, window_start + b) for n, a, b in _tests_before(lowered[window_start:cue_start], cues)
+    ]
+    gap = lowered[before[-1][2] : cue_start] if before else ""
+    # a clause mark between them makes the test a value told before the cue, not its subject ("creatinine 1.3, LFTs
+    # normal, and I reviewed it": the panel was reviewed, not a liver panel)
     near = before and (
-        cue_start - before[-1][2] <= _NEAR_BEFORE or _SOURCE_GAP.match(lowered[before[-1][2] : cue_start])
+        (len(gap) <= _NEAR_BEFORE and not _CLAUSE_MARK.search(_PARENTHESES.sub("", gap))) or _SOURCE_GAP.match(gap)
     )
     return before if near else []
 
@@ -312,6 +381,7 @@ def annotate_data(doc: ClinicalDocument, cues: EmCues | None = None) -> Clinical
             for cue_start, cue_end, item_label in sorted(cue_spans)
             for name, s, e in _governed_tests(lowered, cue_start, cue_end, item_label, cues)
             if not (interpreted and item_label == "test_result")
+            and not (item_label == "test_ordered" and _conditional(lowered, min(cue_start, s), max(cue_end, e)))
         ]
         if not found and not interpreted:
             body = doc.past_header(sentence.start) - sentence.start

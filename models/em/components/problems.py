@@ -65,6 +65,8 @@ _PLAN_LIKE = re.compile(
 )
 # the plan part of an item: "Plan:", "| Plan", a SOAP "P:" after the assessment ("A: COPD, stable.  P: ..."), "->"
 _PLAN_SPLIT = re.compile(r"\bplan\s*:|\|\s*plan|(?<=\s)p\s*:\s|\s->\s", re.IGNORECASE)
+# a score or scale read, not a problem: "Karnofsky score 100", "ECOG performance status 1", "PHQ-9 score of 4"
+_MEASUREMENT = re.compile(r"^(?:[\w-]+ ){0,3}(?:score|scale|index|status|grade)\b(?: (?:of|is|was))?[\s=:]*\d")
 _FIRST_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 _CHANGE = re.compile(
     r"\b(?:increas\w*|add(?:ed|ing)?|start\w*|switch\w*|titrat\w*|uptitrat\w*|escalat\w*|intensif\w*|new rx)\b"
@@ -143,7 +145,9 @@ def annotate_problems(doc: ClinicalDocument, cues: EmCues | None = None) -> Clin
                 # no status word and no chronic condition: a problem only when the item names something (a short
                 # noun phrase such as "Right shoulder pain"), not when it is a plan instruction ("Follow clinically")
                 name_part = re.split(r"[.:;(|,-]", lowered, maxsplit=1)[0].strip()
-                if _PLAN_LIKE.match(name_part) or len(name_part.split()) > 8 or not name_part:
+                if not name_part or len(name_part.split()) > 8:
+                    continue
+                if _PLAN_LIKE.match(name_part) or _MEASUREMENT.match(name_part):
                     continue
                 status, evidence, inferred = "acute_uncomplicated", (offset, line.end), True
         else:

@@ -557,3 +557,108 @@ def test_labelled_lines_indented_under_a_problem_belong_to_it() -> None:
         "  Plan: ice and elevation.\n"
     )
     assert _labels(note, "problem") == ["chronic_stable", "acute_uncomplicated"]
+
+
+def _tests_ordered(plan: str) -> list[str]:
+    note = f"ASSESSMENT AND PLAN:\n1. Fatigue - new, uncertain.\n{plan}\n"
+    return [str(m.attrs["test"]) for m in run_pipeline(note).of("data") if m.label == "test_ordered"]
+
+
+@pytest.mark.parametrize(
+    ("plan", "tests"),
+    [
+        # the test is the subject of an order in the passive future
+        ("Additionally, a TSH level will be obtained.", ["tsh"]),
+        (
+            "Testosterone level and comprehensive metabolic profile will be obtained.",
+            ["testosterone", "comprehensive metabolic"],
+        ),
+        ("CBC will be rechecked.", ["cbc"]),
+        ("Labs to be drawn today include CBC and TSH.", ["cbc", "tsh"]),
+        ("A lipid panel is planned.", ["lipid"]),
+        # the object of an order in the future or an instruction, after a determiner or a qualifier
+        ("We will check a free and total testosterone level.", ["testosterone"]),
+        ("Repeat TSH in 6 weeks.", ["tsh"]),
+        # the nearest list before the order is its subject, not a result told earlier in the sentence
+        ("CBC normal; lipid panel will be obtained.", ["lipid"]),
+        # a condition that opens a later clause leaves the order standing
+        ("CBC ordered, and if low we will start iron.", ["cbc"]),
+    ],
+)
+def test_data_orders_in_the_passive_future_and_planned_forms(plan: str, tests: list[str]) -> None:
+    assert _tests_ordered(plan) == tests
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [
+        "If symptoms persist, we will obtain an MRI of the lumbar spine.",  # conditional: not ordered today
+        "MRI will be obtained only if no better in 6 weeks.",
+        "See her back in 4 months, at which time I would like to recheck her TSH.",  # put off to a later visit
+        "Lipid panel to be repeated at the next visit.",
+        "TSH will not be obtained today.",  # negated
+        "Chest CT last month; repeat in 6 months.",  # a repeat put off, not a test ordered
+        "We will send the urine culture, if no infection, no antibiotics.",  # a clause after the list is no test
+    ],
+)
+def test_data_conditional_deferred_or_negated_orders_are_not_tests_ordered(plan: str) -> None:
+    assert _tests_ordered(plan) == (["urine culture"] if "urine" in plan else [])
+
+
+def test_data_a_value_told_before_the_reading_act_is_no_test_of_its_own() -> None:
+    note = (
+        "RESULTS:\nThe comprehensive metabolic panel done at the sleep center came back creatinine 1.3, LFTs normal, "
+        "and I reviewed it.\n"
+    )
+    assert [m.attrs["test"] for m in run_pipeline(note).of("data")] == ["comprehensive metabolic"]
+
+
+def test_data_own_documentation_in_a_time_statement_is_no_external_note() -> None:
+    assert _labels("PLAN:\nTotal time 30 minutes, including review and documentation.\n", "data") == []
+    assert _labels("DATA:\nOutside documentation from the cardiology clinic reviewed.\n", "data") == ["external_note"]
+
+
+def test_data_images_personally_looked_at_are_an_independent_interpretation() -> None:
+    note = "RESULTS:\nI personally looked at the chest x-ray images, which show no infiltrate.\n"
+    assert _labels(note, "data") == ["independent_interpretation"]
+    # a report looked at is a result, not an interpretation
+    assert _labels("RESULTS:\nI personally looked at the chest x-ray report: no infiltrate.\n", "data") != [
+        "independent_interpretation"
+    ]
+
+
+@pytest.mark.parametrize(
+    "item",
+    ["new - dx unclear: syncope", "Syncope, etiology under evaluation", "Palpitations (work-up in progress)",
+     "Fatigue - differential remains broad"],
+)  # fmt: skip
+def test_problem_a_diagnosis_still_being_made_is_undiagnosed(item: str) -> None:
+    assert _labels(f"ASSESSMENT:\n1. {item}.\n", "problem") == ["undiagnosed_uncertain"]
+    # a diagnosis that is made is not
+    assert _labels("ASSESSMENT:\n1. Syncope, vasovagal, evaluation complete.\n", "problem") != ["undiagnosed_uncertain"]
+
+
+def test_problem_a_score_or_functional_statement_is_no_problem() -> None:
+    assert _labels("ASSESSMENT:\nKarnofsky score 100.  He continues to work full-time.\n", "problem") == []
+    assert _labels("ASSESSMENT:\nRight shoulder pain.\n", "problem") == ["acute_uncomplicated"]
+
+
+def test_a_measured_domain_header_opens_no_assessment() -> None:
+    note = (
+        "PAIN ASSESSMENT: , Abdominal cramping for 2 days.\nPERFORMANCE STATUS: , Karnofsky score 100.\n"
+        "IMPRESSION: , Rising PSA, cause unclear.\n"
+    )
+    assert [m.evidence.text for m in run_pipeline(note).of("problem")] == ["Rising PSA, cause unclear."]
+
+
+def test_data_informant_is_an_independent_historian() -> None:
+    assert _labels("HPI:\nInformant: mother, because of the patient's age.\n", "data") == ["independent_historian"]
+
+
+def test_data_electrolytes_and_a_metabolic_panel_are_one_test() -> None:
+    assert _tests_ordered("TSH and electrolytes ordered. Orders: BMP, TSH.") == ["tsh", "basic metabolic"]
+
+
+def test_risk_continued_regimen_abbreviated_is_prescription_management() -> None:
+    assert _labels("PLAN:\nHeart failure, stable. Cont current HF regimen, daily weights.\n", "risk") == ["rx_drug"]
+    assert _labels("PLAN:\nHeart failure, stable. Daily weights.\n", "risk") == []
