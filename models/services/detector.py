@@ -34,7 +34,7 @@ _PERFORMED = re.compile(
     r"\b(?:gave|administered|performed|done|obtained|in[- ]clinic|in[- ]office|in the office|here(?: today)?|"
     r"injected|removed|repaired|drained|incised|applied|placed|treated|frozen|scored|"
     r"destroyed|examined|checked|completed|x ?1|today|my (?:read|interpretation)|interpreted|sutured|closed|"
-    r"curetted|shaved|excised|aspirated|collected)\b"
+    r"curetted|shaved|excised|aspirated|collected|point[- ]of[- ]care)\b"
 )
 _NOT_THIS_VISIT = frozenset({"negated", "hypothetical", "planned", "historical", "family"})
 # A sentence dated in the past ("had I&D with us 8 days ago") or listing orders ("Orders entered today: ECG monitor")

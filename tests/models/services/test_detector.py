@@ -76,6 +76,9 @@ def test_detector_in_office_test_needs_a_performed_cue() -> None:
     assert _lines("Rapid strep antigen done in clinic: positive.") == [("87880", 1, ["QW"])]
     assert _lines("A/P:\nStrep throat likely.\n") == []
     assert _lines("A/P:\nRapid strep antigen test given in clinic: positive.\n") == [("87880", 1, ["QW"])]
+    # "point-of-care" says where the test was done (here), as the module says; a value alone does not
+    assert _lines("RESULTS:\nPoint-of-care urine pregnancy test negative.\n") == [("81025", 1, [])]
+    assert _lines("RESULTS:\nUrine pregnancy test negative.\n") == []
 
 
 def test_detector_vaccine_product_and_administration() -> None:
