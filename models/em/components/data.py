@@ -170,19 +170,18 @@ def _tests_before(fragment: str, cues: EmCues) -> list[tuple[str, int, int]]:
     return lists[-1] if lists else []
 
 
-# A condition on an order ("if", "unless", "in case", "should it/symptoms ...", "as needed"), or a later visit it is
-# put off to ("at the next visit", "at which time", "at follow-up"; not "before the next visit", ordered now)
-_CONDITION = re.compile(
-    r"\b(?:if|unless|in case|in the event|should (?:it|this|they|he|she|there|symptoms?|pain)|"
-    r"as needed|when needed|prn|at (?:the |her |his |their )?(?:next|follow-?up|subsequent|"
-    r"return) (?:visit|appointment|check)|at (?:which|that) time|at follow-?up|next time)\b"
+# a later visit an order is put off to ("at the next visit", "on return", "at which time"; not "before the next
+# visit", ordered now)
+_LATER_VISIT = (
+    r"(?:at|on) (?:the |her |his |their )?(?:next|follow-?up|subsequent|return) (?:visit|appointment|check)|"
+    r"(?:at|on) (?:follow-?up|return)|at (?:which|that) time|next time|when (?:she|he|they) returns?"
 )
+# a condition on an order ("if", "unless", "in case", "as needed"; also "should it/symptoms ...")
+_IF = r"if|unless|in case|in the event|as needed|when needed|prn"
+_CONDITION = re.compile(rf"\b(?:{_IF}|should (?:it|this|they|he|she|there|symptoms?|pain)|{_LATER_VISIT})\b")
 _CLAUSE_END = re.compile(r"[;.]")
 # what may stand between an order and a condition that follows it ("MRI will be obtained in 6 weeks only if ...")
-_ORDER_TAIL = re.compile(
-    r"^[^,;.]{0,40}?(?=\b(?:only )?(?:if|unless|in case|in the event|as needed|when needed|prn|"
-    r"at (?:the |her |his |their )?(?:next|follow-?up|subsequent|return) (?:visit|appointment|check)|at follow-?up)\b)"
-)
+_ORDER_TAIL = re.compile(rf"^[^,;.]{{0,40}}?(?=\b(?:only )?(?:{_IF}|{_LATER_VISIT})\b)")
 
 
 def _more_items(text: str, start: int, cues: EmCues) -> list[tuple[str, int, int]]:

@@ -576,6 +576,7 @@ def _tests_ordered(plan: str) -> list[str]:
         ("CBC will be rechecked.", ["cbc"]),
         ("Labs to be drawn today include CBC and TSH.", ["cbc", "tsh"]),
         ("A lipid panel is planned.", ["lipid"]),
+        ("We will get a 24-hour urine to rule out nephrosis.", ["24-hour urine"]),
         # the object of an order in the future or an instruction, after a determiner or a qualifier
         ("We will check a free and total testosterone level.", ["testosterone"]),
         ("Repeat TSH in 6 weeks.", ["tsh"]),
@@ -596,6 +597,7 @@ def test_data_orders_in_the_passive_future_and_planned_forms(plan: str, tests: l
         "MRI will be obtained only if no better in 6 weeks.",
         "See her back in 4 months, at which time I would like to recheck her TSH.",  # put off to a later visit
         "Lipid panel to be repeated at the next visit.",
+        "Recheck A1c on return.",
         "TSH will not be obtained today.",  # negated
         "Chest CT last month; repeat in 6 months.",  # a repeat put off, not a test ordered
         "We will send the urine culture, if no infection, no antibiotics.",  # a clause after the list is no test
