@@ -107,6 +107,8 @@ class ContextAnnotator:
         """Assertion flags for every token of ``sentence``."""
         words = [t.lower for t in sentence.tokens]
         n = len(words)
+        if self._by_first.keys().isdisjoint(words):  # most sentences: no trigger starts at any word
+            return SentenceAssertion((False,) * n, (False,) * n, (frozenset(),) * n)
         triggers: list[tuple[int, int, ContextRule]] = []
         i = 0
         while i < n:

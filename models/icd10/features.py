@@ -82,34 +82,36 @@ def analyze_note(text: str, kb: KnowledgeIndex, annotator: ContextAnnotator) -> 
     affirmed: list[str] = []
     evidence_tokens: list[tuple[tuple[int, int, int], ...]] = []
     n_words = 0
+    word_id = kb.word_id
     for sentence in sentences:
         flags = annotator.annotate(sentence)
         excluded.append(flags.excluded)
         historical.append(flags.historical)
         ids: list[int] = []
+        evidence: list[tuple[int, int, int]] = []
+        # one pass over the tokens: words counted (punctuation aside), affirmed non-stopwords kept as evidence
+        # (punctuation too, with word id -1), and of those the words that feed the classifier and the knowledge match
         for token, is_excluded in zip(sentence.tokens, flags.excluded, strict=True):
-            if token.norm in PUNCT:
+            norm = token.norm
+            punctuation = norm in PUNCT
+            if not punctuation:
+                n_words += 1
+            if is_excluded or norm in STOPWORDS:
                 continue
-            n_words += 1
-            if is_excluded or token.norm in STOPWORDS:
+            word = word_id.get(norm)
+            evidence.append((-1 if word is None else word, token.start, token.end))
+            if punctuation:
                 continue
-            affirmed.append(token.norm)
-            word = kb.word_id.get(token.norm)
+            affirmed.append(norm)
             if word is not None:
                 ids.append(word)
         words.append(tuple(ids))
-        evidence_tokens.append(
-            tuple(
-                (kb.word_id.get(t.norm, -1), t.start, t.end)
-                for t, ex in zip(sentence.tokens, flags.excluded, strict=True)
-                if not ex and t.norm not in STOPWORDS
-            )
-        )
+        evidence_tokens.append(tuple(evidence))
         historical_words.append(
             frozenset(
-                kb.word_id[t.norm]
+                word_id[t.norm]
                 for t, h in zip(sentence.tokens, flags.historical, strict=True)
-                if h and t.norm in kb.word_id
+                if h and t.norm in word_id
             )
         )
     return NoteAnalysis(

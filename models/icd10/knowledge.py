@@ -15,8 +15,8 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
+from typing import NamedTuple
 
 import numpy as np
 import numpy.typing as npt
@@ -53,9 +53,9 @@ def keep_code(code: str, title: str) -> bool:
     return not (len(code) == 8 and code[-1].isalpha() and _LATER_ENCOUNTER.search(title) is not None)
 
 
-@dataclass(frozen=True)
-class PhraseMatch:
-    """The best match of one code in a note."""
+class PhraseMatch(NamedTuple):
+    """The best match of one code in a note (a named tuple: a note matches a few hundred codes, and a tuple is built
+    in a fraction of the time of a frozen dataclass)."""
 
     code_index: int
     coverage: float

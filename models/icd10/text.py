@@ -42,6 +42,9 @@ class Token(NamedTuple):
     lower: str
 
 
+_new_token = tuple.__new__
+
+
 @dataclass(frozen=True)
 class Sentence:
     """A sentence of a note: its character span and its tokens (offsets are into the whole note)."""
@@ -103,20 +106,28 @@ def normalize_word(word: str) -> str:
     return table.get(stem, stem)
 
 
+@lru_cache(maxsize=65536)
+def _surface_words(surface: str) -> tuple[tuple[str, str], ...]:
+    """(normalised word, lower-case surface) of each token a word written as ``surface`` gives (notes repeat their
+    words: each spelling is read once)."""
+    lower = surface.lower()
+    expansion = abbreviations().get(lower)
+    # A lower-case "ms" or "pe" in running text is usually a word or a unit, not an abbreviation.
+    if expansion is not None and (surface.isupper() or len(lower) > 3 or any(c.isdigit() for c in lower)):
+        return tuple((normalize_word(word), lower) for word in expansion)
+    return ((normalize_word(lower), lower),)
+
+
 def tokenize(text: str, start: int = 0, end: int | None = None) -> list[Token]:
     """Tokens of ``text[start:end]`` with offsets into ``text``; abbreviations expand into several tokens that share
     the abbreviation's span (``"CHF"`` gives ``congestive``, ``heart``, ``failure``)."""
-    abbrev = abbreviations()
     out: list[Token] = []
+    append = out.append
     for match in _TOKEN.finditer(text, start, len(text) if end is None else end):
-        lower = match.group().lower()
-        expansion = abbrev.get(lower)
-        # A lower-case "ms" or "pe" in running text is usually a word or a unit, not an abbreviation.
-        if expansion is not None and (match.group().isupper() or len(lower) > 3 or any(c.isdigit() for c in lower)):
-            for word in expansion:
-                out.append(Token(normalize_word(word), match.start(), match.end(), lower))
-        else:
-            out.append(Token(normalize_word(lower), match.start(), match.end(), lower))
+        begin, stop = match.span()
+        for norm, lower in _surface_words(match.group()):
+            # tuple.__new__ directly: the named tuple's own __new__ is a Python call per token (~500 a note)
+            append(_new_token(Token, (norm, begin, stop, lower)))
     return out
 
 
