@@ -109,6 +109,18 @@ class Icd10Core:
         self.auto_threshold = auto_threshold
         self.max_suggestions = max_suggestions
         self.annotator = ContextAnnotator()
+        # evidence lookups per suggestion (~100 a note): the supervised label of a code (its first), and the
+        # knowledge word ids of a code title's content words (read once per code)
+        self._label_of: dict[int, int] = {}
+        for j, code in enumerate(tables.sup_code_index.tolist()):
+            self._label_of.setdefault(code, j)
+        self._title_words: dict[int, set[int]] = {}
+
+    def _title_word_ids(self, code: int) -> set[int]:
+        if code not in self._title_words:
+            word_id = self.tables.kb.word_id
+            self._title_words[code] = {word_id[w] for w in content_words(self.tables.titles[code]) if w in word_id}
+        return self._title_words[code]
 
     def analyze(self, text: str) -> NoteAnalysis:
         return analyze_note(text, self.tables.kb, self.annotator)
@@ -129,31 +141,31 @@ class Icd10Core:
         scores = self.ranker(cands.features)
         probs = self.calibrator.predict(scores)
         order = np.lexsort((cands.codes, -scores))[: self.max_suggestions]
+        codes, prob_list, score_list = cands.codes.tolist(), probs.tolist(), scores.tolist()
         out: list[CodeSuggestion] = []
         for rank, row in enumerate(order.tolist(), start=1):
-            code = int(cands.codes[row])
+            code = codes[row]
             match = cands.matches.get(code)
             if match is not None:
                 words = set(t.kb.phrase_word_ids(match.phrase).tolist())
                 start, end = evidence_span(note, match.sentence, words)
                 source = "knowledge"
             elif code in hits.retrieved:
-                words = {t.kb.word_id[w] for w in content_words(t.titles[code]) if w in t.kb.word_id}
-                start, end = evidence_span(note, hits.retrieved[code], words)
+                start, end = evidence_span(note, hits.retrieved[code], self._title_word_ids(code))
                 source = "dense"
             else:
-                j = int(np.flatnonzero(t.sup_code_index == code)[0])
+                j = self._label_of[code]
                 sentence = cands.sup_sentence.get(code, 0)
                 start, end = evidence_span(note, sentence, set(t.sup_top_words[j])) if note.sentences else (0, 0)
                 source = "classifier"
-            p = float(probs[row])
+            p = prob_list[row]
             out.append(
                 CodeSuggestion(
                     code=t.kb.codes[code],
                     title=t.titles[code],
                     rank=rank,
                     probability=p,
-                    score=float(scores[row]),
+                    score=score_list[row],
                     tier=route(p, self.auto_threshold),
                     evidence=Evidence(start, end, text[start:end]),
                     source=source,

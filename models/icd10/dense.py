@@ -233,13 +233,23 @@ def retrieve(queries: DenseQueries, index: TitleIndex, settings: DenseSettings) 
     probed = np.argpartition(-centroid_scores, n_probe - 1, axis=1)[:, :n_probe]
     depth = max(settings.top_k, settings.rank_depth)
     offsets = index.offsets.tolist()
+    probed_clusters = probed.tolist()
+    # Sentences of a note probe many of the same clusters: each cluster's titles are scored against all the
+    # sentences probing it while they are in cache. Slices of ``blocks`` are views: no title row is copied.
+    sentences_of: dict[int, list[int]] = {}
+    for row, clusters in enumerate(probed_clusters):
+        for c in clusters:
+            sentences_of.setdefault(c, []).append(row)
+    cluster_scores: dict[tuple[int, int], npt.NDArray[np.float32]] = {}
+    for c, rows in sentences_of.items():
+        block = index.blocks[offsets[c] : offsets[c + 1]]
+        for row in rows:
+            cluster_scores[row, c] = block @ queries.embeddings[row]
     head_scores: list[npt.NDArray[np.float32]] = []  # per sentence, its best ``depth`` probed titles, best first
     head_codes: list[npt.NDArray[np.int32]] = []
-    for row, query in enumerate(queries.embeddings):
-        spans = [(offsets[c], offsets[c + 1]) for c in probed[row].tolist()]
-        # Slices of ``blocks`` are views: scoring cluster by cluster copies no title rows.
-        scores = np.concatenate([index.blocks[a:b] @ query for a, b in spans])
-        codes = np.concatenate([index.members[a:b] for a, b in spans])
+    for row, clusters in enumerate(probed_clusters):
+        scores = np.concatenate([cluster_scores[row, c] for c in clusters])
+        codes = np.concatenate([index.members[offsets[c] : offsets[c + 1]] for c in clusters])
         k = min(depth, len(codes))
         head = np.argpartition(-scores, k - 1)[:k] if k < len(codes) else np.arange(len(codes))
         head = head[np.lexsort((codes[head], -scores[head]))]  # best first, ties by code
