@@ -27,7 +27,7 @@ from typing import Any
 
 from configs.audit import AuditConfig, load_audit_config
 from configs.settings import get_settings
-from datasets.codesets import CodeSets
+from datasets.codesets import CodeSets, IcdCode
 from datasets.codesets.hcc import PAYMENT_YEARS
 from datasets.schema import Encounter
 from models.audit.codes import is_problem_visit
@@ -195,6 +195,9 @@ class SpecificityFinder:
         self.support = support
         self._candidates: dict[str, list[Candidate]] = {}
         self._by_category: dict[str, list[tuple[str, str]]] | None = None
+        # the billable records ``by_category`` reads: a category's candidates are looked up here, not one by one in
+        # the code-set database (~70 children per billed code)
+        self._billable: dict[str, IcdCode] = {}
         self._vague: set[str] = set()  # candidates whose own title leaves an axis unspecified
         self._lineages: dict[str, tuple[str, ...]] = {}
 
@@ -204,22 +207,31 @@ class SpecificityFinder:
             index: dict[str, list[tuple[str, str]]] = {}
             for record in self.codesets.icd10cm.billable_codes():
                 index.setdefault(record.code[:3], []).append((record.code, record.title))
+                self._billable[record.code] = record
             self._by_category = index
         return self._by_category
+
+    def _item(self, code: str) -> IcdCode | None:
+        return self._billable.get(code) or self.codesets.icd10cm.find_code(code)
 
     def _lineage(self, code: str) -> tuple[str, ...]:
         """``code`` and its ancestors up to the chapter (read once per code: a category's codes share them)."""
         if code not in self._lineages:
-            self._lineages[code] = (code, *self.codesets.icd10cm.ancestors(code))
+            record = self._billable.get(code)
+            if record is None or record.parent is None:
+                self._lineages[code] = (code, *self.codesets.icd10cm.ancestors(code))
+            elif self._item(record.parent) is None:  # the parent chain ends at an unknown parent
+                self._lineages[code] = (code, record.parent)
+            else:
+                self._lineages[code] = (code, *self._lineage(record.parent))
         return self._lineages[code]
 
     def _inclusion_terms(self, code: str, billed: str) -> list[str]:
         """Inclusion terms of ``code`` and of its ancestors that are not also the billed code's."""
-        icd = self.codesets.icd10cm
         shared = self._lineage(billed)
         terms: list[str] = []
         for item_code in self._lineage(code):
-            item = icd.find_code(item_code)
+            item = self._item(item_code)
             if item is not None and item_code not in shared:
                 terms.extend(item.inclusion_terms)
         return terms
