@@ -29,6 +29,7 @@ from typing import Any
 from configs.audit import DocumentationConfig
 from datasets.codesets import CodeSets, Icd10cm
 from models.audit.inputs import DxStatus, Span
+from models.clinical.assertion import qualifies_a_test
 from models.icd10.knowledge import clean_title
 from models.icd10.text import PUNCT, STOPWORDS, Token, tokenize
 
@@ -264,7 +265,14 @@ class DiagnosisSupport:
         return self._patterns[code]
 
     def locate(self, line: Any, code: str) -> tuple[int, int] | None:
-        """Character span (within the line) of the code's condition in one note line, or None."""
+        """Character span (within the line) of the code's condition in one note line, or None (also where the name
+        only qualifies a test: "lung cancer screening")."""
+        found = self._find(line, code)
+        if found is not None and qualifies_a_test(line.norm[found[1] :]):
+            return None
+        return found
+
+    def _find(self, line: Any, code: str) -> tuple[int, int] | None:
         pattern = self.pattern(code)
         if pattern is not None:
             found = pattern.search(line.norm)

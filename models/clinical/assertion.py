@@ -24,6 +24,19 @@ FORWARD_WORDS = 8
 BACKWARD_WORDS = 5
 _SECTION_CATEGORY: dict[str, Category] = {"family": "family", "pmh": "historical", "psh": "historical"}
 _WORD = re.compile(r"[a-z0-9/&'-]+")
+# A condition named as what a test, screen, vaccine or risk is about ("lung cancer screening", "hepatitis C antibody",
+# "HIV test", "hepatitis B vaccine", "fall risk") qualifies that noun: the phrase states no condition of the patient.
+_TEST_HEAD = re.compile(
+    r"^[\s-]*(?:screening|screen|surveillance|tests?|testing|panel|serology|antibody|antibodies|antigen|vaccines?|"
+    r"vaccination|immuni[sz]ation|risk|prophylaxis|prevention)\b",
+    re.IGNORECASE,
+)
+
+
+def qualifies_a_test(after: str) -> bool:
+    """Whether the words right ``after`` a condition's name make it the object of a test, screen, vaccine or risk
+    ("... screening", "... antibody"), not a condition the patient has."""
+    return _TEST_HEAD.match(after) is not None
 
 
 @dataclass(frozen=True)

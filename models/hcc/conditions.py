@@ -1,11 +1,15 @@
 """Documented HCC conditions from the note itself, for when no ICD-10-CM suggester bundle is loaded.
 
 A small title matcher restricted to the ~10,000 billable ICD-10-CM codes that map to a CMS-HCC (V28 or V24): each
-assessment/plan item (affirmed, current, about the patient) is compared with every such code's title by IDF-weighted
-word coverage, with clinical abbreviations expanded ("T2DM w/ CKD 3a" -> type 2 diabetes mellitus with chronic
-kidney disease stage 3a). The best code above ``min_coverage`` is a suggestion; MEAT is then checked by
-:mod:`models.hcc.meat` as for any other diagnosis. The proper source of suggestions is the ICD-10-CM suggester
-(``models/icd10``); this finder keeps the HCC scan usable without it.
+assessment/plan item (affirmed, current, about the patient) is compared with every such code's title, and with the
+inclusion terms of the code and of its ancestors (the classification's own other names: "chronic obstructive lung
+disease" for J44.9, "alcohol use disorder, moderate" for F10.20, "Crohn's disease of ileum" for K50.0-), by
+IDF-weighted word coverage, with clinical abbreviations expanded ("T2DM w/ CKD 3a" -> type 2 diabetes mellitus with
+chronic kidney disease stage 3a) and an item's word that no title has read as the title word it is a form of
+("schizophrenic" as schizophrenia, "psychotic" as psychosis, "anaemia" as anemia). The best code above
+``min_coverage`` is a suggestion; MEAT is then checked by :mod:`models.hcc.meat` as for any other diagnosis. The
+proper source of suggestions is the ICD-10-CM suggester (``models/icd10``); this finder keeps the HCC scan usable
+without it.
 """
 
 from __future__ import annotations
@@ -13,13 +17,13 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
 import numpy as np
 
 from datasets.codesets.hcc import HccModel
-from models.clinical.assertion import assert_span
+from models.clinical.assertion import assert_span, qualifies_a_test
 from models.clinical.document import ClinicalDocument, Evidence
 from models.em.components._lines import PLAN_SECTIONS, Line, lines, strip_bullet
 from models.em.cues import default_cues
@@ -49,7 +53,7 @@ _STOP = frozenset(
     {"a", "an", "the", "of", "and", "or", "in", "on", "with", "due", "to",
      "by", "as", "for", "not", "elsewhere", "classified", "type", "disorder", "disease", "diseases", "without",
      "complications", "mention", "current", "episode", "use", "status", "is", "at", "goal", "stable", "chronic",
-     "uncomplicated", "s", "w", "tx", "pt", "severity"}
+     "uncomplicated", "s", "w", "tx", "pt", "severity", "illness", "condition"}
 )  # fmt: skip
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)?|w/o|w/")
 # Scores within this of the best approximate one are recomputed exactly (covers float error and 6-place rounding).
@@ -57,20 +61,35 @@ _TIE_MARGIN = 1e-5
 _MEMO_SIZE = 50_000  # item word sets whose best title is remembered (notes repeat their problem names)
 
 
-# Where an item's condition name ends: " - ", " | ", ":", "(", a full stop, ";", "status", or a relative clause
+# Where an item's condition name ends: " - " (or "--", an en or em dash), " | ", ":", "(", a full stop, ";",
+# "status", or a relative clause
 # ("chronic hepatitis C, which is uncontrolled").
 _NAME_END = re.compile(
-    r"\s[-|]\s|:|\(|\.\s|;|\bstatus\b|,?\s+(?:which|that|who)\s+(?:is|are|was|were|remains?|has|have)\b",
+    r"\s(?:--?|[|\u2013\u2014])\s|:|\(|\.\s|;|\bstatus\b|"
+    r",?\s+(?:which|that|who)\s+(?:is|are|was|were|remains?|has|have)\b",
     re.IGNORECASE,
 )
 
 
+_LAST_WORD = re.compile(r"(\w+)\W*$")
 _MANIFESTATION = re.compile(r"\b(?:with|w/)\s+[^,;]+", re.IGNORECASE)
 # DSM-5 severity wording -> ICD-10-CM index terms (Disorder, alcohol use, mild -> abuse; moderate/severe -> dependence)
 _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\buse disorder,?\s*(?:moderate|severe)"), "dependence"),
     (re.compile(r"\buse disorder,?\s*mild"), "abuse"),
+    (re.compile(r"\b(?:moderate|severe)\s+((?:[a-z]+\s+){1,2})use disorder\b"), r"\1dependence"),
+    (re.compile(r"\bmild\s+((?:[a-z]+\s+){1,2})use disorder\b"), r"\1abuse"),
 )
+# Number words and Roman numerals as the digits titles mostly write ("class three obesity", "type II diabetes").
+_NUMBERS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "ii": "2", "iii": "3", "iv": "4"}
+# Word endings of the same condition in another form: adjective for noun ("schizophrenic", "psychotic",
+# "alcoholic"), British for American spelling ("anaemia", "oesophagitis", "haemorrhage").
+_FORMS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("otic", ("osis",)),
+    ("ic", ("ia", "ism", "y")),
+    ("ed", ("e", "")),
+)
+_SPELLING = (("ae", "e"), ("oe", "e"))
 # ICD-10-CM index: diabetes "out of control", "poorly controlled", "inadequately controlled" is diabetes with
 # hyperglycemia (E11.65); the same words about another condition name no manifestation.
 _DIABETES = re.compile(r"diabet|\bt[12]dm\b|\bdm[12]?\b|\bniddm\b|\biddm\b")
@@ -111,7 +130,7 @@ def _words(text: str) -> list[str]:
     if _DIABETES.search(text):
         text = _OUT_OF_CONTROL.sub(" with hyperglycemia ", text)
     for raw in _WORD.findall(text):
-        expanded = _ABBREVIATIONS.get(raw)
+        expanded = _ABBREVIATIONS.get(raw) or _NUMBERS.get(raw)
         for word in expanded.split() if expanded else [raw]:
             word = _STEM.get(word, word)
             if word.endswith("s") and len(word) > 4 and not word.endswith(("ss", "us", "is")):
@@ -124,6 +143,8 @@ def _words(text: str) -> list[str]:
 _DIABETES_WORDS = frozenset(_words("diabetes"))
 _DIABETES_TYPED = frozenset(_words("type 1 type 2 secondary drug induced gestational pregnancy neonatal"))
 _TYPE_2_WORDS = frozenset(_words("type 2 diabetes mellitus"))
+# words that state a diabetes type other than 2 (guideline I.C.4.a.2: of unstated type it is type 2)
+_NOT_TYPE_2_WORDS = frozenset(_words("1 secondary drug induced other"))
 
 
 @dataclass(frozen=True)
@@ -143,9 +164,18 @@ class HccConditionFinder:
         titles: ``(code, title)`` pairs of billable ICD-10-CM codes.
         models: HCC models whose mapped codes are kept.
         min_coverage: minimum F-measure of IDF-weighted word overlap between item and title.
+        other_names: a code's other names (its inclusion terms and its ancestors'), read for the codes the HCC
+            models map (a condition outside them finds its own code by its title); each is matched like a title
+            and answers with its code. Word weights come from the titles alone.
     """
 
-    def __init__(self, titles: Iterable[tuple[str, str]], models: Iterable[HccModel], min_coverage: float = 0.6):
+    def __init__(
+        self,
+        titles: Iterable[tuple[str, str]],
+        models: Iterable[HccModel],
+        min_coverage: float = 0.6,
+        other_names: Callable[[str], Iterable[str]] | None = None,
+    ):
         self.min_coverage = min_coverage
         models = list(models)
         # Every billable code is indexed so that "psoriasis vulgaris" finds its own (non-HCC) code instead of the
@@ -166,6 +196,23 @@ class HccConditionFinder:
         df: Counter[str] = Counter(w for _, _, ws in self.codes for w in ws)
         n = len(self.codes) or 1
         self.idf = {w: math.log(1 + n / c) for w, c in df.items()}
+        self.title_vocabulary = frozenset(self.idf)  # what an item's word forms are folded to
+        self.n_titles = len(self.codes)
+        # other names follow the titles, so that a title wins a tie; a word no title has gets the rarest weight
+        rarest = math.log(1 + n)
+        for row in range(len(self.codes)):
+            if other_names is None or not self.mapped[row]:
+                continue
+            code, title, title_words = self.codes[row]
+            seen = {title_words}
+            for phrase in other_names(code):
+                words = tuple(dict.fromkeys(_words(re.sub(r"\([^)]*\)|\[[^]]*\]|\bNOS\b", " ", phrase))))
+                if words and words not in seen:
+                    seen.add(words)
+                    self.codes.append((code, title, words))
+                    self.mapped.append(True)
+                    for w in words:
+                        self.idf.setdefault(w, rarest)
         index: dict[str, list[int]] = {}
         for i, (_, _, ws) in enumerate(self.codes):
             for w in ws:
@@ -173,11 +220,30 @@ class HccConditionFinder:
         self.index = {w: np.asarray(rows, dtype=np.int64) for w, rows in index.items()}
         # each title's IDF weight, summed in title order as the exact score below sums it
         self.title_weight = np.asarray([sum(self.idf[w] for w in ws) for _, _, ws in self.codes], dtype=np.float64)
-        self._memo: dict[frozenset[str], tuple[str, str, float] | None] = {}
+        self._memo: dict[tuple[frozenset[str], bool], tuple[str, str, float, int] | None] = {}
+
+    def _item_words(self, text: str) -> set[str]:
+        """An item's words, each one no title has read as the title word it is a form of (if any)."""
+        return {self._fold(w) for w in _words(text)}
+
+    def _fold(self, word: str) -> str:
+        vocabulary = self.title_vocabulary
+        if word in vocabulary:
+            return word
+        for old, new in _SPELLING:
+            if old in word and (spelled := word.replace(old, new)) in vocabulary:
+                word = spelled
+                break
+        for ending, forms in _FORMS:
+            if word.endswith(ending):
+                stem = word[: -len(ending)]
+                return next((stem + f for f in forms if stem + f in vocabulary), word)
+        return word
 
     def match_text(self, text: str) -> tuple[str, str, float] | None:
         """Best (code, title, coverage) for one item's text, or None below ``min_coverage``."""
-        return self._best(set(_words(text)))
+        best = self._best(self._item_words(text))
+        return None if best is None else best[:3]
 
     def match_all(self, text: str, limit: int = 2) -> list[tuple[str, str, float]]:
         """Up to ``limit`` codes for one item: the best match, then the best for the words it left unexplained.
@@ -185,20 +251,22 @@ class HccConditionFinder:
         ICD-10-CM guideline I.A.15 ("with"): diabetes and CKD or polyneuropathy in one item are linked, so
         "T2DM w/ CKD stage 3a" gives the combination code E11.22 beside N18.31.
         """
-        words = set(_words(text))
+        words = self._item_words(text)
         found: list[tuple[str, str, float]] = []
-        for _ in range(limit + 1):
+        for attempt in range(limit + 1):
             if not words or len(found) >= limit:
                 break
             if words & _DIABETES_WORDS and not words & _DIABETES_TYPED:
                 # guideline I.C.4.a.2: diabetes of unstated type is type 2 ("diabetic CKD stage 3a" -> E11.22)
                 words |= _TYPE_2_WORDS
-            best = self._best(words)
+            # the words a match left over are read against titles only: other names are short, and any leftover
+            # fits one ("infection" of "hepatitis C, chronic infection" is not "Infection of bone NOS")
+            best = self._best(words, titles_only=attempt > 0)
             if best is None:
                 break
-            if self.mapped[self.by_code[best[0]]]:
-                found.append(best)
-            title_words = set(_words(re.sub(r"\([^)]*\)", " ", best[1])))
+            if self.mapped[best[3]]:
+                found.append(best[:3])
+            title_words = set(self.codes[best[3]][2])
             if not words & title_words:
                 break
             words -= title_words
@@ -211,15 +279,17 @@ class HccConditionFinder:
                     found = [(combined, "combination", 1.0) if c == diabetes else (c, t, v) for c, t, v in found]
         return found
 
-    def _best(self, words: set[str]) -> tuple[str, str, float] | None:
-        key = frozenset(words)
+    def _best(self, words: set[str], titles_only: bool = False) -> tuple[str, str, float, int] | None:
+        key = (frozenset(words), titles_only)
         if key not in self._memo:
             if len(self._memo) >= _MEMO_SIZE:
                 self._memo.clear()
-            self._memo[key] = self._score(words)
+            self._memo[key] = self._score(words, self.n_titles if titles_only else len(self.codes))
         return self._memo[key]
 
-    def _score(self, words: set[str]) -> tuple[str, str, float] | None:
+    def _score(self, words: set[str], searched: int) -> tuple[str, str, float, int] | None:
+        """Best (code, title, coverage, row) for an item's words among the first ``searched`` rows (the row: the
+        title or other name that matched)."""
         # sorted words and fsum: set order follows the per-process hash seed, and float sums must not (a run
         # resumed in another process has to give the same codes)
         weight = {w: self.idf.get(w, 0.0) for w in sorted(words)}
@@ -232,7 +302,7 @@ class HccConditionFinder:
             rows = self.index.get(w)
             if rows is not None:
                 got[rows] += weight[w]
-        hit = np.flatnonzero(got)
+        hit = np.flatnonzero(got[:searched])
         if not len(hit):
             return None
         approx = 2 * got[hit] / (self.title_weight[hit] + item_total)
@@ -249,13 +319,14 @@ class HccConditionFinder:
                 best = key
         if best is None or best[0] < self.min_coverage:
             return None
-        code, title, _ = self.codes[-best[2]]
-        if code[:3] in ("E08", "E09", "E10", "E13") and not words & {"1", "secondary", "drug", "induced", "other"}:
+        row = -best[2]
+        code, title, _ = self.codes[row]
+        if code[:3] in ("E08", "E09", "E10", "E13") and not words & _NOT_TYPE_2_WORDS:
             # ICD-10-CM guideline I.C.4.a.2: diabetes of unstated type is type 2 (E11)
             twin = self.by_code.get("E11" + code[3:])
             if twin is not None:
-                code, title = self.codes[twin][0], self.codes[twin][1]
-        return code, title, best[0]
+                code, title, row = self.codes[twin][0], self.codes[twin][1], twin
+        return code, title, best[0], row
 
     def find(self, doc: ClinicalDocument) -> list[ConditionMatch]:
         """Documented conditions of the assessment/plan (one per item; the item's name part is matched)."""
@@ -276,8 +347,9 @@ class HccConditionFinder:
         """The conditions the name part of ``body[start:]`` (an assessment item without its markers) states."""
         segment = body[start:].lstrip()
         name, status_words = _name_part(re.split(_NAME_END, segment, maxsplit=1)[0])
-        if not name.strip():
-            return []
+        last = _LAST_WORD.search(name)
+        if last is None or qualifies_a_test(last.group(1)):
+            return []  # "low-dose CT lung cancer screening" orders a test
         offset = line.start + (len(line.text) - len(segment))
         if not assert_span(doc, offset, offset + len(name), use_section=False).present:
             return []

@@ -11,7 +11,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from functools import lru_cache
 
-from datasets.codesets import CodeSets
+from datasets.codesets import CodeSets, Icd10cm
 from datasets.schema import ICD10CM_DOTTED, Encounter
 from models.clinical.document import ClinicalDocument
 from models.hcc.conditions import HccConditionFinder
@@ -57,4 +57,24 @@ class HccScanner:
 def _finder(versions: tuple[str, ...]) -> HccConditionFinder:
     codesets = CodeSets.from_settings()
     titles = [(c.code, c.title) for c in codesets.icd10cm.billable_codes() if ICD10CM_DOTTED.match(c.code)]
-    return HccConditionFinder(titles, [codesets.hcc(v, 2026) for v in versions])  # type: ignore[arg-type]
+    models = [codesets.hcc(v, 2026) for v in versions]  # type: ignore[arg-type]
+    return HccConditionFinder(titles, models, other_names=other_names(codesets.icd10cm))
+
+
+def other_names(icd: Icd10cm) -> Callable[[str], list[str]]:
+    """A code's inclusion terms and its ancestors' down to the three-character category (an ancestor's terms name
+    each of its codes: "Terminal ileitis" under K50.0 for K50.00)."""
+    own: dict[str, tuple[str, ...]] = {}  # terms of each code of the hierarchy, read once (categories share them)
+
+    def names(code: str) -> list[str]:
+        out: list[str] = []
+        for item_code in (code, *icd.ancestors(code)):
+            if len(item_code) < 3 or "-" in item_code:
+                continue
+            if item_code not in own:
+                item = icd.find_code(item_code)
+                own[item_code] = item.inclusion_terms if item is not None else ()
+            out.extend(own[item_code])
+        return out
+
+    return names

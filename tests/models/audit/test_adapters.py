@@ -90,6 +90,13 @@ def test_hcc_gap_needs_the_condition_stated_as_certain(codesets):
     # "concern for" is a hedge the HCC module's own cues do not know; the support rules do
     assert "E11" not in gaps("concern for type 2 diabetes with hyperglycemia - A1c 8.9, repeat A1c ordered.")
 
+    # the classification's other names, an adjective form and a "--" after the name: each is the condition
+    assert "J44" in gaps("chronic obstructive lung disease -- stable; continue tiotropium daily.")
+    assert "F10" in gaps("moderate alcohol use disorder -- worse; start naltrexone 50 mg daily.")
+    assert "F20" in gaps("schizophrenic illness, on clozapine (stable). ANC normal; continue clozapine.")
+    # a cancer named as what a screening test looks for is no cancer of the patient
+    assert "C34" not in gaps("tobacco use. Ordered: low-dose CT lung cancer screening.")
+
 
 @pytest.mark.parametrize(
     ("billed", "item", "documented"),

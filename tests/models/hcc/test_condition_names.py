@@ -108,3 +108,51 @@ def test_a_bare_condition_takes_the_code_without_other_or_unspecified_complicati
 
 def test_depression_and_severity_wording() -> None:
     assert _finder().match_all("recurrent major depression of moderate severity")[0][0] == "F33.1"
+
+
+OTHER_NAMES = {
+    "J44.9": ["Chronic obstructive lung disease NOS"],
+    "F10.20": ["Alcohol use disorder, moderate"],
+    "K50.00": ["Crohn's disease [regional enteritis] of ileum"],
+    "M86.9": ["Infection of bone NOS"],
+}
+
+
+@lru_cache(maxsize=1)
+def _named_finder() -> HccConditionFinder:
+    titles = [
+        *TITLES,
+        ("F20.9", "Schizophrenia, unspecified"),
+        ("F20.81", "Schizophreniform disorder"),
+        ("K50.00", "Crohn's disease of small intestine without complications"),
+        ("M86.9", "Osteomyelitis, unspecified"),
+        ("C34.90", "Malignant neoplasm of unspecified part of unspecified bronchus or lung"),
+    ]
+    return HccConditionFinder(titles, HccMapper().models.values(), other_names=lambda c: OTHER_NAMES.get(c, []))
+
+
+def _named(item: str) -> list[str]:
+    return [m.icd10cm for m in _named_finder().find(ClinicalDocument(f"IMPRESSION/PLAN:  {item}\n"))]
+
+
+@pytest.mark.parametrize(
+    ("item", "codes"),
+    [
+        # the classification's inclusion terms name the condition in other words
+        ("1. chronic obstructive lung disease, stable.", ["J44.9"]),
+        ("1. moderate alcohol use disorder -- worse; naltrexone.", ["F10.20"]),  # DSM-5 severity before the name
+        ("1. Crohn's disease of the ileum, uncomplicated.", ["K50.00"]),
+        # an adjective is the noun's condition ("schizophrenic", not "schizophreniform")
+        ("1. schizophrenic illness, on clozapine (stable).", ["F20.9"]),
+        # a double dash ends the name as a single one does
+        ("1. DM2 complicated by CKD stage 3a -- steady on present regimen; A1c 6.9.", ["N18.31", "E11.22"]),
+        ("1. obesity, class three -- diet counselling.", []),  # E66.813 is not among these titles
+        # words left over by the first match are read against titles only: "infection" is not "Infection of bone"
+        ("1. hepatitis C, chronic infection -- refer for treatment.", ["B18.2"]),
+        # a cancer named as what a screening test looks for
+        ("Ordered: low-dose CT lung cancer screening.", []),
+    ],
+)
+def test_other_names_word_forms_and_item_ends(item: str, codes: list[str]) -> None:
+    assert _named(item) == codes
+
