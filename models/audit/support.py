@@ -116,6 +116,18 @@ class Mention:
 
 
 @lru_cache(maxsize=4)
+def site_words(icd: Icd10cm) -> frozenset[str]:
+    """Folded words of the injury chapter's titles (S00-S99, initial encounters): the body's sites and the kinds
+    of injury, which name where a condition is, never which condition it is. About 1 s CPU, once per code set."""
+    return frozenset(
+        word
+        for record in icd.billable_codes()
+        if record.code.startswith("S") and (len(record.code) < 8 or record.code.endswith("A"))
+        for word in words_of(clean_title(record.title))
+    )
+
+
+@lru_cache(maxsize=4)
 def title_word_weights(icd: Icd10cm) -> dict[str, float]:
     """Inverse document frequency of each folded word over the billable codes' titles: computed once per code set
     and process (every title is tokenised, about 4 s CPU); callers that can, pay for it at load."""
@@ -142,6 +154,11 @@ class ConditionKnowledge:
     def idf(self) -> dict[str, float]:
         """Inverse document frequency of each folded word over the billable codes' titles."""
         return title_word_weights(self.icd)
+
+    @cached_property
+    def sites(self) -> frozenset[str]:
+        """Words that name a body site (or injury) rather than a condition."""
+        return site_words(self.icd)
 
     def phrases(self, code: str) -> list[tuple[frozenset[str], float]]:
         """(words, total weight) of every phrase naming ``code``'s condition."""
@@ -171,8 +188,12 @@ class ConditionKnowledge:
             if not shared - _OPTIONAL:
                 continue
             # an optional word the line leaves out does not count against it ("hypertension" names "Essential
-            # (primary) hypertension"; "melanoma" names "Malignant melanoma of skin")
-            left_out = math.fsum(idf.get(w, 1.0) for w in (phrase - words) & _OPTIONAL)
+            # (primary) hypertension"; "melanoma" names "Malignant melanoma of skin") unless the line then states
+            # only where the condition is: "lung" is no "malignant neoplasm of lung"
+            dropped = (phrase - words) & _OPTIONAL
+            if dropped and not shared - self.sites:
+                continue
+            left_out = math.fsum(idf.get(w, 1.0) for w in dropped)
             # fsum: a set's order changes with the hash seed, and a plain float sum with it; the share must not
             share = math.fsum(idf.get(w, 1.0) for w in shared) / (total - left_out)
             if share > best:

@@ -26,9 +26,10 @@ _SECTION_CATEGORY: dict[str, Category] = {"family": "family", "pmh": "historical
 _WORD = re.compile(r"[a-z0-9/&'-]+")
 # A condition named as what a test, screen, vaccine or risk is about ("lung cancer screening", "hepatitis C antibody",
 # "HIV test", "hepatitis B vaccine", "fall risk") qualifies that noun: the phrase states no condition of the patient.
+# A type letter or number may stand between ("hepatitis" + "C antibody").
 _TEST_HEAD = re.compile(
-    r"^[\s-]*(?:screening|screen|surveillance|tests?|testing|panel|serology|antibody|antibodies|antigen|vaccines?|"
-    r"vaccination|immuni[sz]ation|risk|prophylaxis|prevention)\b",
+    r"^[\s-]*(?:[a-z0-9]{1,2}\s+)?(?:screening|screen|surveillance|tests?|testing|panel|serology|antibody|antibodies|"
+    r"antigen|vaccines?|vaccination|immuni[sz]ation|risk|prophylaxis|prevention)\b",
     re.IGNORECASE,
 )
 

@@ -57,6 +57,16 @@ def test_generic_title_words_are_no_mention(support):
     assert support.classify(ClinicalDocument(note), "N18.31")[0] == "absent"
 
 
+def test_a_site_alone_is_no_mention(support):
+    # with the condition's head words ("malignant neoplasm", "chronic ... disease") left out, only the site is left
+    for item, code in [("1. lungs clear - continue inhaler.", "C34.90"), ("1. kidney function stable.", "N18.31")]:
+        assert support.classify(ClinicalDocument(f"ASSESSMENT AND PLAN:\n{item}\n"), code)[0] == "absent"
+    for item, code in [("1. lung cancer - oncology referral.", "C34.90"), ("1. CKD 3a - stable.", "N18.31")]:
+        assert support.classify(ClinicalDocument(f"ASSESSMENT AND PLAN:\n{item}\n"), code)[0] == "supported"
+    # an optional word that is not a site still may be left out ("hypertension" names essential hypertension)
+    assert support.classify(ClinicalDocument("ASSESSMENT AND PLAN:\n1. hypertension.\n"), "I10")[0] == "supported"
+
+
 def test_status_codes_are_not_judged_from_the_text(support):
     assert not support.judged("Z79.84")
     assert not support.judged("Z23")
@@ -140,6 +150,10 @@ def test_scores_do_not_depend_on_the_hash_seed() -> None:
         ("1. RUQ pain. Cholecystitis possible, ultrasound ordered.", "K81.9", "ruled_out"),
         ("1. RUQ pain. Cholecystitis remains to be excluded.", "K81.9", "ruled_out"),
         ("1. RUQ pain. Excluding cholecystitis.", "K81.9", "ruled_out"),
+        # a condition named as the object of a test or screen
+        ("1. smoker. Ordered: low-dose CT lung cancer screening.", "C34.90", "absent"),
+        ("1. fatigue. hepatitis C antibody sent.", "B18.2", "absent"),
+        ("1. lung cancer, new; oncology referral.", "C34.90", "supported"),
     ],
 )
 def test_assessment_item_assertion(support, item, code, status):

@@ -155,4 +155,3 @@ def _named(item: str) -> list[str]:
 )
 def test_other_names_word_forms_and_item_ends(item: str, codes: list[str]) -> None:
     assert _named(item) == codes
-
