@@ -80,7 +80,7 @@ def fit(encounters: list[Encounter], models: DefaultModels) -> dict[str, Any]:
         unspecified_of_gold = {f.billed for f in encounter.expected_flags if f.type == "unspecified_code" and f.billed}
         for finding in outputs.diagnoses or ():
             really_unsupported = finding.code not in gold.icd10cm and finding.code not in unspecified_of_gold
-            key = dx_key(finding.status, finding.probability)
+            key = dx_key(finding.status, finding.probability, finding.problems_coded)
             dx_seen[key] += 1
             dx_right[key] += (not really_unsupported) if finding.status == "supported" else really_unsupported
         for item in outputs.documented or ():

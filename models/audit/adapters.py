@@ -36,6 +36,7 @@ from models.audit.icd_links import coded_elsewhere, unspecified_title, vague_tit
 from models.audit.inputs import (
     DiagnosisFinding,
     DocumentedCode,
+    DxStatus,
     EmFinding,
     HccFinding,
     ModelOutputs,
@@ -68,9 +69,11 @@ def coverage_bucket(coverage: float) -> str:
     return "c>=0.9"
 
 
-def dx_key(status: str, probability: float | None) -> str:
-    """Key of the diagnosis calibration table: support status and suggester bucket."""
-    return f"{status}|{probability_bucket(probability)}"
+def dx_key(status: str, probability: float | None, problems_coded: bool | None = None) -> str:
+    """Key of the diagnosis calibration table: support status, suggester bucket and, for an absent code whose
+    visit's problems are all named by other billed codes, ``|problems_coded``."""
+    key = f"{status}|{probability_bucket(probability)}"
+    return f"{key}|problems_coded" if problems_coded else key
 
 
 # Roman numerals of a stage, class or type ("obesity class III" is "class 3", "type II" is "type 2").
@@ -461,11 +464,12 @@ class DefaultModels:
         )
         return float(self.calibration.get(table, {}).get(code, default))
 
-    def _dx_confidence(self, status: str, probability: float | None) -> float:
+    def _dx_confidence(self, status: str, probability: float | None, problems_coded: bool | None = None) -> float:
         table = self.calibration.get("dx", {})
-        key = dx_key(status, probability)
-        if key in table:
-            return float(table[key])
+        # a table fitted before the problems_coded key answers with its plain status key
+        for key in (dx_key(status, probability, problems_coded), dx_key(status, probability)):
+            if key in table:
+                return float(table[key])
         return float(getattr(self.config.calibration.dx_status, status))
 
     def _specific_confidence(self, key: str) -> float:
@@ -557,12 +561,14 @@ class DefaultModels:
         elif documented is None and self.suggester is None:
             documented = ()
         diagnoses: list[DiagnosisFinding] = []
+        coded = problems_coded(doc, support) if any(s == "absent" for s, _ in support.values()) else None
         for code, (status, evidence) in support.items():
             probability = None
             if self.suggester is not None:
                 probability = max((s.probability for s in suggestions if s.code == code), default=0.0)
-            confidence = 1.0 if raw else self._dx_confidence(status, probability)
-            diagnoses.append(DiagnosisFinding(code, status, confidence, evidence, probability))
+            in_context = coded if status == "absent" else None
+            confidence = 1.0 if raw else self._dx_confidence(status, probability, in_context)
+            diagnoses.append(DiagnosisFinding(code, status, confidence, evidence, probability, in_context))
         hccs: tuple[HccFinding, ...] | None = None
         if self.hcc_scanner is not None:
             if self.suggester is not None:
@@ -596,6 +602,22 @@ class DefaultModels:
             hccs=hccs,
             versions=self.versions,
         )
+
+
+def problems_coded(doc: ClinicalDocument, support: dict[str, tuple[DxStatus, tuple[Span, ...]]]) -> bool:
+    """Whether every problem the E/M reader found addressed (``doc`` annotated by the E/M pipeline) lies on a line
+    where a billed code's condition is stated: the claim's other codes then explain the whole visit."""
+    text = doc.text
+    stated = [span.start for status, spans in support.values() if status != "absent" for span in spans]
+    for mention in doc.mentions:
+        if mention.kind != "problem":
+            continue
+        start = text.rfind("\n", 0, mention.evidence.start) + 1
+        end = text.find("\n", mention.evidence.start)
+        end = len(text) if end < 0 else end
+        if not any(start <= position < end for position in stated):
+            return False
+    return True
 
 
 def latest_bundle(task: str) -> Any:

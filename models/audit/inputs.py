@@ -81,6 +81,10 @@ class DiagnosisFinding:
         evidence: where the condition is mentioned (empty for ``absent``).
         probability: the ICD-10-CM suggester's calibrated probability that the note documents this code (None
             without a suggester).
+        problems_coded: for an ``absent`` code, whether every problem the visit addresses is already named by
+            another billed code (then nothing in the note is left for this code to name: it is likely unsupported;
+            otherwise it may name an unexplained problem in words the matcher does not know). None for other
+            statuses.
     """
 
     code: str
@@ -88,6 +92,7 @@ class DiagnosisFinding:
     confidence: float
     evidence: tuple[Span, ...] = ()
     probability: float | None = None
+    problems_coded: bool | None = None
 
 
 @dataclass(frozen=True)

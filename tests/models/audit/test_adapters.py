@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.audit.adapters import load_default_models, probability_bucket
+from models.audit.adapters import dx_key, load_default_models, probability_bucket
 from models.clinical.document import ClinicalDocument
 
 NOTE = (
@@ -65,6 +65,40 @@ def test_default_models_parse_the_note_once(codesets, monkeypatch):
     outputs = models.outputs(encounter)
     assert outputs.em is not None and outputs.diagnoses and outputs.hccs is not None
     assert parsed == [NOTE]
+
+
+def test_dx_key_marks_an_absent_code_beside_a_fully_coded_visit():
+    assert dx_key("absent", None) == "absent|none"
+    assert dx_key("absent", None, True) == "absent|none|problems_coded"
+    assert dx_key("absent", 0.3, False) == "absent|p<0.5"
+
+
+def test_an_absent_code_knows_whether_the_visit_s_problems_are_all_coded(codesets):
+    from datasets.schema import Encounter
+
+    table = {"dx": {"absent|none": 0.1, "absent|none|problems_coded": 0.8}}
+    models = load_default_models(codesets, calibration=table)
+
+    def absent_finding(assessment: str) -> tuple[bool | None, float]:
+        encounter = Encounter.model_validate(
+            {
+                "encounter_id": "a-1",
+                "text": f"CHIEF COMPLAINT:\nfollow-up\n\nASSESSMENT AND PLAN:\n{assessment}",
+                "date_of_service": "2024-08-01",
+                "age": 60,
+                "sex": "M",
+                "claim": {"lines": [{"code": "99213", "dx": ["I10", "K81.9"]}]},
+            }
+        )
+        finding = next(f for f in models.outputs(encounter).diagnoses or () if f.code == "K81.9")
+        assert finding.status == "absent"
+        return finding.problems_coded, finding.confidence
+
+    # the only problem addressed is the hypertension the other code names: nothing is left for K81.9 to name
+    assert absent_finding("1. hypertension - stable, continue lisinopril 20 mg daily.\n") == (True, 0.8)
+    # a second problem no billed code names may be K81.9 in words the matcher does not know
+    both = "1. hypertension - stable, continue lisinopril 20 mg daily.\n2. gallbladder attack - ultrasound ordered.\n"
+    assert absent_finding(both) == (False, 0.1)
 
 
 def test_hcc_gap_needs_the_condition_stated_as_certain(codesets):
