@@ -50,7 +50,8 @@ _SOURCE_LEAD = re.compile(
 # words of a clause, not of a test's name
 _CLAUSE = re.compile(r"\b(?:i|we|you|is|are|was|were|would|will|has|have|this|that|it)\b")
 _LISTED = re.compile(r"(?:\s*(?:placed|today))?\s*:\s*(?P<items>[^.\n]+)")
-_RESULT_LEAD = re.compile(r"[\W_]*(?:(?P<source>[^:]{1,80}):\s*|per [^,;:]{1,80},\s*)?")
+# (the source told with "per" first: in "Per the sleep center, urinalysis: negative" the colon follows the test)
+_RESULT_LEAD = re.compile(r"[\W_]*(?:per [^,;:]{1,80},\s*|(?P<source>[^:]{1,80}):\s*)?")
 _MODALITIES = ("ultrasound", "ct", "mri", "x-ray", "monitor", "echocardiogram")
 
 

@@ -47,6 +47,8 @@ _NEGATED_BEFORE = re.compile(
     r"\b(?:no|not|without|denies|negative for|no evidence of|no signs of)\b"
     r"(?:(?! (?:is|are|was|were) )[^,;()|.:-]){0,30}$"
 )
+# a course the problem risks taking, not the one it takes ("at risk of serious deterioration without urgent care")
+_RISK_OF = re.compile(r"\brisks? (?:of|for)\s+(?:[a-z-]+\s+){0,2}$")
 # where the name ends for the learned status: a clause mark or a spaced dash, not the hyphen of "moderate-to-severe"
 _NAME_END = re.compile(r"[:(|,;.\[]|\s-{1,2}\s|\s->\s")
 # a clause that opens with a negation states no status of its own ("no recent exacerbations")
@@ -87,8 +89,9 @@ def _status(head: str, start: int, cues: EmCues) -> tuple[str, int, int] | None:
     """The most complex status label worded in ``head[start:]`` (the AMA table's order), with its span in ``head``."""
     for label in cues.problem_status:
         for match in label.pattern.finditer(head, start):
-            # "no evidence of decompensation" is not a severe exacerbation
-            if _NEGATED_BEFORE.search(head[: match.start()]):
+            # "no evidence of decompensation" is not a severe exacerbation, nor "at risk of serious deterioration"
+            # a worsening course
+            if _NEGATED_BEFORE.search(head[: match.start()]) or _RISK_OF.search(head[: match.start()]):
                 continue
             return label.label, match.start(), match.end()
     return None

@@ -664,3 +664,19 @@ def test_data_electrolytes_and_a_metabolic_panel_are_one_test() -> None:
 def test_risk_continued_regimen_abbreviated_is_prescription_management() -> None:
     assert _labels("PLAN:\nHeart failure, stable. Cont current HF regimen, daily weights.\n", "risk") == ["rx_drug"]
     assert _labels("PLAN:\nHeart failure, stable. Daily weights.\n", "risk") == []
+
+
+def test_data_a_result_told_after_its_source_with_per() -> None:
+    assert _labels("RESULTS:\nPer the sleep center, urinalysis: no blood or protein.\n", "data") == ["test_result"]
+    assert _labels("RESULTS:\nPer the sleep center, the patient is doing well.\n", "data") == []
+
+
+def test_problem_a_course_it_risks_is_not_its_course() -> None:
+    item = "Chest pain concerning for acute coronary syndrome (at risk of serious deterioration without urgent care)"
+    assert _labels(f"ASSESSMENT:\n1. {item}.\n", "problem") == ["threat_to_life"]
+    assert _labels("ASSESSMENT:\n1. COPD (deteriorating despite inhalers).\n", "problem") == ["chronic_progression"]
+
+
+@pytest.mark.parametrize("verb", ["remain on", "stay on", "keeps on"])
+def test_risk_staying_on_a_regimen_is_prescription_management(verb: str) -> None:
+    assert _labels(f"PLAN:\nHeart failure, stable. Advised: {verb} current HF regimen.\n", "risk") == ["rx_drug"]
