@@ -30,6 +30,7 @@ from configs.settings import get_settings
 from datasets.codesets import CodeSets, IcdCode
 from datasets.codesets.hcc import PAYMENT_YEARS
 from datasets.schema import Encounter
+from models.audit.anatomy import site_lexicon
 from models.audit.codes import is_problem_visit
 from models.audit.errors import CalibrationMismatchWarning
 from models.audit.icd_links import coded_elsewhere, unspecified_title, vague_title
@@ -76,9 +77,10 @@ def dx_key(status: str, probability: float | None, problems_coded: bool | None =
     return f"{key}|problems_coded" if problems_coded else key
 
 
-# Roman numerals of a stage, class or type ("obesity class III" is "class 3", "type II" is "type 2").
+# Roman numerals of a stage, class or type ("obesity class III" is "class 3", "type II" is "type 2", "stage IIIb" is
+# "stage 3b").
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5"}
-_ROMAN_PATTERN = re.compile(r"\b(stage|class|type|grade)\s+(iii|ii|iv|v|i)\b", re.IGNORECASE)
+_ROMAN_PATTERN = re.compile(r"\b(stage|class|type|grade)\s+(iii|ii|iv|v|i)([a-d]?)\b", re.IGNORECASE)
 # A lettered sub-stage ("CKD 3a", "stage 3b") is one word of its own next to the stage number, in titles and notes
 # alike ("3a" -> "3 a3"), so that 3a and 3b tell codes apart.
 _SUBSTAGE = re.compile(r"\b(\d)([a-d])\b", re.IGNORECASE)
@@ -87,7 +89,7 @@ _SUBSTAGE = re.compile(r"\b(\d)([a-d])\b", re.IGNORECASE)
 def _fold_shorthand(text: str) -> str:
     """Roman stage numerals and lettered sub-stages written the way ICD-10-CM titles are (shorthand words such as
     "rt" and "exac" are spelled out by :func:`models.audit.support.words_of`)."""
-    text = _ROMAN_PATTERN.sub(lambda m: f"{m.group(1)} {_ROMAN[m.group(2).lower()]}", text)
+    text = _ROMAN_PATTERN.sub(lambda m: f"{m.group(1)} {_ROMAN[m.group(2).lower()]}{m.group(3)}", text)
     return _SUBSTAGE.sub(lambda m: f"{m.group(1)} {m.group(2).lower()}{m.group(1)}", text)
 
 
@@ -136,6 +138,15 @@ def _statement_words(text: str, norm: str) -> frozenset[str]:
 
 
 _IDIOPATHIC = word_key("idiopathic")
+# square brackets enclose a title's synonyms ("Crohn's disease [regional enteritis]"): their words name it too
+_BRACKETS = re.compile(r"[\[\]]")
+
+
+def _is_code(item: str) -> bool:
+    """Whether a hierarchy item is a category or code (not a block "K50-K52" nor a chapter number)."""
+    return item[:1].isalpha() and "-" not in item
+
+
 _REFUTED = frozenset({"ruled_out", "history_only"})
 # the problems a visit addresses, also those a preventive visit handles separately
 _STATEMENT_SECTIONS = frozenset({"assessment", "plan", "preventive", "chief_complaint"})
@@ -148,7 +159,10 @@ _STATEMENT_LEAD = re.compile(
     rf"(?:{_ITEM_NUMBER}\s*(?::|-)?|#?\d*\s*(?::|-))\s*)?",
     re.I,
 )
-_STATEMENT_END = re.compile(r"\s[-–]\s|:\s|\.(?:\s|$)|\(|;|\|")
+# A short parenthesis clarifies the statement ("atrial fibrillation (paroxysmal)", "HF (HFrEF, EF 30%)") and is
+# read with it, up to its closing mark; a longer one holds findings ("(conjunctival injection with mucopurulent
+# discharge)") and ends the statement where it opens.
+_STATEMENT_END = re.compile(r"\s[-–]\s|:\s|\.(?:\s|$)|\((?![^()]{1,20}\))|(?<=\))|;|\|")
 
 
 def diagnostic_statement(line: Any) -> Any:
@@ -162,6 +176,19 @@ def diagnostic_statement(line: Any) -> Any:
     return dataclasses.replace(
         line, start=line.start + start, end=line.start + stop, text=line.text[start:stop], norm=line.norm[start:stop]
     )
+
+
+def diagnostic_statements(line: Any) -> list[Any]:
+    """The diagnostic statement of a line, and the one after its colon when the first ends there: a status or
+    heading may come first ("stable, no changes: diabetic polyneuropathy"); a part that names no condition is
+    dropped by the reader that matches conditions."""
+    first = diagnostic_statement(line)
+    colon = first.end - line.start
+    if not line.norm.startswith(":", colon):
+        return [first]
+    rest = colon + 1 + len(line.norm[colon + 1 :]) - len(line.norm[colon + 1 :].lstrip())
+    after = dataclasses.replace(line, start=line.start + rest, text=line.text[rest:], norm=line.norm[rest:])
+    return [first, diagnostic_statement(after)]
 
 
 @dataclass(frozen=True)
@@ -248,6 +275,11 @@ class SpecificityFinder:
             item = icd.find_code(billed)
             if item is not None and vague_title(item.title):
                 base = _title_words(item.title)
+                # the billed condition's other names, from its ancestors' titles ("Crohn's disease [regional
+                # enteritis]"): an inclusion term repeating them ("Regional ileitis") is set apart by the rest
+                named = frozenset().union(
+                    *(_polar_words(_BRACKETS.sub(" ", icd.title(a))) for a in self._lineage(billed)[1:] if _is_code(a))
+                )
                 for child, title in self.by_category().get(billed[:3], ()):
                     words = _title_words(title)
                     # the same condition, more specific: shares all but at most one of the billed title's words
@@ -260,7 +292,7 @@ class SpecificityFinder:
                     if _IDIOPATHIC in extra and len(extra) > 1:
                         alternatives.append(extra - {_IDIOPATHIC})
                     for term in self._inclusion_terms(child, billed):
-                        term_extra = frozenset(_title_words(term) - base)
+                        term_extra = frozenset(_title_words(term) - base - named)
                         if term_extra and term_extra not in alternatives:
                             alternatives.append(term_extra)
                     if alternatives:
@@ -293,7 +325,7 @@ class SpecificityFinder:
         candidates = self.candidates(billed)
         if not candidates:
             return None
-        statements = [diagnostic_statement(line) for line in lines(doc, _STATEMENT_SECTIONS)]
+        statements = [part for line in lines(doc, _STATEMENT_SECTIONS) for part in diagnostic_statements(line)]
         if any(c.gate for c in candidates):
             # a condition coded elsewhere counts only where one statement names it (its excludes term's words)
             statement_words = [_text_words(line) for line in statements]
@@ -307,27 +339,50 @@ class SpecificityFinder:
         region = [line for line in named if line.section != "chief_complaint"] or named
         if not region:
             return None
-        words = set().union(*(_text_words(line) for line in region))
+        # each statement is read on its own: "atopic" of an eczema item does not make the conjunctivitis item atopic
+        words = [_text_words(line) for line in region]
         # a candidate that leaves another axis open is read only where the note names the billed condition itself
         # ("maxillary sinusitis, acute" names acute sinusitis; "sprain of the right wrist" names no scaphoid fracture)
         billed_named = any(self.support.affirmed(doc, line, billed) for line in region)
-        # a candidate scores the distinguishing words of all its names the note states (I50.22 meets "HFrEF" through
-        # its category's inclusion term and "chronic" through its title; I50.20 only the first), then the billed
-        # title's words it keeps (J45.41 keeps the exacerbation of J45.901, J45.40 drops it)
-        hits = [
-            ((len(frozenset().union(*stated)), c.kept), c.code)
-            for c in candidates
-            if (billed_named or c.code not in self._vague)
-            and (stated := [extra for extra in c.alternatives if extra <= words])
-        ]
+        found = self._best(candidates, words, billed_named)
+        if found is None:
+            # a site named by a part of it or by its adjective ("left great toe" is in the left ankle and foot,
+            # "ileal" is the ileum): read as the site the titles name, only when the words as written settle nothing
+            lexicon = site_lexicon(self.codesets.icd10cm)
+            sites = [
+                lexicon.read(w, restored_text(line.text, line.norm)) for w, line in zip(words, region, strict=True)
+            ]
+            found = self._best(candidates, sites, billed_named) if sites != words else None
+        if found is None:
+            return None
+        code, stated, at = found
+        line = region[at]
+        return code, stated, Span(line.start, line.end, line.text)
+
+    def _best(
+        self, candidates: list[Candidate], statements: list[frozenset[str]], billed_named: bool
+    ) -> tuple[str, int, int] | None:
+        """The one best candidate the statements' words show: (code, number of its distinguishing words stated,
+        index of the first statement stating them)."""
+        # a candidate scores the distinguishing words of all its names one statement states (I50.22 meets "HFrEF"
+        # through its category's inclusion term and "chronic" through its title; I50.20 only the first), then the
+        # billed title's words it keeps (J45.41 keeps the exacerbation of J45.901, J45.40 drops it)
+        hits: list[tuple[tuple[int, int], str, int]] = []
+        for c in candidates:
+            if not billed_named and c.code in self._vague:
+                continue
+            for at, words in enumerate(statements):
+                if stated := [extra for extra in c.alternatives if extra <= words]:
+                    hits.append(((len(frozenset().union(*stated)), c.kept), c.code, at))
         if not hits:
             return None
-        best = max(score for score, _ in hits)
-        top = {code for score, code in hits if score == best}
+        best = max(score for score, _, _ in hits)
+        top = {code: at for score, code, at in reversed(hits) if score == best}
+        # a tie (right against left) means the note does not settle it: a CDI query, not a code
         if len(top) != 1:
             return None
-        line = region[0]
-        return top.pop(), best[0], Span(line.start, line.end, line.text)
+        [(code, at)] = top.items()
+        return code, best[0], at
 
 
 def load_calibration() -> dict[str, Any]:
@@ -440,12 +495,13 @@ class DefaultModels:
         return visit_services(result, ptp_from_cms(cms, day) if cms is not None else None)
 
     def load_tables(self) -> None:
-        """Read the tables the audit looks up on every note now, at load (about 6 s CPU, once per process): the
+        """Read the tables the audit looks up on every note now, at load (about 8 s CPU, once per process): the
         billable ICD-10-CM codes by category, the title word weights and the CMS-HCC mappings of every payment year
         the HCC gap check may pick from a date of service (about 0.45 s each). Left to the first note, they stall it
         and count against whichever worker audits it."""
         self.specificity.by_category()
         title_word_weights(self.codesets.icd10cm)
+        site_lexicon(self.codesets.icd10cm)
         for year in PAYMENT_YEARS:
             self.codesets.hcc("V28", year)
 

@@ -215,11 +215,12 @@ def restored_text(text: str, norm: str) -> str:
 
 
 # Lower-case clinical shorthand and lay words the ICD-10-CM suggester's normalisation leaves as they are (it expands
-# abbreviations written in capitals), folded to the word ICD-10-CM titles use.
+# abbreviations written in capitals), folded to the word ICD-10-CM titles use ("extremity": titles say "upper limb"
+# and "upper extremity" alike).
 SHORTHAND = {"rt": "right", "lt": "left", "sided": "side", "bilat": "bilateral", "exac": "exacerbation",
              "mod": "moderate", "cigs": "cigarette", "axillary": "axilla", "hyperglycaemia": "hyperglycemia",
              "strep": "streptococcal", "lac": "laceration", "hive": "urticaria", "hives": "urticaria",
-             "earwax": "cerumen"}  # fmt: skip
+             "earwax": "cerumen", "extremity": "limb", "extremities": "limb"}  # fmt: skip
 
 
 def content_key(norm: str) -> str | None:

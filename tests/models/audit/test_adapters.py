@@ -180,6 +180,25 @@ def test_hcc_gap_needs_the_condition_stated_as_certain(codesets):
         ("M10.9", "1. acute gout flare - colchicine.", None),
         ("J84.10", "1. pulmonary fibrosis - pulmonology referral.", None),  # "idiopathic" alone is still a word to see
         ("J84.10", "1. idiopathic pulmonary fibrosis - pulmonology referral.", "J84.112"),
+        # a site named by a part of it: the toe is in the ankle and foot, the wrist in the upper limb (read from the
+        # code set's injury blocks and inclusion lists); the side must still be stated
+        ("M10.9", "1. gout of the left great toe - colchicine.", "M10.072"),
+        ("G56.00", "1. right wrist carpal tunnel syndrome - night splint.", "G56.01"),
+        ("G56.00", "1. wrist carpal tunnel syndrome - night splint.", None),
+        # ... or by its adjective ("ileal" is the ileum); an inclusion term repeating the category's own synonym
+        # ("Regional ileitis" under "Crohn's disease [regional enteritis]") is shown by its other words
+        ("K50.90", "1. ileal Crohn disease - stable.", "K50.00"),
+        ("K50.90", "1. Crohn's ileitis, quiescent - continue.", "K50.00"),
+        ("K50.90", "1. Crohn's colitis - stable on infliximab.", "K50.10"),
+        ("K50.90", "1. Crohn's disease - stable on infliximab.", None),
+        # a roman stage with its letter
+        ("N18.30", "1. CKD stage IIIb - nephrology referral.", "N18.32"),
+        ("N18.30", "1. CKD stage III - nephrology referral.", None),
+        # a status before a colon, the diagnosis after it
+        ("E11.40", "> stable, no changes: diabetic polyneuropathy. increase gabapentin.", "E11.42"),
+        # a short parenthesis clarifies the statement; a long one holds findings
+        ("I48.91", "1. atrial fibrillation (paroxysmal), on apixaban.", "I48.0"),
+        ("H10.30", "1. acute conjunctivitis (left conjunctival injection with discharge) - drops.", None),
     ],
 )
 def test_specificity_reads_the_diagnostic_statement(codesets, billed, item, documented):
