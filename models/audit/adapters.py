@@ -102,20 +102,27 @@ _SPECIFICITY_STOP = frozenset(
 # diagnostic statements ("acute cystitis, no hematuria", "GERD w/ esophagitis, w/o bleeding").
 _ABSENCE_WORDS = frozenset({"without", "no"})
 _WITHOUT = re.compile(r"\bw/o\b|\bw/out\b", re.IGNORECASE)
+_FREE = "free"  # after a word, states it absent: "angina-free", "symptom free"
 
 
 def _polar_words(text: str) -> set[str]:
     """Matching keys of a text's content words, a word stated absent marked "-" ("-hematuri"), so that "with
-    hematuria" and "without hematuria" tell codes apart."""
+    hematuria" and "without hematuria" ("no hematuria", "hematuria-free") tell codes apart."""
     out: set[str] = set()
     absent = False
+    last: str | None = None  # the key just read, which a following "free" states absent ("angina-free")
     for token in tokenize(_WITHOUT.sub("without", _fold_shorthand(text))):
         if token.norm in _ABSENCE_WORDS:
             absent = True
         elif token.norm in PUNCT:
-            absent = False
+            absent, last = False, None
+        elif token.norm == _FREE and last is not None and not last.startswith("-"):
+            out.discard(last)
+            out.add(f"-{last}")
+            last = None
         elif (key := content_key(token.norm)) is not None:
-            out.add(f"-{key}" if absent else key)
+            last = f"-{key}" if absent else key
+            out.add(last)
             absent = False
     return out
 
@@ -180,8 +187,8 @@ def diagnostic_statement(line: Any) -> Any:
 
 def diagnostic_statements(line: Any) -> list[Any]:
     """The diagnostic statement of a line, and the one after its colon when the first ends there: a status or
-    heading may come first ("stable, no changes: diabetic polyneuropathy"); a part that names no condition is
-    dropped by the reader that matches conditions."""
+    heading may come first ("stable, no changes: diabetic polyneuropathy"). The reader takes the first part that
+    names the condition."""
     first = diagnostic_statement(line)
     colon = first.end - line.start
     if not line.norm.startswith(":", colon):
@@ -325,7 +332,8 @@ class SpecificityFinder:
         candidates = self.candidates(billed)
         if not candidates:
             return None
-        statements = [part for line in lines(doc, _STATEMENT_SECTIONS) for part in diagnostic_statements(line)]
+        parts = [diagnostic_statements(line) for line in lines(doc, _STATEMENT_SECTIONS)]
+        statements = [part for line_parts in parts for part in line_parts]
         if any(c.gate for c in candidates):
             # a condition coded elsewhere counts only where one statement names it (its excludes term's words)
             statement_words = [_text_words(line) for line in statements]
@@ -333,7 +341,13 @@ class SpecificityFinder:
         # the lines that name the condition, as billed or as one of its specific codes ("abscess of the left axilla"
         # does not name "Cutaneous abscess of limb, unspecified" but names L02.412)
         names = (billed, *(c.code for c in candidates))
-        named = [line for line in statements if any(self.support.affirmed(doc, line, code) for code in names)]
+        # a line's first statement that names it: the part after a colon only where the part before names nothing
+        # ("acute conjunctivitis, left eye: injection with mucopurulent discharge" is read before its colon)
+        named = [
+            part
+            for line_parts in parts
+            if (part := next((p for p in line_parts if any(self.support.affirmed(doc, p, c) for c in names)), None))
+        ]
         # the assessment's statements where they name it, the chief complaint otherwise: a complaint line can list
         # other conditions with sides of their own ("left lateral epicondylitis and right CTS")
         region = [line for line in named if line.section != "chief_complaint"] or named

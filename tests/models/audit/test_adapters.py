@@ -196,6 +196,10 @@ def test_hcc_gap_needs_the_condition_stated_as_certain(codesets):
         ("N18.30", "1. CKD stage III - nephrology referral.", None),
         # a status before a colon, the diagnosis after it
         ("E11.40", "> stable, no changes: diabetic polyneuropathy. increase gabapentin.", "E11.42"),
+        # ... but findings after a colon are not read where the part before it names the condition
+        ("H10.30", "3) acute conjunctivitis, left eye: injection with mucopurulent discharge. Drops.", "H10.32"),
+        # "angina-free" states the angina absent
+        ("I25.10", "1. CAD of the native coronaries, angina-free - continue statin.", None),
         # a short parenthesis clarifies the statement; a long one holds findings
         ("I48.91", "1. atrial fibrillation (paroxysmal), on apixaban.", "I48.0"),
         ("H10.30", "1. acute conjunctivitis (left conjunctival injection with discharge) - drops.", None),
