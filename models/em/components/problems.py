@@ -40,6 +40,13 @@ _NOT_A_PROBLEM = re.compile(
     r"(?:depression )?screening|counsel|hm\b|hra\b|health risk|cognitive|functional|fall risk|awv|"
     r"personalized prevention|written screening|imms?\b)"
 )
+# a line labelled as the patient's social circumstances ("Social needs: food insecurity ...", "Barrier to care: ..."):
+# a social determinant limiting care is a risk item, not a problem addressed, whatever condition it names
+# (not a condition named "social ...": "Social anxiety disorder: stable")
+_SOCIAL_LABEL = re.compile(
+    r"^(?:social (?:needs|determinants?|circumstances|issues|concerns|factors|barriers?)|barriers? to \w+|"
+    r"socio-?economic \w+|determinants? of health)\b[^:]{0,30}:"
+)
 _HEADER_ONLY = re.compile(r"^[\W_]*[A-Za-z /&]{1,30}[\W_]*:?\s*$")
 # a negation in the same clause right before a status word ("no evidence of decompensation")
 # (not across a copula: in "sprain, no fracture on films is new and uncomplicated" the status is affirmed)
@@ -109,7 +116,7 @@ def annotate_problems(doc: ClinicalDocument, cues: EmCues | None = None) -> Clin
         body = strip_bullet(line.text)
         lowered = line.norm[len(line.text) - len(body) :]
         header_like = _HEADER_ONLY.match(body) and (body.rstrip().endswith(":") or section_kind(body) != "other")
-        if header_like or _NOT_A_PROBLEM.match(lowered):
+        if header_like or _NOT_A_PROBLEM.match(lowered) or _SOCIAL_LABEL.match(lowered):
             continue
         offset = line.start + (len(line.text) - len(body))
         assertion = assert_span(doc, offset, min(line.end, offset + 12), use_section=False)
@@ -150,8 +157,8 @@ def annotate_problems(doc: ClinicalDocument, cues: EmCues | None = None) -> Clin
                 name_part = re.split(r"[.:;(|,-]", lowered, maxsplit=1)[0].strip()
                 if not name_part or len(name_part.split()) > 8:
                     continue
-                if _PLAN_LIKE.match(name_part) or _MEASUREMENT.match(name_part):
-                    continue
+                if _PLAN_LIKE.match(name_part) or _MEASUREMENT.match(name_part) or cues.order.match(name_part):
+                    continue  # an instruction, a score read, or an order ("Sent for BMP.", "Requested: TSH.")
                 status, evidence, inferred = "acute_uncomplicated", (offset, line.end), True
         else:
             inferred = False

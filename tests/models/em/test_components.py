@@ -680,3 +680,15 @@ def test_problem_a_course_it_risks_is_not_its_course() -> None:
 @pytest.mark.parametrize("verb", ["remain on", "stay on", "keeps on"])
 def test_risk_staying_on_a_regimen_is_prescription_management(verb: str) -> None:
     assert _labels(f"PLAN:\nHeart failure, stable. Advised: {verb} current HF regimen.\n", "risk") == ["rx_drug"]
+
+
+def test_problem_social_circumstances_and_order_lines_are_no_problems() -> None:
+    note = (
+        "ASSESSMENT:\n1. Hypertension - stable.\n"
+        "Social needs: food insecurity at home makes the recommended diabetic diet hard to follow.\n"
+        "Sent for basic metabolic panel.\nRequested: TSH.\n"
+    )
+    assert _labels(note, "problem") == ["chronic_stable"]
+    assert "sdoh" in _labels(note, "risk")
+    # a condition whose name starts with "social" is a problem
+    assert _labels("ASSESSMENT:\nSocial anxiety disorder: stable on sertraline.\n", "problem") == ["chronic_stable"]
