@@ -661,8 +661,11 @@ class DefaultModels:
                 )
                 for r in analysis.records.get("V28", [])
                 # MEAT found by the HCC module, and the condition stated as current and certain in the assessment
-                # (not "rule out", "concern for", past or family history): the support rules every dx passes
-                if r.status == "gap" and any(self.support.classify(doc, c)[0] == "supported" for c in r.icd10cm)
+                # (not "rule out", "concern for", past or family history): the support rules every dx passes; one
+                # the claim captures or outranks stays in, for the gap check to weigh against the billed codes the
+                # note supports
+                if r.status in ("gap", "captured", "trumped")
+                and any(self.support.classify(doc, c)[0] == "supported" for c in r.icd10cm)
             )
         return ModelOutputs(
             em=em,

@@ -141,7 +141,7 @@ class DiagnosisSupportCheck:
         only = [
             (line.code, line.units)
             for line in ctx.lines
-            if line.dx and all(d == code or _unsupported(ctx, d) for d in line.dx)
+            if line.dx and all(d == code or is_unsupported(ctx, d) for d in line.dx)
         ]
         basis = (
             f"Payment for the line(s) whose only diagnoses are unsupported ({', '.join(c for c, _ in only)})."
@@ -178,7 +178,8 @@ def unsupported_probability(finding: DiagnosisFinding) -> float:
     return 1.0 - finding.confidence if finding.status == "supported" else finding.confidence
 
 
-def _unsupported(ctx: AuditContext, code: str) -> bool:
+def is_unsupported(ctx: AuditContext, code: str) -> bool:
+    """Whether the diagnosis check flags the billed ``code`` as unsupported."""
     threshold = ctx.config.thresholds.unsupported_diagnosis
     return any(f.code == code and unsupported_probability(f) >= threshold for f in ctx.outputs.diagnoses or ())
 

@@ -1,13 +1,16 @@
 """HCC gaps: a documented, addressed (MEAT) condition that maps to a payment HCC, missing from the claim.
 
 CMS-HCC (V28 by default) via the code sets: an HCC is a gap when the HCC module finds it with MEAT evidence
-(monitored, evaluated, assessed or treated at this visit) and no billed diagnosis maps to that HCC or to one that
-outranks it in the hierarchy. The dollar effect of an HCC is a RAF change, not a fee-schedule amount, so the flag
-carries the RAF delta and no fee-schedule dollars.
+(monitored, evaluated, assessed or treated at this visit) and the claim does not pay it: no billed diagnosis maps to
+it (after the hierarchy), and neither a billed diagnosis the note supports nor another documented condition
+outranks it. A billed code the diagnosis check finds unsupported outranks nothing ("rule out cirrhosis" billed
+beside documented chronic hepatitis C leaves the hepatitis C HCC unpaid: a gap). The dollar effect of an HCC is a
+RAF change, not a fee-schedule amount, so the flag carries the RAF delta and no fee-schedule dollars.
 """
 
 from __future__ import annotations
 
+from models.audit.checks.diagnoses import is_unsupported
 from models.audit.context import AuditContext
 from models.audit.flags import AuditFlag, DollarImpact
 from models.audit.inputs import HccFinding
@@ -23,17 +26,20 @@ class HccGapCheck:
 
     def run(self, ctx: AuditContext) -> list[AuditFlag]:
         findings = ctx.outputs.hccs or ()
+        documented = [f.hcc for f in findings if f.confidence >= ctx.config.thresholds.hcc_gap]
         flags: list[AuditFlag] = []
         seen: set[str] = set()
         for finding in sorted(findings, key=lambda f: -f.confidence):
             if finding.hcc in seen or finding.confidence < ctx.config.thresholds.hcc_gap:
                 continue
             model = ctx.codesets.hcc(finding.model, _payment_year(ctx))  # type: ignore[arg-type]
-            billed_hccs = set(model.map_diagnoses(ctx.billed_dx))
-            if finding.hcc in billed_hccs:
+            # paid on the claim as billed (after the hierarchy): captured
+            if finding.hcc in model.apply_hierarchies(list(model.map_diagnoses(ctx.billed_dx))):
                 continue
-            # a billed HCC that outranks this one in the hierarchy already captures it
-            if billed_hccs and finding.hcc not in model.apply_hierarchies([*billed_hccs, finding.hcc]):
+            # outranked by a billed HCC the note supports, or by another documented one: captured by that one. A
+            # billed code the diagnosis check finds unsupported outranks nothing: its HCC is the one to come off
+            supported = set(model.map_diagnoses([c for c in ctx.billed_dx if not is_unsupported(ctx, c)]))
+            if finding.hcc not in model.apply_hierarchies([*supported, *documented, finding.hcc]):
                 continue
             seen.add(finding.hcc)
             flags.append(self._flag(ctx, finding, model.label(finding.hcc)))

@@ -154,6 +154,25 @@ def test_hcc_gap_trumped_by_billed_higher_hcc_not_flagged(cms, codesets):
     assert engine(codesets, hccs=FixedHccs((finding,))).audit(make_encounter(lines)).flags == []
 
 
+def test_hcc_gap_outranked_only_by_an_unsupported_billed_code_is_flagged(cms, codesets):
+    # HCC37 (E11.22) outranks HCC38 (E11.9); billed but unsupported, it captures nothing: E11.65's HCC is unpaid
+    finding = HccFinding("HCC38", "E11.65", 0.9)
+    lines = [{"code": "99213", "dx": ["E11.9", "E11.22"]}]
+    unsupported = (DiagnosisFinding("E11.22", "ruled_out", 0.9), DiagnosisFinding("E11.9", "supported", 0.95))
+    audit = engine(codesets, hccs=FixedHccs((finding,)), diagnoses=FixedDiagnoses(unsupported))
+    assert [f.hcc for f in audit.audit(make_encounter(lines)).flags if f.type == "hcc_gap"] == ["HCC38"]
+    # the same claim with E11.22 supported pays HCC37, which captures the diabetes
+    supported = (DiagnosisFinding("E11.22", "supported", 0.95), DiagnosisFinding("E11.9", "supported", 0.95))
+    audit = engine(codesets, hccs=FixedHccs((finding,)), diagnoses=FixedDiagnoses(supported))
+    assert [f for f in audit.audit(make_encounter(lines)).flags if f.type == "hcc_gap"] == []
+
+
+def test_hcc_gap_outranked_by_another_documented_hcc_not_flagged(cms, codesets):
+    lower, higher = HccFinding("HCC38", "E11.9", 0.9), HccFinding("HCC37", "E11.22", 0.9)
+    audit = engine(codesets, hccs=FixedHccs((lower, higher))).audit(make_encounter([{"code": "99213", "dx": ["I10"]}]))
+    assert [f.hcc for f in audit.flags if f.type == "hcc_gap"] == ["HCC37"]
+
+
 # --- skipped checks --------------------------------------------------------------------------------------------------
 @pytest.mark.parametrize(
     "check", ["audit.em_level.v1", "audit.missed_service.v1", "audit.diagnosis_support.v1", "audit.hcc_gap.v1"]
