@@ -52,7 +52,7 @@ _KEYWORDS: tuple[tuple[str, SectionKind], ...] = (
     # says they were handled at this visit ("Chronic diagnoses managed today")
     (
         r"^(?!.*\b(?:addressed|managed|treated|evaluated|today)\b).*\b(?:ongoing|long[- ]?term|chronic|known|existing|"
-        r"other|past|previous|prior)\b.*\b(?:diagnos[ie]s|dx)\b",
+        r"other|past|previous|prior)\b.*\b(?:diagnos[ie]s|dx|issues|problems)\b",
         "pmh",
     ),
     # "Pain assessment", "Nutritional status", "Performance status": a measurement of one domain taken with the
@@ -62,9 +62,11 @@ _KEYWORDS: tuple[tuple[str, SectionKind], ...] = (
         r".*\b(?:assessment|screen(?:ing)?|status)$",
         "hpi",
     ),
-    # "Problems addressed today", "Acute/chronic problems also managed today": the problems of this visit, not a list
+    # "Problems addressed today", "Acute/chronic problems also managed today", "Today's issues", "Problems this
+    # visit": the problems of this visit, not a list
     (
-        r"assessment|impression|\ba/?p\b|\ba&p\b|diagnos[ie]s|decision making|"
+        r"assessment|impression|\ba/?p\b|\ba&p\b|diagnos[ie]s|decision making|\bissues\b|"
+        r"\btoday'?s (?:problems|concerns)\b|\bproblems (?:for |at )?(?:today|this visit)\b|"
         r"\b(?:addressed|managed|treated|evaluated)\b|\bsummary\b|\bdiscussion\b|\bformulation\b|"
         r"\bconclusions?\b",
         "assessment",

@@ -77,6 +77,13 @@ def test_mixed_case_opening_is_a_header_only_when_made_of_header_words() -> None
         ("Physical findings", "exam"),
         ("Investigations", "data"),
         ("Interventions this visit", "procedure"),
+        # "issues" of this visit head the assessment; qualified as carried they are the problem list
+        ("Today's issues", "assessment"),
+        ("Active issues", "assessment"),
+        ("Problems this visit", "assessment"),
+        ("Chronic issues", "pmh"),
+        ("Past issues", "pmh"),
+        ("Social issues", "social"),
     ],
 )
 def test_header_vocabulary_by_keyword(header: str, kind: str) -> None:
@@ -109,6 +116,14 @@ def test_problem_list_intro_opens_a_problem_list_up_to_the_next_blank_line() -> 
     # an intro of problems handled at this visit, and an assessment header, are not problem lists
     assert _kinds("A/P:\n1. cough.\nAdditional issues addressed at this visit:\nasthma\n") == ["assessment"]
     assert _kinds("Seen today.\nDiagnoses:\ncough\n") == ["other", "assessment"]
+
+
+def test_a_list_of_todays_issues_is_the_assessment_not_a_carried_list() -> None:
+    note = "Results:\nCBC normal.\n\nToday's issues:\n1. Cough, new; chest x-ray ordered.\n\nsigned\n"
+    assert [s.kind for s in find_sections(note)] == ["data", "assessment"]
+    # near miss: the same list qualified as carried on the chart
+    note = "Results:\nCBC normal.\n\nOther issues on file:\nasthma\n\nsigned\n"
+    assert [s.kind for s in find_sections(note)][-2:] == ["pmh", "data"]
 
 
 def test_an_intro_that_denies_the_list_todays_work_opens_a_problem_list_whatever_its_words() -> None:
