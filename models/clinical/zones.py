@@ -21,7 +21,8 @@ _JUDGEMENT = re.compile(
     r"improv\w*|flare\w*|exacerbat\w*|decompensat\w*|"
     r"(?:un)?complicat\w*|self-limit\w*|resolv\w*|unclear|uncertain|unexplained|diagnos\w*|threat\w*|"
     r"(?:life|organ)[- ]threatening|severe\w*|acute\w*|chronic|new|simple|minor|mild|moderate|benign|recurrent|"
-    r"persistent|despite|goal|target|better|doing well|quiescent|remission)\b"
+    r"persistent|despite|goal|target|better|doing (?:well|fine)|quiescent|remission|(?:good|fair|poor) control|"
+    r"settled)\b"
     # or a copula right after the problem it grades: "the Crohn's ileitis is where we want it"
     r"|^\W*(?:(?:as for|regarding|as to) )?(?:the|her|his|their|this)\b[^.;:]{0,60}?"
     r"\b(?:is|are|remains?|seems?|appears?)\b"
@@ -35,12 +36,14 @@ _DECISION = re.compile(
     r"recommend| suggest| advised)|will|continu\w*|start(?!ed)|stop|(?:increas|decreas|reduc)(?:e|ing|ed to)|add|"
     r"switch|change|hold|titrat\w*|taper\w*|resum\w*|discontinu\w*|refill\w*|renew\w*|prescri\w*|order(?:ed)?|"
     r"refer(?:ral|red)?|schedul\w*|recheck|repeat|recommend\w*|(?<!as )advis\w*|counsel\w*|admi(?:t|ssion)\w*|"
-    r"arrang\w*|sent|send|(?:lined|set) up|book(?:ed)?|discuss(?:ed)?|avoid)\b"
+    r"arrang\w*|sent|send|(?:lined|set) up|book(?:ed)?|discuss(?:ed)?|avoid|"
+    # changing or keeping a dose, and asking for a test: "raise the dose", "maintain on losartan", "BMP requested"
+    r"raise|double|halve|maintain(?:ed)?|requested|obtain|to be drawn|management|cont|c/w)\b"
     # or a dosing instruction: "amoxicillin high dose for 10 days", "ibuprofen over the counter", "warfarin dose
     # adjusted", "single-dose IM penicillin", "oral cefpodoxime" (not "topical", which the history uses of a therapy
     # under way)
     r"|\bfor \d+ (?:days|weeks)\b|\b(?:once|twice|three times) (?:daily|a day)\b|\b(?:bid|tid|qid|prn)\b|"
-    r"\bas needed\b|\bover the counter\b|\botc\b|\badjust\w*|\b(?:oral|po|im|iv|intramuscular)\b"
+    r"\bas needed\b|\bover the counter\b|\botc\b|\badjust\w*|\b(?:oral|po|im|iv|intramuscular|by mouth)\b"
 )
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _SENTENCE = re.compile(r"(?:[^.!?\n]|\.(?=\d))+(?:[.!?]+|$)", re.MULTILINE)  # "BMI 41.8" ends none

@@ -72,3 +72,13 @@ def test_a_problem_graded_by_a_copula_and_a_renewed_drug_read_as_an_assessment()
 def test_a_plan_without_a_verb_of_treatment_still_decides() -> None:
     assert reads_as_assessment("as for the af, it is where we want it. so, surveillance echo lined up.")
     assert reads_as_assessment("the trigger finger is new. so, night splinting discussed.")
+
+
+def test_a_dose_kept_or_changed_and_a_test_requested_decide() -> None:
+    assert reads_as_assessment("essential hypertension. good control. maintain on losartan 50 mg daily; bmp requested.")
+    assert reads_as_assessment("diabetic polyneuropathy - settled; raise the dose of gabapentin to 300 mg twice daily.")
+    assert reads_as_assessment("t2dm: stable on home regimen. cont metformin.")
+    assert reads_as_assessment("vaginal yeast infection -- uncomplicated. fluconazole 150 mg by mouth once.")
+    # near misses: the same words told as history, without a judgement or without a decision
+    assert not reads_as_assessment("bp readings at home 130s. maintains a low-salt diet.")
+    assert not reads_as_assessment("good control of her sugars at home per log.")
