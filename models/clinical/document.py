@@ -109,6 +109,7 @@ _HEADER_WORDS = frozenset({
     "time", "visit", "vital", "vitals", "wellness",
     "med", "rec", "management", "discussion", "investigations", "interventions", "comorbidities",
     "medicines", "sensitivities", "lifestyle", "habits",
+    "formulation", "conclusion", "conclusions", "issues", "today's",
 })  # fmt: skip
 _LINE_HEADER = re.compile(
     r"^[ \t]*(?:[-*#=]+[ \t]*)?(?P<header>[A-Za-z][A-Za-z /&'-]{0,50}?)[ \t]*(?:\([^()\n]{1,30}\))?[ \t]*(?:=+|\*+)?"

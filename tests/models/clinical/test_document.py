@@ -118,6 +118,16 @@ def test_problem_list_intro_opens_a_problem_list_up_to_the_next_blank_line() -> 
     assert _kinds("Seen today.\nDiagnoses:\ncough\n") == ["other", "assessment"]
 
 
+def test_a_run_in_header_of_assessment_words_opens_the_assessment() -> None:
+    assert _kinds("Exam: lungs clear.\n\nFormulation: asthma, well controlled; continue inhaler.\n") == [
+        "exam",
+        "assessment",
+    ]
+    assert _kinds("Exam: lungs clear.\nToday's issues: cough, new.\n") == ["exam", "assessment"]
+    # near miss: a sentence that opens "Words:" in words no header uses stays in its section
+    assert _kinds("Exam: lungs clear.\nFormulation changed: inhaler now a spacer.\n") == ["exam"]
+
+
 def test_a_list_of_todays_issues_is_the_assessment_not_a_carried_list() -> None:
     note = "Results:\nCBC normal.\n\nToday's issues:\n1. Cough, new; chest x-ray ordered.\n\nsigned\n"
     assert [s.kind for s in find_sections(note)] == ["data", "assessment"]
