@@ -20,7 +20,7 @@ from typing import Any
 from datasets.io import read_encounters
 from datasets.schema import Encounter
 from evaluation.audit import evaluate_audit
-from models.clinical.document import find_sections
+from models.clinical.document import ASSESSMENT_KINDS, find_sections
 
 # headers physicians use that none of our synthetic families use verbatim; "" removes the header
 PROBE_HEADERS: dict[str, str] = {
@@ -31,14 +31,13 @@ PROBE_HEADERS: dict[str, str] = {
     "formulation": "Formulation:",
     "no_header": "",
 }
-_ASSESSMENT_KINDS = ("assessment", "plan")
 
 
 def with_assessment_header(text: str, header: str) -> str | None:
     """``text`` with the header of its first assessment or plan section replaced by ``header`` ("" removes it);
     None when the note heads no such section."""
     section = next(
-        (s for s in find_sections(text) if s.kind in _ASSESSMENT_KINDS and s.body_start > s.start),
+        (s for s in find_sections(text) if s.kind in ASSESSMENT_KINDS and s.body_start > s.start),
         None,
     )
     if section is None:

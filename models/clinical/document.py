@@ -183,7 +183,7 @@ _WORK_DENIED = re.compile(
     r"\b(?:elsewhere|deferr?(?:ed|al)?|postponed|next (?:visit|appointment|time))\b|\bfollowed (?:by|in|at|with)\b",
     re.IGNORECASE,
 )
-_ASSESSMENT_KINDS = frozenset({"assessment", "plan"})
+ASSESSMENT_KINDS: frozenset[SectionKind] = frozenset({"assessment", "plan"})
 _MIN_PARAGRAPHS = 3  # zoning by content needs a note in paragraphs: history, findings, assessment at least
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
@@ -382,14 +382,14 @@ def _with_assessment_zones(text: str, sections: list[Section]) -> list[Section]:
     # a note not laid out in paragraphs (a transcription flattened to one block) has no unit smaller than itself
     # that could be the assessment
     if len(spans) < _MIN_PARAGRAPHS or any(
-        s.kind in _ASSESSMENT_KINDS
+        s.kind in ASSESSMENT_KINDS
         and (judges(lowered[s.body_start : s.end]) or decides(lowered[s.body_start : s.end]))
         for s in sections
     ):
         return sections
     for start, stop in spans:
         opening = next(s for s in sections if s.start <= start < s.end)
-        if (opening.start == start and opening.body_start > start) or opening.kind in _ASSESSMENT_KINDS:
+        if (opening.start == start and opening.body_start > start) or opening.kind in ASSESSMENT_KINDS:
             continue  # a paragraph under its own header (a problem list's included), or already the assessment
         if reads_as_assessment(lowered[start:stop]):
             sections = _overlay(sections, "assessment", start, stop, start)
