@@ -146,6 +146,10 @@ _ALONE_HEADER = re.compile(
     re.MULTILINE,
 )
 _BRACKETS = {"<": ">", "[": "]"}
+# A singular item noun run in before the item's own words ("Problem: chronic heart failure. Course: stable.") labels
+# one entry of the list it stands in; a list of the patient's problems is named as a list ("Problems:", "Problem
+# list:") or stands alone on its line.
+_ITEM_LABEL = re.compile(r"^\s*(?:problem|prob|issue|condition)\s*$", re.IGNORECASE)
 # Transcriptions flattened to one line (MTSamples) keep their line breaks as ".," or ": ," - both end a sentence. Two
 # spaces after a full stop end one whatever case follows (dictation: "rectal exam without mass.  decision for ...").
 _SENTENCE_END = re.compile(
@@ -305,6 +309,8 @@ def find_sections(text: str) -> list[Section]:
         marks.append((match.start(), match.end(), kind))
     for match in _LINE_HEADER.finditer(text):
         kind = _section_kind(match.group("header"))
+        if _ITEM_LABEL.match(match.group("header")) and text[match.end() : match.end() + 1] not in ("", "\n"):
+            continue  # "Problem: heart failure. Course: ..." labels one item of the list it stands in
         if kind != "other" and _is_line_header(match.group("header")):
             marks.append((match.start(), match.end(), kind))
     run_in = [

@@ -88,8 +88,9 @@ class EmCues:
             data=_labelled(payload["data"], "data"),
             order=_compiled(payload["order_cue"]),
             review=_compiled(payload["review_cue"]),
-            # a test name starts a word: "rpr" is not a test inside "interpretation"
-            tests=_alternatives([rf"(?<![a-z0-9])(?:{p})" for p in payload["tests"]]),
+            # a test name is a word of its own, or its plural: "rpr" is not a test inside "interpretation", nor
+            # "pap" inside "paperwork"
+            tests=_alternatives([rf"(?<![a-z0-9])(?:{p})(?=(?:e?s)?(?![a-z0-9]))" for p in payload["tests"]]),
             interpretable=_alternatives(payload["interpretable_tests"]),
             risk=_labelled(payload["risk"], "risk"),
             drug_action=_compiled(payload["drug_action"]),

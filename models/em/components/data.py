@@ -105,12 +105,23 @@ _SUBJECT_TAIL = re.compile(
 _RECORD_SOURCE = re.compile(r"\b(?:from|by|sent|outside|external|prior|previous|old|received)\b")
 
 
+_RECEIVED_FROM = re.compile(
+    r"\b(?:came|come|sent|received|forwarded|faxed|arrived)\b(?: \w+){0,2}? from "
+    r"(?:the |an? |his |her |their |patient's |pt's )"
+)
+
+
 def records_read(lowered: str) -> re.Match[str] | None:
     """The records a sentence says were read ("Correspondence from the sleep center has been perused", "I have gone
     through the clinic letters from the cardiologist", "Chart review: the nephrology clinic records"): a records noun
     and a reading act in one sentence, in either order."""
     records = _RECORDS.search(lowered)
-    if records is None or _OWN_RECORDS.search(lowered[: records.start()]):
+    if records is None:
+        # what another source sent, read, whatever it is called: "Read through the paperwork that came from the
+        # cardiologist" (a result named in the sentence is a result reviewed instead)
+        received = _RECEIVED_FROM.search(lowered)
+        return received if received is not None and _READING.search(lowered) else None
+    if _OWN_RECORDS.search(lowered[: records.start()]):
         return None
     if records.group(0).startswith("document") and not _RECORD_SOURCE.search(lowered):
         return None  # "including review and documentation": the physician's own writing, not another source's
@@ -311,6 +322,23 @@ def _governed_tests(
     return before if near else []
 
 
+# what follows a test whose outcome a results section tells: its value after a mark, or a verb of outcome ("... sent
+# over a CBC: WBC 7.4", "the urinalysis came back clear", "a TSH, which was 2.3")
+_OUTCOME = re.compile(
+    r"\s*(?:\([^()]{0,80}\)\s*)?(?::|-\s|=|\b(?:came back|returned|was|were|showed|shows|is|are|of)\b)"
+)
+
+
+def _result_told(lowered: str, start: int, cues: EmCues) -> list[tuple[str, int, int]]:
+    """The first test of a results-section sentence whose outcome it tells, wherever the sentence names it: a results
+    section lists what was reviewed, whoever sent it ("The sleep center sent over an echocardiogram report: normal LV
+    function"). A sentence that orders or reads nothing and names a test without an outcome tells no result."""
+    tests = _tests_in(lowered[start:], cues)
+    if not tests or not _OUTCOME.match(lowered, start + tests[-1][2]):
+        return []
+    return [(name, start + a, start + b) for name, a, b in tests]
+
+
 def annotate_data(doc: ClinicalDocument, cues: EmCues | None = None) -> ClinicalDocument:
     """Add ``data`` mentions: test_ordered / test_result (one per unique test), external_note (per source),
     independent_historian, independent_interpretation, external_discussion."""
@@ -396,6 +424,8 @@ def annotate_data(doc: ClinicalDocument, cues: EmCues | None = None) -> Clinical
             source = lead.group("source") if lead else None
             lead_end = lead.end() if lead and not (source and _tests_in(source, cues)) else body
             found = [(n, s, e, "test_result") for n, s, e in _governed_tests(lowered, 0, lead_end, "test_result", cues)]
+            if not found:
+                found = [(n, s, e, "test_result") for n, s, e in _result_told(lowered, body, cues)]
         for name, s, e, item_label in found:
             start, end = sentence.start + s, sentence.start + e
             if _same_test(name, counted) or overlaps_billed(start, end):

@@ -77,6 +77,8 @@ _PLAN_SPLIT = re.compile(r"\bplan\s*:|\|\s*plan|(?<=\s)p\s*:\s|\s->\s", re.IGNOR
 # a score or scale read, not a problem: "Karnofsky score 100", "ECOG performance status 1", "PHQ-9 score of 4"
 _MEASUREMENT = re.compile(r"^(?:[\w-]+ ){0,3}(?:score|scale|index|status|grade)\b(?: (?:of|is|was))?[\s=:]*\d")
 _FIRST_SENTENCE = re.compile(r"(?<=[.!?])\s+")
+# a short name set off by a colon or a spaced dash at the start of an item: "Pyelonephritis -- ...", "Gout: ..."
+_NAME_LABEL = re.compile(r"^(?P<name>[^\W\d_][^.:;,()|\n]{0,60}?)(?::\s|\s-{1,2}\s)")
 _CHANGE = re.compile(
     r"\b(?:increas\w*|add(?:ed|ing)?|start\w*|switch\w*|titrat\w*|uptitrat\w*|escalat\w*|intensif\w*|new rx)\b"
 )
@@ -142,8 +144,19 @@ def annotate_problems(doc: ClinicalDocument, cues: EmCues | None = None) -> Clin
             # a free-text plan sentence is not a problem item; a narrative paragraph is judged by its first sentence
             # ("Possible tethered cord.  I had a thorough discussion with the patient ..."), which names the problem
             # in a few words or judges it ("I think the radiculopathy is getting away from us despite treatment")
+            # (an item that names its problem before its first mark, "1) Pneumonia: came on suddenly with fevers
+            # ...", "Pyelonephritis -- came on suddenly ...", is a listed problem however long its qualifier)
             first = _FIRST_SENTENCE.split(head, maxsplit=1)[0]
-            if chronic is None and not split and len(first.split()) > 12 and not judges(first):
+            label = _NAME_LABEL.match(body)
+            named_item = (
+                _MARKER.match(line.text) and name_end < len(body) and len(body[:name_end].split()) <= 8
+            ) or (
+                # (not when what follows the label states an absence: "One more thing: no reliable transport ...")
+                label is not None
+                and len(label.group("name").split()) <= 6
+                and not _NEGATED_START.match(lowered, label.end())
+            )
+            if chronic is None and not split and len(first.split()) > 12 and not judges(first) and not named_item:
                 continue
             if learned is not None and not _NEGATED_START.match(head, learned[1]):
                 status, evidence, inferred = learned[0], (offset + learned[1], offset + learned[2]), True

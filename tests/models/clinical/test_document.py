@@ -38,6 +38,9 @@ def test_mixed_case_opening_is_a_header_only_when_made_of_header_words() -> None
     assert _kinds(note) == ["chief_complaint", "pmh", "medications", "family", "social", "assessment"]
     # a sentence with a colon inside a plan is not a header
     assert _kinds("ASSESSMENT:\n1. Cough.\nResult reviewed: CBC normal.\n") == ["assessment"]
+    # nor is a singular item label run in before the item's words; alone on its line it heads a list
+    assert _kinds("ASSESSMENT:\nProblem: cough. Course: better.\nProblem: gout, stable.\n") == ["assessment"]
+    assert _kinds("Seen today.\nProblem:\ngout\n") == ["other", "pmh"]
 
 
 @pytest.mark.parametrize(

@@ -692,3 +692,57 @@ def test_problem_social_circumstances_and_order_lines_are_no_problems() -> None:
     assert "sdoh" in _labels(note, "risk")
     # a condition whose name starts with "social" is a problem
     assert _labels("ASSESSMENT:\nSocial anxiety disorder: stable on sertraline.\n", "problem") == ["chronic_stable"]
+
+
+def test_data_test_names_end_a_word() -> None:
+    # "pap" (cervical cytology) is not a test inside "paperwork"
+    note = "LABORATORY DATA:  Read through the paperwork that came in.\n"
+    assert "test_result" not in _labels(note, "data")
+
+
+def test_data_results_section_sentence_telling_an_outcome_is_a_result_reviewed() -> None:
+    note = (
+        "Investigations:  The sleep center sent over a CBC: WBC 7.4, hemoglobin 13.1.\n"
+        "Labs drawn here today and sent out.\n"
+    )
+    assert _labels(note, "data") == ["test_result"]
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["My own look at the chest x-ray: no focal consolidation.", "I viewed the chest x-ray myself: no effusion."],
+)
+def test_data_own_reading_of_images_is_an_independent_interpretation(sentence: str) -> None:
+    assert _labels(f"Investigations:  {sentence}\n", "data") == ["independent_interpretation"]
+
+
+def test_problems_labelled_items_and_long_qualifiers_of_numbered_items() -> None:
+    labelled = (
+        "Assessment and plan: Problem: essential hypertension. Course: creeping up since the spring. "
+        "Decision: go up on lisinopril to 20 mg daily.\n"
+        "Problem: gout. Course: holding steady where we want it. Decision: no change to allopurinol.\n"
+    )
+    assert len(_labels(labelled, "problem")) == 2
+    numbered = (
+        "Assessment and plan: 1) Pneumonia: came on suddenly with fevers, aches and sweats through the whole body; "
+        "crackles at the right base; management: amoxicillin.\n"
+    )
+    assert len(_labels(numbered, "problem")) == 1
+
+
+def test_time_minutes_said_of_this_visit_but_not_a_symptom_duration() -> None:
+    assert _labels("Seen today.\n\n32 minutes went on this encounter today, including notes.\n", "time") == ["total"]
+    assert _labels("Story so far: chest pain for 20 minutes before this visit.\n", "time") == []
+
+
+@pytest.mark.parametrize(
+    "sentence",
+    ["Read through the paperwork that came from the urgent care clinic.", "The daughter supplied the details."],
+)
+def test_data_records_and_historian_told_in_other_words(sentence: str) -> None:
+    assert len(_labels(f"Investigations:  {sentence}\n", "data")) == 1
+
+
+def test_data_orders_asked_of_the_lab() -> None:
+    note = "Assessment and plan: 1. Anemia. I have asked the lab for CBC, ferritin.\nBlood will be taken for TSH.\n"
+    assert _labels(note, "data") == ["test_ordered"] * 3
