@@ -20,6 +20,7 @@ import datetime as dt
 import json
 import re
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -45,7 +46,9 @@ from models.audit.inputs import (
     Span,
 )
 from models.audit.support import DiagnosisSupport, content_key, restored_text, title_word_weights, word_key
-from models.clinical.document import ClinicalDocument
+from models.clinical.document import ClinicalDocument, Evidence
+from models.em.components._lines import lines
+from models.hcc.conditions import as_suggestions
 from models.icd10.knowledge import clean_title
 from models.icd10.text import PUNCT, tokenize
 
@@ -327,8 +330,6 @@ class SpecificityFinder:
 
     def find(self, doc: Any, billed: str) -> tuple[str, int, Span] | None:
         """(specific code, number of distinguishing words, evidence line) or None."""
-        from models.em.components._lines import lines
-
         candidates = self.candidates(billed)
         if not candidates:
             return None
@@ -641,13 +642,14 @@ class DefaultModels:
             diagnoses.append(DiagnosisFinding(code, status, confidence, evidence, probability, in_context))
         hccs: tuple[HccFinding, ...] | None = None
         if self.hcc_scanner is not None:
+            named: dict[str, list[Evidence]] = {}
             if self.suggester is not None:
                 suggested = [(s.code, s.probability) for s in suggestions]
             elif self.hcc_scanner.finder is not None:
-                suggested = [(m.icd10cm, m.coverage) for m in self.hcc_scanner.finder.find(doc)]
+                suggested, named = as_suggestions(self.hcc_scanner.finder.find(doc))
             else:
                 suggested = []
-            analysis = self.hcc_scanner.mapper.analyse(encounter, suggested, doc)
+            analysis = self.hcc_scanner.mapper.analyse(encounter, suggested, doc, named)
             delta = analysis.raf_delta("V28")
             hccs = tuple(
                 HccFinding(
@@ -665,7 +667,7 @@ class DefaultModels:
                 # the claim captures or outranks stays in, for the gap check to weigh against the billed codes the
                 # note supports
                 if r.status in ("gap", "captured", "trumped")
-                and any(self.support.classify(doc, c)[0] == "supported" for c in r.icd10cm)
+                and any(self._stated(doc, c, named.get(c, ())) for c in r.icd10cm)
             )
         return ModelOutputs(
             em=em,
@@ -675,6 +677,21 @@ class DefaultModels:
             hccs=hccs,
             versions=self.versions,
         )
+
+    def _stated(self, doc: ClinicalDocument, code: str, named: Sequence[Evidence]) -> bool:
+        """Whether the assessment states ``code``'s condition as current and certain: where the diagnosis support
+        finds it, or where the HCC condition finder read its name plainly (``named``, see
+        :attr:`models.hcc.conditions.ConditionMatch.named`: "DKD stage 3a", a name the support reader has no words
+        for)."""
+        if self.support.classify(doc, code)[0] == "supported":
+            return True
+        for span in named:
+            line = next((x for x in lines(doc) if x.start <= span.start and span.end <= x.end), None)
+            if line is None:
+                continue
+            if self.support.status(doc, line, (span.start - line.start, span.end - line.start)) == "supported":
+                return True
+        return False
 
 
 def problems_coded(doc: ClinicalDocument, support: dict[str, tuple[DxStatus, tuple[Span, ...]]]) -> bool:

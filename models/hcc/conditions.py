@@ -43,7 +43,9 @@ _ABBREVIATIONS: dict[str, str] = {
     "sle": "systemic lupus erythematosus", "ms": "multiple sclerosis", "als": "amyotrophic lateral sclerosis",
     "ild": "interstitial lung disease", "nash": "nonalcoholic steatohepatitis", "mds": "myelodysplastic syndrome",
     "w/": "with", "w/o": "without", "htn": "hypertension", "hld": "hyperlipidemia", "osa": "obstructive sleep apnea",
-    "hep": "hepatitis", "af": "atrial fibrillation",
+    "hep": "hepatitis", "af": "atrial fibrillation", "dkd": "diabetic kidney disease",
+    "dpn": "diabetic polyneuropathy", "etoh": "alcohol", "ihd": "ischemic heart disease",
+    "hf": "heart failure", "fib": "fibrillation",
 }  # fmt: skip
 _STEM = {"diabetic": "diabetes", "renal": "kidney", "kidneys": "kidney", "depressive": "depressive",
          "cardiac": "heart", "hepatic": "liver", "pulmonary": "pulmonary", "neuropathy": "neuropathy",
@@ -58,20 +60,32 @@ _STOP = frozenset(
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)?|w/o|w/")
 # Scores within this of the best approximate one are recomputed exactly (covers float error and 6-place rounding).
 _TIE_MARGIN = 1e-5
+NAMED_COVERAGE = 0.8  # see ConditionMatch.named; validation data (synth --phrasing validation, seed 404)
 _MEMO_SIZE = 50_000  # item word sets whose best title is remembered (notes repeat their problem names)
 
 
 # Where an item's condition name ends: " - " (or "--", an en or em dash), " | ", ":", "(", a full stop, ";",
-# "status", or a relative clause
-# ("chronic hepatitis C, which is uncontrolled").
+# "status", a bracketed remark ("AECOPD [not controlled]", "CKD 3a [1]"), a relative clause ("chronic hepatitis C,
+# which is uncontrolled") or the verb of a sentence that has the condition as its subject ("the alcohol use disorder,
+# moderate is slipping").
 _NAME_END = re.compile(
-    r"\s(?:--?|[|\u2013\u2014])\s|:|\(|\.\s|;|\bstatus\b|"
-    r",?\s+(?:which|that|who)\s+(?:is|are|was|were|remains?|has|have)\b",
+    r"\s(?:--?|[|\u2013\u2014])\s|:|\(|\[|\.\s|;|\bstatus\b|"
+    r",?\s+(?:which|that|who)\s+(?:is|are|was|were|remains?|has|have)\b|"
+    r"\s(?:is|are|was|were|remains?|seems?|appears?|looks?)\s",
     re.IGNORECASE,
 )
+# Words that lead into the condition in a sentence ("As for the X", "With regard to the X", "I think the X"): the
+# name is read from after the article as well
+_LEAD_IN = re.compile(r"^(?:[\w']+\s+){0,4}?the\s+", re.IGNORECASE)
+# "X on Y": what follows "on" is usually the treatment ("opioid dependence on maintenance therapy"), but can be part
+# of the name ("acute on chronic", "dependence on dialysis"): the name is read with and without it
+_ON_TREATMENT = re.compile(r"\s+on\s+(?!chronic\b)", re.IGNORECASE)
 
 
 _LAST_WORD = re.compile(r"(\w+)\W*$")
+# An item number the shared bullet reader leaves ("1/ CKD stage 3a"): no condition name opens with a bare number,
+# and read as a word it names a stage ("stage 1")
+_ITEM_NUMBER = re.compile(r"^\(?\d{1,2}\s*[/.):-]\s+")
 _MANIFESTATION = re.compile(r"\b(?:with|w/)\s+[^,;]+", re.IGNORECASE)
 # DSM-5 severity wording -> ICD-10-CM index terms (Disorder, alcohol use, mild -> abuse; moderate/severe -> dependence)
 _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -79,9 +93,30 @@ _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\buse disorder,?\s*mild"), "abuse"),
     (re.compile(r"\b(?:moderate|severe)\s+((?:[a-z]+\s+){1,2})use disorder\b"), r"\1dependence"),
     (re.compile(r"\bmild\s+((?:[a-z]+\s+){1,2})use disorder\b"), r"\1abuse"),
+    # ICD-10-CM index cross-references: "Addiction - see Dependence", "Alcoholism" is alcohol dependence,
+    # "Insufficiency, renal, chronic" is chronic kidney disease
+    (re.compile(r"\baddiction\b"), "dependence"),
+    (re.compile(r"\balcoholism\b"), "alcohol dependence"),
+    (re.compile(r"\b(?:renal|kidney) insufficiency\b"), "kidney disease"),
+    # "acute on chronic" (I50.23; "acute and chronic" in J96.2-) is one value of the acuity axis, not "acute" beside
+    # a stopword
+    (re.compile(r"\bacute (?:on|and) chronic\b"), "acuteonchronic"),
+    # KDIGO GFR categories: "CKD G3a" is chronic kidney disease stage 3a
+    (re.compile(r"\bg([1-5][ab]?)\b"), r"stage \1"),
 )
 # Number words and Roman numerals as the digits titles mostly write ("class three obesity", "type II diabetes").
-_NUMBERS = {"one": "1", "two": "2", "three": "3", "four": "4", "five": "5", "ii": "2", "iii": "3", "iv": "4"}
+_NUMBERS = {
+    "one": "1",
+    "two": "2",
+    "three": "3",
+    "four": "4",
+    "five": "5",
+    "ii": "2",
+    "iii": "3",
+    "iv": "4",
+    "iiia": "3a",
+    "iiib": "3b",
+}
 # Word endings of the same condition in another form: adjective for noun ("schizophrenic", "psychotic",
 # "alcoholic"), British for American spelling ("anaemia", "oesophagitis", "haemorrhage").
 _FORMS: tuple[tuple[str, tuple[str, ...]], ...] = (
@@ -97,6 +132,12 @@ _OUT_OF_CONTROL = re.compile(
     r"\b(?:uncontrolled|out of control|(?:poorly|inadequately|not) controlled|not at (?:treatment )?goal|"
     r"above (?:goal|target))\b"
 )
+
+
+# Heart failure "decompensated" or "exacerbated" is an acute worsening of the chronic failure: acute on chronic
+# (I50.23, I50.33, I50.43), as coders read it
+_HEART_FAILURE = re.compile(r"heart failure|\b(?:chf|hfref|hfpef|hfmref|hf)\b")
+_WORSENED = re.compile(r"\b(?:acute(?:ly)?\s+)?(?:decompensat|exacerbat)\w*")
 
 
 def _name_part(name: str) -> tuple[str, tuple[int, int] | None]:
@@ -129,6 +170,8 @@ def _words(text: str) -> list[str]:
         text = pattern.sub(replacement, text)
     if _DIABETES.search(text):
         text = _OUT_OF_CONTROL.sub(" with hyperglycemia ", text)
+    if _HEART_FAILURE.search(text):
+        text = _WORSENED.sub(" acuteonchronic ", text)
     for raw in _WORD.findall(text):
         expanded = _ABBREVIATIONS.get(raw) or _NUMBERS.get(raw)
         for word in expanded.split() if expanded else [raw]:
@@ -155,6 +198,27 @@ class ConditionMatch:
     title: str
     coverage: float
     evidence: Evidence
+    # every word of the name read is a word of the classification (a title's or an inclusion term's): no word
+    # the matcher could not weigh ("I would call this still unexplained" reads only "still", as Still's disease)
+    known: bool = False
+
+    @property
+    def named(self) -> bool:
+        """Whether the item names the condition plainly enough to count as a mention of it where the condition-term
+        table has no word for the name ("DKD stage 3a", "regional enteritis"): all its words known, and a strong
+        match. Weaker readings are lookalike titles ("combined hyperlipidemia" as combined immunodeficiency)."""
+        return self.known and self.coverage >= NAMED_COVERAGE
+
+
+def as_suggestions(matches: Iterable[ConditionMatch]) -> tuple[list[tuple[str, float]], dict[str, list[Evidence]]]:
+    """Condition matches as the mapper takes them: (code, coverage) suggestions, and where each code was read
+    strongly enough to stand for a mention of it (:func:`models.hcc.meat.find_support`)."""
+    matches = list(matches)
+    named: dict[str, list[Evidence]] = {}
+    for match in matches:
+        if match.named:
+            named.setdefault(match.icd10cm, []).append(match.evidence)
+    return [(m.icd10cm, m.coverage) for m in matches], named
 
 
 class HccConditionFinder:
@@ -332,7 +396,7 @@ class HccConditionFinder:
         """Documented conditions of the assessment/plan (one per item; the item's name part is matched)."""
         out: list[ConditionMatch] = []
         for line in lines(doc, PLAN_SECTIONS):
-            body = strip_bullet(line.text)
+            body = _ITEM_NUMBER.sub("", strip_bullet(line.text), count=1)
             # the name opens the item, or follows a label that opens it with the status ("stable, no changes:
             # paroxysmal AF on warfarin"): the part after the first colon is read when the part before names nothing
             colon = body.find(":")
@@ -344,9 +408,29 @@ class HccConditionFinder:
         return out
 
     def _item_matches(self, doc: ClinicalDocument, line: Line, body: str, start: int) -> list[ConditionMatch]:
-        """The conditions the name part of ``body[start:]`` (an assessment item without its markers) states."""
+        """The conditions the name part of ``body[start:]`` (an assessment item without its markers) states.
+
+        Where the name ends is read several ways, and the reading the classification explains best wins (on a tie
+        the one listed first: the one that states more): a parenthesis right after the name may qualify it
+        ("chronic kidney disease (stage 3a)") or report a finding ("HFrEF (EF 30%)"); "on" may start the treatment
+        ("PAF on warfarin"); a sentence may lead into the name ("As for the decompensated HFrEF, ...").
+        """
         segment = body[start:].lstrip()
-        name, status_words = _name_part(re.split(_NAME_END, segment, maxsplit=1)[0])
+        best: list[ConditionMatch] = []
+        lead = _LEAD_IN.match(segment)
+        texts = [segment]
+        if lead is not None and not {w for w in self._item_words(lead.group(0)) if len(w) > 2} & self.title_vocabulary:
+            texts.append(segment[lead.end() :])  # the words before "the" name nothing ("irritated skin tags of the")
+        for text in texts:
+            for raw in _readings(text):
+                found = self._name_matches(doc, line, text, raw)
+                if found and (not best or found[0].coverage > best[0].coverage):
+                    best = found
+        return best
+
+    def _name_matches(self, doc: ClinicalDocument, line: Line, segment: str, raw: str) -> list[ConditionMatch]:
+        """The conditions one reading ``raw`` of an item's name (a prefix of ``segment``) states."""
+        name, status_words = _name_part(raw)
         last = _LAST_WORD.search(name)
         if last is None or qualifies_a_test(last.group(1)):
             return []  # "low-dose CT lung cancer screening" orders a test
@@ -357,7 +441,21 @@ class HccConditionFinder:
         if status_words is not None:
             repaired = repaired[: status_words[0]] + " " + repaired[status_words[1] :]
         repaired = re.sub(r"^(?:dx|diagnosis)\s*", "", repaired)
+        known = self._item_words(repaired) <= self.idf.keys()
         return [
-            ConditionMatch(code, title, score, Evidence(offset, offset + len(name), name))
+            ConditionMatch(code, title, score, Evidence(offset, offset + len(name), name), known)
             for code, title, score in self.match_all(repaired)
         ]
+
+
+def _readings(segment: str) -> list[str]:
+    """Where the condition name opening ``segment`` may end (see :meth:`HccConditionFinder._item_matches`)."""
+    cut = _NAME_END.search(segment)
+    name = segment if cut is None else segment[: cut.start()]
+    out = [name]
+    if cut is not None and cut.group(0) == "(" and (close := segment.find(")", cut.end())) > 0:
+        out.insert(0, segment[: close + 1])
+    on = _ON_TREATMENT.search(name)
+    if on is not None:
+        out.append(name[: on.start()])
+    return out

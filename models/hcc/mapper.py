@@ -14,7 +14,7 @@ before. Needs the patient's age and sex (else RAF is not computed and says so).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal
 
@@ -123,11 +123,14 @@ class HccMapper:
         encounter: Encounter,
         suggested: Sequence[tuple[str, float]] = (),
         doc: ClinicalDocument | None = None,
+        named: Mapping[str, Sequence[Evidence]] | None = None,
     ) -> HccAnalysis:
-        """HCC records for the billed diagnoses and the suggested ones (code, confidence)."""
+        """HCC records for the billed diagnoses and the suggested ones (code, confidence); ``named``: where the
+        suggester read each suggested code's condition (see :func:`~models.hcc.meat.find_support`)."""
         doc = ClinicalDocument.from_encounter(encounter) if doc is None else doc
         billed = encounter.claim.diagnoses() if encounter.claim else []
         confidence = {normalize_icd10cm(c): float(p) for c, p in suggested}
+        where = {normalize_icd10cm(c): spans for c, spans in (named or {}).items()}
         candidates: dict[str, list[str]] = {}
         for code in billed:
             candidates.setdefault(normalize_icd10cm(code), []).append("billed")
@@ -136,7 +139,7 @@ class HccMapper:
         support: dict[str, ConditionSupport] = {}
         for code in candidates:
             if any(model.hccs_for(code) for model in self.models.values()):
-                support[code] = find_support(doc, code, self._title(code))
+                support[code] = find_support(doc, code, self._title(code), where.get(code, ()))
         records: dict[str, list[HccRecord]] = {}
         raf_before: dict[str, RafScore | None] = {}
         raf_after: dict[str, RafScore | None] = {}

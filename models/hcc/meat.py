@@ -21,6 +21,7 @@ import csv
 import io
 import json
 import re
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -28,7 +29,8 @@ from typing import Any
 
 from models.clinical.assertion import assert_span
 from models.clinical.document import ClinicalDocument, Evidence
-from models.em.components._lines import PLAN_SECTIONS, lines
+from models.em.components._lines import PLAN_SECTIONS, Line, item_marker, lines
+from models.em.cues import default_cues
 
 MEAT_ELEMENTS: tuple[str, ...] = ("monitor", "evaluate", "assess", "treat")
 _SUPPORT_SECTIONS = frozenset({"hpi", "exam", "data", "chief_complaint", "other"})
@@ -104,35 +106,45 @@ def _present(doc: ClinicalDocument, start: int, end: int) -> bool:
     return assert_span(doc, start, end, use_section=False).present
 
 
-def find_support(doc: ClinicalDocument, code: str, title: str | None = None) -> ConditionSupport:
-    """MEAT support of ``code`` in ``doc`` (see module docstring)."""
+def find_support(
+    doc: ClinicalDocument, code: str, title: str | None = None, named: Sequence[Evidence] = ()
+) -> ConditionSupport:
+    """MEAT support of ``code`` in ``doc`` (see module docstring).
+
+    ``named``: spans where a condition reader found the code's condition by its classification name (the HCC
+    condition finder reads "regional enteritis" as K50.90 through the code's inclusion terms): an assessment line
+    holding one mentions the condition even where the term table has no word for that name.
+    """
     support = ConditionSupport(code)
     pattern = terms_for(code, title)
-    if pattern is None:
+    if pattern is None and not named:
         return support
     cues = meat_cues()
-    for line in lines(doc, PLAN_SECTIONS):
+    plan_lines = lines(doc, PLAN_SECTIONS)
+    for index, line in enumerate(plan_lines):
         lowered = line.norm
-        match = pattern.search(lowered)
-        if match is None or not _present(doc, line.start + match.start(), line.start + match.end()):
+        mention = _mention(line, pattern, named)
+        if mention is None or not _present(doc, line.start + mention[0], line.start + mention[1]):
             continue
         if re.match(r"^\W*(?:r/o|rule[- ]?out|differential|\?)", lowered):
             continue
         support.in_assessment = True
-        support.mentions.append(Evidence(line.start + match.start(), line.start + match.end(), match.group(0)))
+        start, end = mention
+        support.mentions.append(Evidence(line.start + start, line.start + end, lowered[start:end]))
+        block = [line, *_under(doc, plan_lines, index)]
         for element in MEAT_ELEMENTS:
-            for cue in cues[element].finditer(lowered):
-                if cue.start() < match.end() and cue.end() > match.start():
-                    continue
-                s, e = line.start + cue.start(), line.start + cue.end()
-                support.meat.setdefault(element, []).append(Evidence(s, e, doc.text[s:e]))
-                break
+            cue = next(
+                (c for c in _cues(element, block) if not (c[0] < line.start + end and c[1] > line.start + start)),
+                None,
+            )
+            if cue is not None:
+                support.meat.setdefault(element, []).append(Evidence(cue[0], cue[1], doc.text[cue[0] : cue[1]]))
     if support.in_assessment:
         for sentence in doc.sentences:
             if sentence.section not in _SUPPORT_SECTIONS:
                 continue
             lowered = sentence.norm
-            found = pattern.search(lowered)
+            found = pattern.search(lowered) if pattern is not None else None
             if found is None or not _present(doc, sentence.start + found.start(), sentence.start + found.end()):
                 continue
             for element in ("monitor", "evaluate"):
@@ -141,3 +153,61 @@ def find_support(doc: ClinicalDocument, code: str, title: str | None = None) -> 
                     s, e = sentence.start + hit.start(), sentence.start + hit.end()
                     support.meat.setdefault(element, []).append(Evidence(s, e, doc.text[s:e]))
     return support
+
+
+def _mention(line: Line, pattern: re.Pattern[str] | None, named: Sequence[Evidence]) -> tuple[int, int] | None:
+    """Span (within the line) of the condition's mention: the term pattern's match, else a named span inside it."""
+    match = pattern.search(line.norm) if pattern is not None else None
+    if match is not None:
+        return match.start(), match.end()
+    span = next((e for e in named if line.start <= e.start and e.end <= line.end), None)
+    return None if span is None else (span.start - line.start, span.end - line.start)
+
+
+# The E/M reader's words for the same evidence: a chronic problem's status judged today ("in remission", "holding
+# steady", "drifting above target") monitors it, a prescription drug named in its plan ("persist with adalimumab")
+# treats it.
+_EM_MONITOR = frozenset({"chronic_stable", "chronic_progression", "chronic_severe"})
+
+
+@lru_cache(maxsize=1)
+def _em_cues() -> dict[str, tuple[Any, ...]]:
+    cues = default_cues()
+    return {
+        "monitor": tuple(label.pattern for label in cues.problem_status if label.label in _EM_MONITOR),
+        "treat": (cues.rx,),
+    }
+
+
+def _cues(element: str, block: Sequence[Line]) -> Iterator[tuple[int, int]]:
+    """Note offsets of the element's cues in the lines of an item, line by line."""
+    patterns = (meat_cues()[element], *_em_cues().get(element, ()))
+    for part in block:
+        for pattern in patterns:
+            for found in pattern.finditer(part.norm):
+                yield part.start + found.start(), part.start + found.end()
+
+
+def _under(doc: ClinicalDocument, plan_lines: Sequence[Line], index: int) -> list[Line]:
+    """The lines written under an item head: "# T2DM with polyneuropathy" (or "Dx 2) ...") followed by "- stable,
+    at goal" and "- continue gabapentin", or by unmarked lines, up to the next line marked as the head is or
+    numbered. The status, findings and plan those lines state are the item's. A line without a marker heads
+    nothing (prose paragraphs and run-on items carry their own words)."""
+    head = _marker_kind(item_marker(plan_lines[index].text))
+    if not head:
+        return []
+    out: list[Line] = []
+    previous = plan_lines[index]
+    for line in plan_lines[index + 1 :]:
+        kind = _marker_kind(item_marker(line.text))
+        # a blank line (or a section of another kind between) ends the item
+        if kind in (head, "number") or doc.text.count("\n", previous.end, line.start) > 1:
+            break
+        out.append(line)
+        previous = line
+    return out
+
+
+def _marker_kind(marker: str) -> str:
+    """ "number" for a numbered marker ("2.", "Dx 3)", "#1"), else the marker's first character ("" for none)."""
+    return "number" if any(ch.isdigit() for ch in marker) else marker[:1]

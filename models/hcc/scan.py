@@ -13,8 +13,8 @@ from functools import lru_cache
 
 from datasets.codesets import CodeSets, Icd10cm
 from datasets.schema import ICD10CM_DOTTED, Encounter
-from models.clinical.document import ClinicalDocument
-from models.hcc.conditions import HccConditionFinder
+from models.clinical.document import ClinicalDocument, Evidence
+from models.hcc.conditions import HccConditionFinder, as_suggestions
 from models.hcc.mapper import HccAnalysis, HccMapper
 
 Suggest = Callable[[Encounter], list[tuple[str, float]]]
@@ -44,13 +44,14 @@ class HccScanner:
 
     def scan(self, encounter: Encounter) -> HccAnalysis:
         doc = ClinicalDocument.from_encounter(encounter)
+        named: dict[str, list[Evidence]] = {}
         if self.suggest is not None:
             suggested = self.suggest(encounter)
         elif self.finder is not None:
-            suggested = [(m.icd10cm, m.coverage) for m in self.finder.find(doc)]
+            suggested, named = as_suggestions(self.finder.find(doc))
         else:
             suggested = []
-        return self.mapper.analyse(encounter, suggested, doc=doc)
+        return self.mapper.analyse(encounter, suggested, doc=doc, named=named)
 
 
 @lru_cache(maxsize=2)

@@ -128,3 +128,15 @@ def strip_bullet(text: str) -> str:
             break
         text = stripped
     return _PART_LABEL.sub("", text, count=1)
+
+
+# An item number written with a slash ("1/ CKD stage 3a"), which the bullet reader leaves among the item's words
+_SLASH_NUMBER = re.compile(r"^\s*\(?\d{1,2}\s*/\s+")
+
+
+def item_marker(text: str) -> str:
+    """The marker opening an item line ("#", "Dx 2)", "-", "1/"), or "" for a line that opens with its words."""
+    marker = text[: len(text) - len(strip_bullet(text))]
+    if not marker.strip() and (number := _SLASH_NUMBER.match(text)) is not None:
+        marker = number.group(0)
+    return marker.strip()

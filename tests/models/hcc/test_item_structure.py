@@ -1,0 +1,121 @@
+"""HCC capture from how a condition is written and laid out: where its name ends (a qualifying parenthesis, "on"
+a treatment, a bracketed remark, the verb of a sentence), a sentence leading into it, abbreviations and index
+cross-references, and MEAT written under an item head or named by a drug or a status only."""
+
+from __future__ import annotations
+
+import pytest
+
+from models.clinical.document import ClinicalDocument, Evidence
+from models.hcc.conditions import HccConditionFinder, as_suggestions
+from models.hcc.meat import find_support
+from models.hcc.scan import HccScanner
+
+
+@pytest.fixture(scope="module")
+def finder() -> HccConditionFinder:
+    found = HccScanner.default().finder  # the one the audit engine uses (V28 and V24)
+    assert found is not None
+    return found
+
+
+def _codes(finder: HccConditionFinder, item: str) -> list[str]:
+    return [m.icd10cm for m in finder.find(ClinicalDocument(f"ASSESSMENT AND PLAN:\n{item}\n"))]
+
+
+@pytest.mark.parametrize(
+    ("item", "code"),
+    [
+        # a parenthesis that qualifies the name is read with it; one that reports a finding is left out
+        ("1. chronic kidney disease (stage 3a), stable. Continue losartan.", "N18.31"),
+        ("2. HFrEF (EF 30%), chronic, compensated. Continue carvedilol.", "I50.22"),
+        # KDIGO category, Roman numeral with its letter, "renal insufficiency" (ICD-10-CM index)
+        ("1. CKD G3a, stable.", "N18.31"),
+        ("1. CKD IIIa, stable.", "N18.31"),
+        ("1. chronic renal insufficiency, stage 3a, stable.", "N18.31"),
+        # an item number the bullet reader leaves ("1/") is no stage
+        ("1/ CKD stage 3a: controlled, same regimen.", "N18.31"),
+        # acuity: "acute on chronic", and chronic failure decompensated or exacerbated
+        ("1. acute on chronic systolic CHF, worse. Admit.", "I50.23"),
+        ("1. decompensated HFrEF - chronic with a significant exacerbation.", "I50.23"),
+        # "X on Y": Y is the treatment
+        ("1. opioid dependence on maintenance therapy -- well controlled.", "F11.20"),
+        # ICD-10-CM index cross-references and abbreviations
+        ("1. alcoholism, worsening. Start naltrexone.", "F10.20"),
+        ("1. EtOH dependence, worsening. Start naltrexone.", "F10.20"),
+        ("1. opioid addiction, stable on buprenorphine.", "F11.20"),
+        ("1. paroxysmal atrial fib, on warfarin -- steady.", "I48.0"),
+        # a bracketed remark ends the name
+        ("(2) AECOPD [not controlled, moving the wrong way] wheezes. Prednisone 40 mg daily.", "J44.1"),
+        # a sentence leading into the name, and the verb after it
+        ("As for the chronic HCV, it is slipping further from goal; start sofosbuvir-velpatasvir.", "B18.2"),
+        ("The alcohol use disorder, moderate is slipping further from goal; start naltrexone.", "F10.20"),
+    ],
+)
+def test_the_condition_is_read_however_its_name_is_written(finder: HccConditionFinder, item: str, code: str) -> None:
+    assert code in _codes(finder, item)
+
+
+def test_a_lead_in_is_only_read_past_when_its_words_name_nothing(finder: HccConditionFinder) -> None:
+    # "irritated skin tags of the neck" is not "neck" (as a neck fracture)
+    assert _codes(finder, "Problem 2:  irritated skin tags of the neck, which is benign.  wound care.") == []
+
+
+def test_a_reading_with_words_the_classification_does_not_know_names_no_mention(finder: HccConditionFinder) -> None:
+    doc = ClinicalDocument(
+        "ASSESSMENT AND PLAN:\nthyroid nodule: I would call this still unexplained, could go either way.\n"
+    )
+    _, named = as_suggestions(finder.find(doc))
+    assert named == {}  # "still" alone reads as Still's disease: a suggestion at most, never a mention
+    plain = ClinicalDocument("ASSESSMENT AND PLAN:\n1. DKD stage 3a, stable. Continue empagliflozin.\n")
+    _, named = as_suggestions(finder.find(plain))
+    assert "E11.22" in named
+
+
+def test_meat_written_under_an_item_head_is_the_items() -> None:
+    note = (
+        "Assessment/Plan:\n"
+        "# T2DM w/ peripheral polyneuropathy\n"
+        "- stable, at goal; no foot ulcers\n"
+        "- continue gabapentin 300 mg at bedtime; daily foot checks\n"
+        "# COPD, on the problem list\n"
+        "2/ HFrEF, chronic: weights reviewed.\n"
+    )
+    doc = ClinicalDocument(note)
+    support = find_support(doc, "E11.42")
+    assert support.supported
+    assert any(note.index("continue") == e.start for e in support.meat["treat"])
+    # the next head of the same kind ends the block, a number ends the next: COPD is only listed
+    assert not find_support(doc, "J44.9").supported
+
+
+def test_unmarked_lines_under_a_numbered_head_belong_to_it_up_to_the_next_number() -> None:
+    note = (
+        "ASSESSMENT AND PLAN:\n"
+        "Dx 1) paroxysmal atrial fibrillation on warfarin\n"
+        "no change, at target. INR 2.4 today.\n"
+        "warfarin dose kept; INR in 4 weeks.\n"
+        "Dx 2) COPD\n"
+    )
+    doc = ClinicalDocument(note)
+    assert find_support(doc, "I48.0").supported
+    assert not find_support(doc, "J44.9").supported
+
+
+def test_a_status_or_a_drug_alone_is_meat() -> None:
+    note = (
+        "ASSESSMENT AND PLAN:\n"
+        "With regard to the ileal Crohn's, in remission: two formed stools a day; persist with adalimumab.\n"
+    )
+    support = find_support(ClinicalDocument(note), "K50.00")
+    assert support.supported
+    assert {"monitor", "treat"} <= set(support.elements)
+
+
+def test_a_name_the_term_table_lacks_is_a_mention_where_the_finder_read_it() -> None:
+    note = "ASSESSMENT AND PLAN:\n1. regional enteritis, quiescent. Continue adalimumab.\n"
+    doc = ClinicalDocument(note)
+    assert not find_support(doc, "K50.90").supported  # the term table knows Crohn's by "crohn" only
+    start = note.index("regional")
+    named = [Evidence(start, start + len("regional enteritis"), "regional enteritis")]
+    assert find_support(doc, "K50.90", named=named).supported
