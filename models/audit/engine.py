@@ -30,6 +30,7 @@ from models.audit.inputs import (
 )
 from models.audit.registry import Check, get_check, missing_inputs
 from models.audit.risk import risk_score, split_dollars
+from models.clinical.document import unify_line_breaks
 
 ENGINE_VERSION = "audit-engine-1"
 _TABLES = ("ncci_ptp", "ncci_mue", "ncci_aoc", "pfs_rvu")
@@ -91,6 +92,8 @@ class AuditEngine:
     def context(self, encounter: Encounter, outputs: ModelOutputs | None = None) -> AuditContext:
         """The shared context of one encounter (labels removed; model outputs computed unless given)."""
         clean = encounter.without_labels()
+        if "\r" in clean.text:  # the checks that read the note read it as the models do (same offsets)
+            clean = clean.model_copy(update={"text": unify_line_breaks(clean.text)})
         return AuditContext(
             encounter=clean,
             codesets=self.codesets,

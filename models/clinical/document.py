@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Literal
 
 from models.clinical.typos import repair
-from models.clinical.zones import decides, judges, paragraphs, reads_as_assessment
+from models.clinical.zones import assessment_start, decides, judges, paragraphs, reads_as_assessment
 
 if TYPE_CHECKING:
     from datasets.schema import Encounter
@@ -111,8 +111,12 @@ _HEADER_WORDS = frozenset({
     "medicines", "sensitivities", "lifestyle", "habits",
     "formulation", "conclusion", "conclusions", "issues", "today's",
 })  # fmt: skip
+# A section number before a header ("1) Interval events:", "IV. Plan", "B. Exam") numbers the note's sections.
+_SECTION_NUMBER = r"(?P<number>(?:\d{1,2}|[IVX]{1,4}|[A-H])[.)][ \t]+)?"
 _LINE_HEADER = re.compile(
-    r"^[ \t]*(?:[-*#=]+[ \t]*)?(?P<header>[A-Za-z][A-Za-z /&'-]{0,50}?)[ \t]*(?:\([^()\n]{1,30}\))?[ \t]*(?:=+|\*+)?"
+    r"^[ \t]*(?:[-*#=]+[ \t]*)?"
+    + _SECTION_NUMBER
+    + r"(?P<header>[A-Za-z][A-Za-z /&'-]{0,50}?)[ \t]*(?:\([^()\n]{1,30}\))?[ \t]*(?:=+|\*+)?"
     r"[ \t]*:[ \t]*",
     re.MULTILINE,
 )
@@ -128,7 +132,9 @@ _MARKED_HEADER = re.compile(
 # musculoskeletal") opens no paragraph.
 _TEMPLATE_MARK_USES = 2
 _INLINE_HEADERS = re.compile(
-    r"^[ \t]*(?:[-*#=]+[ \t]*)?(?P<header>chief complaint|cc|reason for visit|history of present illness|"
+    r"^[ \t]*(?:[-*#=]+[ \t]*)?"
+    + _SECTION_NUMBER
+    + r"(?P<header>chief complaint|cc|reason for visit|history of present illness|"
     r"hpi|subjective|"
     r"review of systems|ros|past medical history|pmh|past surgical history|psh|problem list|active problems|"
     r"family history|fh|fhx|family hx|social history|sh|shx|social hx|medications|current medications|meds|"
@@ -141,7 +147,9 @@ _INLINE_HEADERS = re.compile(
 # A header alone on its line, with whatever marks the template uses ("Results:", "== Objective ==", "**Plan**",
 # "IMPRESSION --", "<Exam>", "[Assessment]") and an optional qualifier in brackets ("ROS (pertinent)").
 _ALONE_HEADER = re.compile(
-    r"^[ \t]*(?P<open>=+|#+|\*+|<|\[)?[ \t]*(?P<header>[A-Za-z][A-Za-z /&'-]{0,40}?)[ \t]*(?:\([^()\n]{1,30}\))?"
+    r"^[ \t]*(?P<open>=+|#+|\*+|<|\[)?[ \t]*"
+    + _SECTION_NUMBER
+    + r"(?P<header>[A-Za-z][A-Za-z /&'-]{0,40}?)[ \t]*(?:\([^()\n]{1,30}\))?"
     r"[ \t]*(?P<close>[:=*]+|-{1,3}|>|\])?[ \t]*$",
     re.MULTILINE,
 )
@@ -188,6 +196,8 @@ _WORK_DENIED = re.compile(
     re.IGNORECASE,
 )
 ASSESSMENT_KINDS: frozenset[SectionKind] = frozenset({"assessment", "plan"})
+# the kinds of what an assessment item quotes as its basis: findings, results, the history told
+_QUOTED_KINDS: frozenset[SectionKind] = frozenset({"exam", "data", "hpi", "ros"})
 _MIN_PARAGRAPHS = 3  # zoning by content needs a note in paragraphs: history, findings, assessment at least
 _BLANK_LINE = re.compile(r"\n[ \t]*\n")
 
@@ -240,6 +250,15 @@ class Mention:
         return {"kind": self.kind, "label": self.label, "evidence": self.evidence.to_dict(), "attrs": dict(self.attrs)}
 
 
+def unify_line_breaks(text: str) -> str:
+    """``text`` with Windows ("\\r\\n") and old Mac ("\\r") line breaks written as "\\n", keeping its length: a
+    carriage return before a line feed becomes a space (trailing space on the line), a lone one a line feed. Every
+    reader finds line starts and ends with "\\n" (``^``/``$``); offsets into the result are offsets into ``text``."""
+    if "\r" not in text:
+        return text
+    return text.replace("\r\n", " \n").replace("\r", "\n")
+
+
 def section_kind(header: str) -> SectionKind:
     """The section a header names, by keyword ("Assessment & Plan" -> assessment); ``other`` when none."""
     return _section_kind(header)
@@ -287,8 +306,8 @@ def find_sections(text: str) -> list[Section]:
     marks: list[tuple[int, int, SectionKind]] = [(0, 0, "other")]
     for match in _ALONE_HEADER.finditer(text):
         header = match.group("header")
-        if len(header.split()) > 5 or header.endswith("."):
-            continue
+        if len(header.split()) > 5 or header.endswith(".") or (match.group("number") and not _is_line_header(header)):
+            continue  # a numbered line is a section only in header words ("2) Plan"), not a problem ("2) Asthma")
         kind = _section_kind(header)
         bracketed = match.group("open") in _BRACKETS and _BRACKETS[match.group("open")] == match.group("close")
         if kind != "other" or bracketed or (_upper_case(header) and not _bare_abbreviation(match.group(0))):
@@ -301,8 +320,8 @@ def find_sections(text: str) -> list[Section]:
             marks.append((match.start("header"), match.end(), kind))
     for match in _INLINE_HEADERS.finditer(text):
         header = match.group("header")
-        if len(header) == 1 and not header.isupper():
-            continue
+        if len(header) == 1 and (not header.isupper() or match.group("number")):
+            continue  # "s:" in a sentence, "1. A: COPD" (a part label in a numbered item)
         kind = _section_kind(
             {"s": "subjective", "o": "objective", "a": "assessment", "p": "plan"}.get(header.lower(), header)
         )
@@ -329,7 +348,7 @@ def find_sections(text: str) -> list[Section]:
         held = by_offset.get(offset)
         if held is None or (kind != "other" and (held[1] == "other" or body > held[0])):
             by_offset[offset] = (body, kind)
-    ordered = sorted(by_offset.items())
+    ordered = _without_quoting_labels(text, sorted(by_offset.items()))
     sections: list[Section] = []
     for i, (start, (body, kind)) in enumerate(ordered):
         end = ordered[i + 1][0] if i + 1 < len(ordered) else len(text)
@@ -338,17 +357,39 @@ def find_sections(text: str) -> list[Section]:
     return _with_assessment_zones(text, _with_problem_lists(text, sections))
 
 
+def _without_quoting_labels(
+    text: str, ordered: list[tuple[int, tuple[int, SectionKind]]]
+) -> list[tuple[int, tuple[int, SectionKind]]]:
+    """Header marks without those that label a line inside an assessment ("- COPD: good control.\\nExam/data: SpO2
+    94 percent. Recs: keep on tiotropium", "Vitals: BP 124/84." between two problems): a findings or history label
+    run in on a line of the assessment's own paragraph quotes what the problem above rests on, so the assessment goes
+    on after it. A label that opens a paragraph or stands alone on its line still opens its section."""
+    kept: list[tuple[int, tuple[int, SectionKind]]] = []
+    for offset, (body, kind) in ordered:
+        if kept and kept[-1][1][1] in ASSESSMENT_KINDS and kind in _QUOTED_KINDS:
+            line_end = text.find("\n", body)
+            run_in = bool(text[body : len(text) if line_end < 0 else line_end].strip())
+            above = text.rfind("\n", 0, offset)  # the line above: the assessment's own words, not blank
+            above_start = text.rfind("\n", 0, max(above, 0)) + 1
+            if run_in and text[max(above_start, kept[-1][1][0]) : max(above, 0)].strip():
+                continue
+        kept.append((offset, (body, kind)))
+    return kept
+
+
 def _with_problem_lists(text: str, sections: list[Section]) -> list[Section]:
     """``sections`` with each problem-list block (see ``_LIST_INTRO``) cut out of the section it stands in."""
     intros = {m.start(): m for m in _LIST_INTRO.finditer(text)}
     # an intro of any words that denies the list today's work ("Listed on the chart, not dealt with today:"); under
     # a drug list such a line ("Medications reviewed, no changes:") introduces drugs, not conditions
     drug_lists = [s for s in sections if s.kind in ("medications", "allergies")]
-    intros.update({
-        m.start(): m
-        for m in _INTRO_LINE.finditer(text)
-        if _WORK_DENIED.search(m.group("intro")) and not any(s.start <= m.start() < s.end for s in drug_lists)
-    })
+    intros.update(
+        {
+            m.start(): m
+            for m in _INTRO_LINE.finditer(text)
+            if _WORK_DENIED.search(m.group("intro")) and not any(s.start <= m.start() < s.end for s in drug_lists)
+        }
+    )
     for _, match in sorted(intros.items()):
         intro = match.group("intro")
         # "Diagnoses:" or "Problems addressed today:" heads the assessment, not a list carried on the chart
@@ -382,22 +423,28 @@ def _with_assessment_zones(text: str, sections: list[Section]) -> list[Section]:
     """A note in paragraphs whose assessment or plan headers head neither a judgement nor a decision (none there,
     or only "Plan: return in 2 weeks" under one) gets its assessment from their content: each paragraph that does
     not open with a header of its own and reads as an assessment (see ``models.clinical.zones``) becomes an
-    assessment section. A note whose assessment is under its header is left as its headers divide it."""
+    assessment section, and so does the rest of a history paragraph from the sentence where it turns to judging
+    and deciding. A note whose assessment is under its header is left as its headers divide it."""
     spans = list(paragraphs(text))
     lowered = text.lower()
     # a note not laid out in paragraphs (a transcription flattened to one block) has no unit smaller than itself
     # that could be the assessment
     if len(spans) < _MIN_PARAGRAPHS or any(
-        s.kind in ASSESSMENT_KINDS
-        and (judges(lowered[s.body_start : s.end]) or decides(lowered[s.body_start : s.end]))
+        s.kind in ASSESSMENT_KINDS and (judges(lowered[s.body_start : s.end]) or decides(lowered[s.body_start : s.end]))
         for s in sections
     ):
         return sections
     for start, stop in spans:
         opening = next(s for s in sections if s.start <= start < s.end)
-        if (opening.start == start and opening.body_start > start) or opening.kind in ASSESSMENT_KINDS:
-            continue  # a paragraph under its own header (a problem list's included), or already the assessment
-        if reads_as_assessment(lowered[start:stop]):
+        if opening.kind in ASSESSMENT_KINDS:
+            continue  # already the assessment
+        if opening.start == start and opening.body_start > start:
+            # a paragraph under its own header (a problem list's included) is that section, but the history may go
+            # on to judge and decide: that part of it is the assessment
+            turn = assessment_start(lowered[opening.body_start : stop]) if opening.kind == "hpi" else None
+            if turn is not None:
+                sections = _overlay(sections, "assessment", opening.body_start + turn, stop, opening.body_start + turn)
+        elif reads_as_assessment(lowered[start:stop]):
             sections = _overlay(sections, "assessment", start, stop, start)
     return sections
 
@@ -407,9 +454,16 @@ def split_sentences(text: str, sections: list[Section], norm: str | None = None)
     norm = text.lower() if norm is None else norm
     out: list[Sentence] = []
     position = 0
-    bounds = [*(_SENTENCE_END.finditer(text)), None]
+    # a section that begins within a line (a history paragraph turning to the assessment) begins a sentence
+    ends = sorted(
+        [
+            *((m.start(), m.end()) for m in _SENTENCE_END.finditer(text)),
+            *((s.start, s.start) for s in sections if s.start > 0 and text[s.start - 1] != "\n"),
+        ]
+    )
+    bounds: list[tuple[int, int] | None] = [*ends, None]
     for boundary in bounds:
-        stop = len(text) if boundary is None else boundary.start()
+        stop = len(text) if boundary is None else boundary[0]
         chunk = text[position:stop]
         if chunk.strip():
             lead = len(chunk) - len(chunk.lstrip())
@@ -422,7 +476,7 @@ def split_sentences(text: str, sections: list[Section], norm: str | None = None)
                     break
             out.append(Sentence(start, end, text[start:end], kind, norm[start:end]))
         if boundary is not None:
-            position = boundary.end()
+            position = max(position, boundary[1])
     return out
 
 
@@ -444,7 +498,7 @@ class ClinicalDocument:
     """
 
     def __init__(self, text: str, context: dict[str, Any] | None = None) -> None:
-        self.text = text
+        self.text = text = unify_line_breaks(text)
         self.norm = repair(text.lower())  # same length as text: match on norm, quote evidence from text
         self.context: dict[str, Any] = dict(context or {})
         self.sections = find_sections(text)

@@ -74,7 +74,17 @@ def decides(text: str) -> bool:
 def reads_as_assessment(paragraph: str) -> bool:
     """A sentence of ``paragraph`` (lower case) judges a problem and it or one of the next two decides its
     management ("The heart failure is quiet and controlled. EF 35 percent. So, increase carvedilol to 25 mg.")."""
-    sentences = [m.group(0) for m in _SENTENCE.finditer(paragraph)]
-    return any(
-        judges(sentence) and any(decides(s) for s in sentences[i : i + 3]) for i, sentence in enumerate(sentences)
-    )
+    return assessment_start(paragraph) is not None
+
+
+def assessment_start(paragraph: str) -> int | None:
+    """Offset in ``paragraph`` (lower case) of its first sentence that judges a problem with a decision on its
+    management in it or one of the next two (see :func:`reads_as_assessment`); None when there is none. A history
+    paragraph that goes on to the assessment ("... no orthopnea. Heart failure: at target. Continue carvedilol.")
+    turns to it there."""
+    found = list(_SENTENCE.finditer(paragraph))
+    sentences = [m.group(0) for m in found]
+    for i, sentence in enumerate(sentences):
+        if judges(sentence) and any(decides(s) for s in sentences[i : i + 3]):
+            return found[i].start() + len(sentence) - len(sentence.lstrip())
+    return None

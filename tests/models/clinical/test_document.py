@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from models.clinical.document import ClinicalDocument, find_sections, section_kind
+from models.clinical.document import ClinicalDocument, find_sections, section_kind, unify_line_breaks
 from models.em.components._lines import PLAN_SECTIONS, lines
 
 
@@ -183,4 +183,61 @@ def test_parenthesised_numbers_mark_assessment_items() -> None:
     assert [line.text for line in lines(doc, PLAN_SECTIONS)] == [
         "(1) Cough - new, simple. Rest.",
         "(2) Asthma - stable. Continue albuterol.",
+    ]
+
+
+def test_windows_line_breaks_are_read_as_line_feeds_at_the_same_offsets() -> None:
+    note = "HPI: cough.\n\nAssessment:\n1. Acute bronchitis, new. Supportive care.\n"
+    windows = note.replace("\n", "\r\n")
+    assert unify_line_breaks(windows) == note.replace("\n", " \n")
+    doc = ClinicalDocument(windows)
+    assert [(s.kind, doc.text[s.body_start : s.end].strip()) for s in doc.sections if s.body_start > s.start] == [
+        ("hpi", "cough."),
+        ("assessment", "1. Acute bronchitis, new. Supportive care."),
+    ]
+    assert unify_line_breaks("a\rb") == "a\nb"
+
+
+def test_a_findings_label_inside_the_assessment_does_not_end_it() -> None:
+    note = (
+        "Assessment and plan:\n- COPD: good control.\nExam/data: SpO2 94 percent. Recs: keep on tiotropium.\n"
+        "Vitals: BP 124/84.\n- Hypertension: stable. Continue amlodipine.\n\nExam: clear lungs.\n"
+    )
+    kinds = [(s.kind, note[s.start : s.end].split("\n")[0]) for s in find_sections(note)]
+    assert kinds == [("assessment", "Assessment and plan:"), ("exam", "Exam: clear lungs.")]
+    # a findings label that opens a paragraph, or directly under the assessment header, still opens its section
+    assert [s.kind for s in find_sections("Assessment:\nVitals: BP 120/80.\n- HTN: stable.\n")] == [
+        "assessment",
+        "exam",
+    ]
+
+
+def test_a_history_that_turns_to_judging_and_deciding_holds_the_assessment_from_there() -> None:
+    note = (
+        "Seen for follow-up.\n\nInterval events:\nWalking a block without getting winded. No orthopnea. "
+        "chronic systolic CHF: at target, no changes needed. Continue carvedilol.\n\n"
+        "Exam:\nNo JVD, lungs clear.\n\nMedications:\ncarvedilol 12.5 mg twice daily\n"
+    )
+    doc = ClinicalDocument(note)
+    assessment = [note[s.start : s.end].strip() for s in doc.sections if s.kind == "assessment"]
+    assert assessment == ["chronic systolic CHF: at target, no changes needed. Continue carvedilol."]
+    # the turn begins a sentence of its own, in the assessment, though no capital marks it
+    assert [s.section for s in doc.sentences if s.text.startswith("chronic systolic CHF")] == ["assessment"]
+    # a note whose assessment is under its header keeps its history whole
+    headed = note.replace("\n\nExam:", "\n\nAssessment:\nCHF, stable. Continue carvedilol.\n\nExam:")
+    assert [s.kind for s in find_sections(headed) if s.kind == "assessment"] == ["assessment"]
+
+
+def test_numbered_section_headers_open_their_sections_and_numbered_problems_do_not() -> None:
+    note = (
+        "1) HPI: cough.\n\n2) Physical findings:\nVitals: BP 120/80.\n\n3) Discussion and plan:\n"
+        "1. Asthma: stable. Continue albuterol.\n2. Depression screening\n\nIV. Home medications:\n- albuterol\n"
+    )
+    kinds = [(s.kind, note[s.start : s.end].split("\n")[0]) for s in find_sections(note)]
+    assert kinds == [
+        ("hpi", "1) HPI: cough."),
+        ("exam", "2) Physical findings:"),
+        ("exam", "Vitals: BP 120/80."),
+        ("assessment", "3) Discussion and plan:"),
+        ("medications", "IV. Home medications:"),
     ]
