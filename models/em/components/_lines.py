@@ -7,7 +7,8 @@ import re
 import weakref
 from dataclasses import dataclass
 
-from models.clinical.document import ClinicalDocument
+from models.clinical.document import ClinicalDocument, section_kind
+from models.clinical.zones import decides, judges
 
 PLAN_SECTIONS = frozenset({"assessment", "plan", "preventive"})
 _NUMBERED = re.compile(r"(?:(?<=\s)|^)(?=(?:#\s?)?\d{1,2}[.)]\s+[A-Za-z])")
@@ -60,7 +61,9 @@ def _split_lines(doc: ClinicalDocument) -> tuple[Line, ...]:
         if not raw.strip():
             continue
         cuts = _numbered_cuts(raw)
-        pieces = sorted({0, *cuts, len(raw)})
+        # a section that begins within the line (a history paragraph that turns to the assessment) cuts it there
+        turns = [s.start - line_start for s in doc.sections if line_start < s.start < line_start + len(raw)]
+        pieces = sorted({0, *cuts, *turns, len(raw)})
         for a, b in itertools.pairwise(pieces):
             piece = raw[a:b]
             if not piece.strip():
@@ -74,12 +77,14 @@ def _split_lines(doc: ClinicalDocument) -> tuple[Line, ...]:
                 continue
             sentence = doc.sentence_at(s)
             section = sentence.section if sentence else "other"
-            out.append(Line(s, e, doc.text[s:e], section, doc.norm[s:e]))
+            line = Line(s, e, doc.text[s:e], section, doc.norm[s:e])
+            out.extend(_split_run_on(doc, line) if section in PLAN_SECTIONS else (line,))
     return tuple(out)
 
 
 def lines(doc: ClinicalDocument, sections: frozenset[str] | None = None) -> list[Line]:
-    """Non-empty lines of the note (numbered items on one line are split), optionally only in ``sections``."""
+    """Non-empty lines of the note (numbered items on one line, and problems run on in one assessment line, are
+    split), optionally only in ``sections``."""
     split = _LINES.get(doc)
     if split is None:
         split = _LINES[doc] = _split_lines(doc)
@@ -97,15 +102,78 @@ def _indent(doc: ClinicalDocument, line: Line) -> int:
     return len(prefix[:lead].expandtabs(4))
 
 
+# A sentence of an item that opens with a label and a mark ("PAF on warfarin: stable ...", "COPD, GOLD 2 -- good
+# control; ...") and the rest of it.
+_LABELLED = re.compile(r"(?P<label>[^.:;\n]{2,60}?)(?::|\s-{1,2}\s|\s[\u2013\u2014]\s)(?P<rest>.*)", re.DOTALL)
+_ITEM_SENTENCE = re.compile(r"(?:[^.!?;]|[.;](?=\S))+(?:[.!?;]+|$)")  # "BMI 41.8" or "3.4" ends none
+
+
+def _run_on_cuts(norm: str) -> list[int]:
+    """Starts of the problems run on in one item after the first ("chronic systolic CHF: at target ... carvedilol
+    increased. PAF on warfarin: stable on current therapy. ... warfarin dose adjusted."): a sentence that labels
+    something other than a part of the note and judges it, once the problem before it has been decided on."""
+    cuts: list[int] = []
+    since = 0
+    for match in _ITEM_SENTENCE.finditer(norm):
+        start = match.start() + len(match.group(0)) - len(match.group(0).lstrip())
+        labelled = _LABELLED.match(norm, start, match.end())
+        if (
+            start > since
+            and labelled is not None
+            and section_kind(labelled.group("label")) == "other"
+            and judges(labelled.group("rest"))
+            and decides(norm[since:start])
+        ):
+            cuts.append(start)
+            since = start
+    return cuts
+
+
+def _split_run_on(doc: ClinicalDocument, item: Line) -> list[Line]:
+    """``item`` cut where another problem is run on after it (see ``_run_on_cuts``)."""
+    bounds = [0, *_run_on_cuts(item.norm), len(item.text)]
+    out = []
+    for a, b in itertools.pairwise(bounds):
+        start, end = item.start + a, item.start + a + len(item.text[a:b].rstrip())
+        out.append(Line(start, end, doc.text[start:end], item.section, doc.norm[start:end]))
+    return out
+
+
+# The parts of a problem's item a line may be labelled with ("Exam/data: ...", "O/E ...", "Management: ...", "Labs
+# ordered ..."): findings, data and plan; a history label only with its colon ("History of falls" names a problem).
+_PART_KINDS = frozenset({"exam", "data", "plan"})
+_COLON_LABEL = re.compile(r"^[\W_]*(?P<label>[a-z][^:\n]{0,24}):")
+_FIRST_WORD = re.compile(r"^[\W_]*(?P<word>[a-z][a-z/&-]*)")
+
+
+def _continues(doc: ClinicalDocument, previous: Line, line: Line) -> bool:
+    """Whether ``line`` goes on with the item above it: the item broke off within a sentence (after a comma or
+    semicolon), or the line is labelled as a part of an item ("Exam/data: ...", "Management: ...") rather than
+    naming a problem of its own."""
+    if previous.text.rstrip().endswith((",", ";")):
+        return True
+    written = doc.norm[doc.text.rfind("\n", 0, line.start) + 1 : line.end]
+    label = _COLON_LABEL.match(written)
+    if label is not None:
+        return section_kind(label.group("label")) in _PART_KINDS | {"hpi", "ros"}
+    word = _FIRST_WORD.match(written)
+    return word is not None and section_kind(word.group("word")) in _PART_KINDS
+
+
 def items(doc: ClinicalDocument, sections: frozenset[str]) -> list[Line]:
-    """Lines in ``sections``, each joined with the lines indented under it (a problem-oriented block: "# Asthma" with
-    "  - stable; lungs clear" and "  - continue albuterol" under it is one item)."""
+    """Lines in ``sections``, each joined with the lines that go on with it: those indented under it (a
+    problem-oriented block: "# Asthma" with "  - stable; lungs clear" and "  - continue albuterol" under it is one
+    item) and those that continue its sentence or are labelled as a part of it (see ``_continues``)."""
     out: list[Line] = []
     head_indent = 0
     for line in lines(doc, sections):
         indent = _indent(doc, line)
         previous = out[-1] if out else None
-        if previous is not None and indent > head_indent and doc.text.count("\n", previous.end, line.start) == 1:
+        if (
+            previous is not None
+            and (indent > head_indent or _continues(doc, previous, line))
+            and (doc.text.count("\n", previous.end, line.start) == 1)
+        ):
             text = doc.text[previous.start : line.end]
             out[-1] = Line(previous.start, line.end, text, previous.section, doc.norm[previous.start : line.end])
             continue

@@ -746,3 +746,34 @@ def test_data_records_and_historian_told_in_other_words(sentence: str) -> None:
 def test_data_orders_asked_of_the_lab() -> None:
     note = "Assessment and plan: 1. Anemia. I have asked the lab for CBC, ferritin.\nBlood will be taken for TSH.\n"
     assert _labels(note, "data") == ["test_ordered"] * 3
+
+
+def test_problems_run_on_in_one_paragraph_are_read_one_by_one() -> None:
+    note = (
+        "Discussion and plan:\nChronic systolic CHF: at target, no changes needed. No JVD. Continue carvedilol. "
+        "Type 2 diabetes -- worsening, A1c 9.1. Increase metformin. Orders today: BMP.\n"
+    )
+    assert _labels(note, "problem") == ["chronic_stable", "chronic_progression"]
+    # a judgement with nothing decided before it is the same problem's ("stable ... otherwise doing well")
+    assert _labels("Plan:\nAsthma: stable. Lungs: clear and improving. Continue albuterol.\n", "problem") == [
+        "chronic_stable"
+    ]
+
+
+def test_a_findings_or_plan_line_under_a_problem_is_part_of_its_item() -> None:
+    note = (
+        "MEDICAL DECISION MAKING:\nAtherosclerotic heart disease -- remains well controlled;\n"
+        "per patient report, no chest pain. Management: continue metoprolol.\n"
+        "Hypertension: stable.\nExam/data: BP 128/80. Continue amlodipine.\n"
+    )
+    assert _labels(note, "problem") == ["chronic_stable", "chronic_stable"]
+
+
+def test_problems_are_read_where_the_history_turns_to_the_assessment() -> None:
+    note = (
+        "Seen for follow-up.\n\nInterval events:\nWalking a block without getting winded. No orthopnea. "
+        "chronic systolic CHF: at target, no changes needed. Continue carvedilol. "
+        "Type 2 diabetes -- worsening, A1c 9.1. Increase metformin.\n\n"
+        "Exam:\nNo JVD, lungs clear.\n\nMedications:\ncarvedilol 12.5 mg twice daily\n"
+    )
+    assert _labels(note, "problem") == ["chronic_stable", "chronic_progression"]
