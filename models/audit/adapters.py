@@ -45,7 +45,15 @@ from models.audit.inputs import (
     ServiceFinding,
     Span,
 )
-from models.audit.support import DiagnosisSupport, content_key, restored_text, title_word_weights, word_key
+from models.audit.support import (
+    DiagnosisSupport,
+    clinical_tokens,
+    content_key,
+    restored_text,
+    title_word_weights,
+    word_key,
+)
+from models.audit.terms import index_terms
 from models.clinical.document import ClinicalDocument, Evidence
 from models.em.components._lines import lines
 from models.hcc.conditions import as_suggestions
@@ -80,10 +88,15 @@ def dx_key(status: str, probability: float | None, problems_coded: bool | None =
     return f"{key}|problems_coded" if problems_coded else key
 
 
-# Roman numerals of a stage, class or type ("obesity class III" is "class 3", "type II" is "type 2", "stage IIIb" is
-# "stage 3b").
-_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5"}
-_ROMAN_PATTERN = re.compile(r"\b(stage|class|type|grade)\s+(iii|ii|iv|v|i)([a-d]?)\b", re.IGNORECASE)
+# Roman numerals and number words of a stage, class or type ("obesity class III" and "class three" are "class 3",
+# "type II" is "type 2", "stage IIIb" is "stage 3b").
+_ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "one": "1", "two": "2", "three": "3", "four": "4",
+          "five": "5"}  # fmt: skip
+_ROMAN_PATTERN = re.compile(
+    r"\b(stage|class|type|grade)\s+(iii|ii|iv|v|i|one|two|three|four|five)([a-d]?)\b", re.IGNORECASE
+)
+# A KDIGO GFR category is the CKD stage ICD-10-CM titles name ("CKD G3a" is stage 3a); in capitals only.
+_GFR_CATEGORY = re.compile(r"\bG([1-5])([ab]?)\b")
 # A lettered sub-stage ("CKD 3a", "stage 3b") is one word of its own next to the stage number, in titles and notes
 # alike ("3a" -> "3 a3"), so that 3a and 3b tell codes apart.
 _SUBSTAGE = re.compile(r"\b(\d)([a-d])\b", re.IGNORECASE)
@@ -93,14 +106,18 @@ def _fold_shorthand(text: str) -> str:
     """Roman stage numerals and lettered sub-stages written the way ICD-10-CM titles are (shorthand words such as
     "rt" and "exac" are spelled out by :func:`models.audit.support.words_of`)."""
     text = _ROMAN_PATTERN.sub(lambda m: f"{m.group(1)} {_ROMAN[m.group(2).lower()]}{m.group(3)}", text)
+    text = _GFR_CATEGORY.sub(lambda m: f"stage {m.group(1)}{m.group(2)}", text)
     return _SUBSTAGE.sub(lambda m: f"{m.group(1)} {m.group(2).lower()}{m.group(1)}", text)
 
 
 _SPECIFICITY_STOP = frozenset(
     word_key(w)
     for w in ("complication", "uncomplicated", "mention", "current", "episode", "region", "disease", "disorder",
-              "syndrome", "condition", "state")
+              "syndrome", "condition", "state", "type", "presentation")
 )  # fmt: skip
+# Two sites a title names together ("right ankle and foot", "hand and fingers"): the ICD-10-CM index sends either
+# one alone there ("gout, left foot" is M10.072)
+_SITE_PAIR = re.compile(r"\b([a-z]+) and ([a-z]+)$")
 # Words that state the next word's condition absent, in titles ("with esophagitis, without bleeding") and in
 # diagnostic statements ("acute cystitis, no hematuria", "GERD w/ esophagitis, w/o bleeding").
 _ABSENCE_WORDS = frozenset({"without", "no"})
@@ -108,13 +125,19 @@ _WITHOUT = re.compile(r"\bw/o\b|\bw/out\b", re.IGNORECASE)
 _FREE = "free"  # after a word, states it absent: "angina-free", "symptom free"
 
 
-def _polar_words(text: str) -> set[str]:
+_SIDES = frozenset({word_key("right"), word_key("left")})
+_SIDE = word_key("side")
+
+
+def _polar_words(text: str, note: bool = False) -> set[str]:
     """Matching keys of a text's content words, a word stated absent marked "-" ("-hematuri"), so that "with
     hematuria" and "without hematuria" ("no hematuria", "hematuria-free") tell codes apart."""
     out: set[str] = set()
     absent = False
     last: str | None = None  # the key just read, which a following "free" states absent ("angina-free")
-    for token in tokenize(_WITHOUT.sub("without", _fold_shorthand(text))):
+    folded = _WITHOUT.sub("without", _fold_shorthand(text))
+    # a note's words also read clinical terms ("pink eye" is conjunctivitis); a title's are the classification's own
+    for token in clinical_tokens(folded) if note else tokenize(folded):
         if token.norm in _ABSENCE_WORDS:
             absent = True
         elif token.norm in PUNCT:
@@ -127,6 +150,9 @@ def _polar_words(text: str) -> set[str]:
             last = f"-{key}" if absent else key
             out.add(last)
             absent = False
+    # a right or left condition is one of that side ("right pelvic pain" is "pelvic pain, right side")
+    if out & _SIDES:
+        out.add(_SIDE)
     return out
 
 
@@ -144,7 +170,7 @@ def _text_words(line: Any) -> frozenset[str]:
 
 @lru_cache(maxsize=4096)  # a statement is read for the excludes-note gate and again for the candidates' words
 def _statement_words(text: str, norm: str) -> frozenset[str]:
-    return frozenset(_polar_words(restored_text(text, norm)))
+    return frozenset(_polar_words(restored_text(text, norm), note=True))
 
 
 _IDIOPATHIC = word_key("idiopathic")
@@ -170,9 +196,10 @@ _STATEMENT_LEAD = re.compile(
     re.I,
 )
 # A short parenthesis clarifies the statement ("atrial fibrillation (paroxysmal)", "HF (HFrEF, EF 30%)") and is
-# read with it, up to its closing mark; a longer one holds findings ("(conjunctival injection with mucopurulent
-# discharge)") and ends the statement where it opens.
-_STATEMENT_END = re.compile(r"\s[-–]\s|:\s|\.(?:\s|$)|\((?![^()]{1,20}\))|(?<=\))|;|\|")
+# read with it, up to its closing mark, or on where the name goes on after it ("intermittent (paroxysmal) atrial
+# fibrillation"); a longer one holds findings ("(conjunctival injection with mucopurulent discharge)") and ends the
+# statement where it opens.
+_STATEMENT_END = re.compile(r"\s[-–]\s|:\s|\.(?:\s|$)|\((?![^()]{1,20}\))|(?<=\))(?!\s+[a-z])|;|\|")
 
 
 def diagnostic_statement(line: Any) -> Any:
@@ -188,13 +215,17 @@ def diagnostic_statement(line: Any) -> Any:
     )
 
 
+# how far into a line a status or heading before a colon reaches ("new - dx unclear: chronic cough")
+_LEAD_BEFORE_COLON = 40
+
+
 def diagnostic_statements(line: Any) -> list[Any]:
-    """The diagnostic statement of a line, and the one after its colon when the first ends there: a status or
-    heading may come first ("stable, no changes: diabetic polyneuropathy"). The reader takes the first part that
-    names the condition."""
+    """The diagnostic statement of a line, and the one after its colon when a short status or heading comes first
+    ("stable, no changes: diabetic polyneuropathy", "new - dx unclear: chronic cough"). The reader takes the first
+    part that names the condition."""
     first = diagnostic_statement(line)
-    colon = first.end - line.start
-    if not line.norm.startswith(":", colon):
+    colon = line.norm.find(": ", first.start - line.start, first.start - line.start + _LEAD_BEFORE_COLON)
+    if colon < 0 or colon < first.end - line.start:
         return [first]
     rest = colon + 1 + len(line.norm[colon + 1 :]) - len(line.norm[colon + 1 :].lstrip())
     after = dataclasses.replace(line, start=line.start + rest, text=line.text[rest:], norm=line.norm[rest:])
@@ -266,14 +297,15 @@ class SpecificityFinder:
                 self._lineages[code] = (code, *self._lineage(record.parent))
         return self._lineages[code]
 
-    def _inclusion_terms(self, code: str, billed: str) -> list[str]:
-        """Inclusion terms of ``code`` and of its ancestors that are not also the billed code's."""
+    def _inclusion_terms(self, code: str, billed: str) -> list[tuple[str, str]]:
+        """(term, title of the code it is listed under) for the inclusion terms of ``code`` and of its ancestors
+        that are not also the billed code's."""
         shared = self._lineage(billed)
-        terms: list[str] = []
+        terms: list[tuple[str, str]] = []
         for item_code in self._lineage(code):
             item = self._item(item_code)
             if item is not None and item_code not in shared:
-                terms.extend(item.inclusion_terms)
+                terms.extend((term, item.title) for term in (*item.inclusion_terms, *index_terms().get(item_code, ())))
         return terms
 
     def candidates(self, billed: str) -> list[Candidate]:
@@ -301,8 +333,15 @@ class SpecificityFinder:
                     # left ankle and foot" is idiopathic gout there): a site or type shows it without the word
                     if _IDIOPATHIC in extra and len(extra) > 1:
                         alternatives.append(extra - {_IDIOPATHIC})
-                    for term in self._inclusion_terms(child, billed):
-                        term_extra = frozenset(_title_words(term) - base - named)
+                    if (pair := _SITE_PAIR.search(clean_title(title).lower().rstrip(" ,"))) is not None:
+                        sites = [word_key(site) for site in pair.groups()]
+                        if all(site in extra for site in sites):
+                            alternatives.extend(a - {site} for a in list(alternatives) for site in sites)
+                    for term, owner in self._inclusion_terms(child, billed):
+                        # an ancestor's inclusion term names the ancestor: the child's own words must still be
+                        # stated ("chronic" heart failure with reduced ejection fraction is I50.22, the term being
+                        # I50.2's)
+                        term_extra = frozenset(_title_words(term) - base - named) | (extra - _title_words(owner))
                         if term_extra and term_extra not in alternatives:
                             alternatives.append(term_extra)
                     if alternatives:
@@ -316,7 +355,9 @@ class SpecificityFinder:
                         if child.startswith(prefix) and not unspecified_title(title):
                             # another category's code names the whole condition: all its words are distinguishing
                             alternatives = [frozenset(_title_words(title))]
-                            alternatives += [frozenset(_title_words(t)) for t in self._inclusion_terms(child, billed)]
+                            alternatives += [
+                                frozenset(_title_words(t)) for t, _ in self._inclusion_terms(child, billed)
+                            ]
                             out.append(self._candidate(child, title, [a for a in alternatives if a], 0, gate))
             self._candidates[billed] = out
         return self._candidates[billed]

@@ -29,6 +29,7 @@ from typing import Any
 from configs.audit import DocumentationConfig
 from datasets.codesets import CodeSets, Icd10cm
 from models.audit.inputs import DxStatus, Span
+from models.audit.terms import fold_tokens
 from models.clinical.assertion import qualifies_a_test
 from models.icd10.knowledge import clean_title
 from models.icd10.text import PUNCT, STOPWORDS, Token, tokenize
@@ -208,10 +209,17 @@ def word_key(norm: str) -> str:
     return (norm[:-4] + "osis" if norm.endswith("oses") else norm)[:KEY_LETTERS]
 
 
+# Number words the transposed-letter repair takes for others ("three" -> "there"): a stage or class in words
+_NUMBER_WORDS = re.compile(r"\bthree\b", re.I)
+
+
 def restored_text(text: str, norm: str) -> str:
     """A note line's typo-repaired text (``norm``) with the capitals of its ``text`` back ("HTN" expands to
-    hypertension, "cap" stays a word)."""
-    return "".join(n.upper() if t.isupper() else n for t, n in zip(text, norm, strict=True))
+    hypertension, "cap" stays a word), and its number words as written."""
+    restored = "".join(n.upper() if t.isupper() else n for t, n in zip(text, norm, strict=True))
+    for number in _NUMBER_WORDS.finditer(text):
+        restored = restored[: number.start()] + number.group() + restored[number.end() :]
+    return restored
 
 
 # Lower-case clinical shorthand and lay words the ICD-10-CM suggester's normalisation leaves as they are (it expands
@@ -219,7 +227,7 @@ def restored_text(text: str, norm: str) -> str:
 # and "upper extremity" alike).
 SHORTHAND = {"rt": "right", "lt": "left", "sided": "side", "bilat": "bilateral", "exac": "exacerbation",
              "mod": "moderate", "cigs": "cigarette", "axillary": "axilla", "hyperglycaemia": "hyperglycemia",
-             "strep": "streptococcal", "lac": "laceration", "hive": "urticaria", "hives": "urticaria",
+             "strep": "streptococcal", "gouty": "gout", "lac": "laceration", "hive": "urticaria", "hives": "urticaria",
              "earwax": "cerumen", "extremity": "limb", "extremities": "limb"}  # fmt: skip
 
 
@@ -230,9 +238,15 @@ def content_key(norm: str) -> str | None:
     return word_key(SHORTHAND.get(norm, norm))
 
 
+def clinical_tokens(text: str) -> list[Token]:
+    """Tokens of a text (the ICD-10-CM suggester's normalisation) with lay terms, eponyms and index "see" terms read
+    as the title wording they stand for (:mod:`models.audit.terms`)."""
+    return fold_tokens(text, tokenize(text))
+
+
 def words_of(text: str) -> list[str]:
-    """Matching keys of the content words of a text (the ICD-10-CM suggester's normalisation, shorthand spelled
-    out, then :func:`word_key`)."""
+    """Matching keys of the content words of a text such as a code title (the ICD-10-CM suggester's normalisation,
+    shorthand spelled out, then :func:`word_key`); a note's lines also read clinical terms (:func:`clinical_tokens`)."""
     return [key for t in tokenize(text) if (key := content_key(t.norm)) is not None]
 
 
@@ -242,7 +256,7 @@ _OPTIONAL = frozenset(word_key(w) for w in OPTIONAL_WORDS)
 @lru_cache(maxsize=4096)  # a note's lines are read once per billed code and per specific code the finder tries
 def _line_words(text: str, norm: str) -> tuple[tuple[Token, ...], tuple[str, ...], frozenset[str]]:
     """A note line's content tokens, their matching keys in order, and the set of those keys."""
-    tokens = tuple(t for t in tokenize(restored_text(text, norm)) if content_key(t.norm) is not None)
+    tokens = tuple(t for t in clinical_tokens(restored_text(text, norm)) if content_key(t.norm) is not None)
     keys = tuple(word_key(SHORTHAND.get(t.norm, t.norm)) for t in tokens)
     return tokens, keys, frozenset(keys)
 

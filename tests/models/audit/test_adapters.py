@@ -203,6 +203,33 @@ def test_hcc_gap_needs_the_condition_stated_as_certain(codesets):
         # a short parenthesis clarifies the statement; a long one holds findings
         ("I48.91", "1. atrial fibrillation (paroxysmal), on apixaban.", "I48.0"),
         ("H10.30", "1. acute conjunctivitis (left conjunctival injection with discharge) - drops.", None),
+        # ... and the name may go on after it
+        ("I48.91", "1. intermittent (paroxysmal) atrial fibrillation - on apixaban.", "I48.0"),
+        # an ancestor's inclusion term names the ancestor; the child's own words are still needed
+        ("I50.9", "1. chronic heart failure with reduced ejection fraction - continue carvedilol.", "I50.22"),
+        ("I50.9", "1. heart failure with reduced EF - continue carvedilol.", "I50.20"),
+        # a right or left condition is one of that side; either site of "ankle and foot" names it
+        ("R10.20", "1. right pelvic pain - new problem.", "R10.21"),
+        ("M10.9", "1. gout of the right foot - colchicine.", "M10.071"),
+        # a class in words, a KDIGO GFR category, a spinal level
+        ("E66.9", "1. obesity, class three - diet counseling.", "E66.813"),
+        ("N18.30", "1. CKD G3b - nephrology referral.", "N18.32"),
+        ("M54.10", "1. L5 radiculopathy - PT referral.", "M54.16"),
+        ("M54.10", "1. radiculopathy - PT referral.", None),
+        # "type" and "presentation" only name the axis ("ADHD, combined" is the combined type)
+        ("F90.9", "1. ADHD, combined - continue stimulant.", "F90.2"),
+        # a short status and heading before a colon
+        ("R05.9", "> new - dx unclear: chronic cough. trial of PPI.", "R05.3"),
+        # Alphabetic Index entries the tabular lacks
+        ("R07.9", "1. atypical chest pain - stress test.", "R07.89"),
+        ("R07.9", "1. chest pain - stress test.", None),
+        # lay terms, eponyms, shorthand and index "see" terms (data/clinical_terms_v1.csv)
+        ("H10.30", "1. left pink eye - drops.", "H10.32"),
+        ("H10.30", "1. acute conjunctivitis OS - drops.", "H10.32"),
+        ("M17.10", "1. DJD of the right knee - injection today.", "M17.11"),
+        ("E11.9", "1. type 2 diabetes, poorly controlled - add GLP-1 agonist.", "E11.65"),
+        ("N39.0", "1. acute bladder infection, no blood in urine - nitrofurantoin.", "N30.00"),
+        ("E05.90", "1. Basedow disease - methimazole.", "E05.00"),
     ],
 )
 def test_specificity_reads_the_diagnostic_statement(codesets, billed, item, documented):
