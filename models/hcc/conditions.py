@@ -25,7 +25,7 @@ import numpy as np
 from datasets.codesets.hcc import HccModel
 from models.clinical.assertion import assert_span, qualifies_a_test
 from models.clinical.document import ClinicalDocument, Evidence
-from models.em.components._lines import PLAN_SECTIONS, Line, lines, strip_bullet
+from models.em.components._lines import PLAN_SECTIONS, Line, item_body, lines
 from models.em.cues import default_cues
 
 _ABBREVIATIONS: dict[str, str] = {
@@ -83,9 +83,6 @@ _ON_TREATMENT = re.compile(r"\s+on\s+(?!chronic\b)", re.IGNORECASE)
 
 
 _LAST_WORD = re.compile(r"(\w+)\W*$")
-# An item number the shared bullet reader leaves ("1/ CKD stage 3a"): no condition name opens with a bare number,
-# and read as a word it names a stage ("stage 1")
-_ITEM_NUMBER = re.compile(r"^\(?\d{1,2}\s*[/.):-]\s+")
 _MANIFESTATION = re.compile(r"\b(?:with|w/)\s+[^,;]+", re.IGNORECASE)
 # DSM-5 severity wording -> ICD-10-CM index terms (Disorder, alcohol use, mild -> abuse; moderate/severe -> dependence)
 _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -396,7 +393,7 @@ class HccConditionFinder:
         """Documented conditions of the assessment/plan (one per item; the item's name part is matched)."""
         out: list[ConditionMatch] = []
         for line in lines(doc, PLAN_SECTIONS):
-            body = _ITEM_NUMBER.sub("", strip_bullet(line.text), count=1)
+            body = item_body(line.text)
             # the name opens the item, or follows a label that opens it with the status ("stable, no changes:
             # paroxysmal AF on warfarin"): the part after the first colon is read when the part before names nothing
             colon = body.find(":")

@@ -198,13 +198,17 @@ def strip_bullet(text: str) -> str:
     return _PART_LABEL.sub("", text, count=1)
 
 
-# An item number written with a slash ("1/ CKD stage 3a"), which the bullet reader leaves among the item's words
-_SLASH_NUMBER = re.compile(r"^\s*\(?\d{1,2}\s*/\s+")
+# An item number closed by a slash or a square bracket ("1/ CKD stage 3a", "2] COPD"), which the bullet reader leaves
+# among the item's words
+_OTHER_NUMBER = re.compile(r"^\s*[(\[]?\d{1,2}\s*[/\]]\s+")
+
+
+def item_body(text: str) -> str:
+    """The item's own words (:func:`strip_bullet`, and an item number the bullet reader leaves)."""
+    body = strip_bullet(text)
+    return _OTHER_NUMBER.sub("", body, count=1) if body == text else body
 
 
 def item_marker(text: str) -> str:
     """The marker opening an item line ("#", "Dx 2)", "-", "1/"), or "" for a line that opens with its words."""
-    marker = text[: len(text) - len(strip_bullet(text))]
-    if not marker.strip() and (number := _SLASH_NUMBER.match(text)) is not None:
-        marker = number.group(0)
-    return marker.strip()
+    return text[: len(text) - len(item_body(text))].strip()

@@ -35,6 +35,7 @@ def _codes(finder: HccConditionFinder, item: str) -> list[str]:
         ("1. chronic renal insufficiency, stage 3a, stable.", "N18.31"),
         # an item number the bullet reader leaves ("1/") is no stage
         ("1/ CKD stage 3a: controlled, same regimen.", "N18.31"),
+        ("1] type 2 diabetes w/ diabetic CKD stage 3a -- steady. Refill metformin.", "N18.31"),
         # acuity: "acute on chronic", and chronic failure decompensated or exacerbated
         ("1. acute on chronic systolic CHF, worse. Admit.", "I50.23"),
         ("1. decompensated HFrEF - chronic with a significant exacerbation.", "I50.23"),
