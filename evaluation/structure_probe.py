@@ -206,6 +206,29 @@ def _assessment_in_history(text: str) -> str | None:
     return text[:end] + " " + told + text[end : section.start] + text[stop:]
 
 
+def _results_in_history(text: str) -> str | None:
+    """The results sections' headers removed and what they list told at the end of the history paragraph (results,
+    records and images reviewed written as part of the story)."""
+    history = next((s for s in _headed(text) if s.kind == "hpi"), None)
+    results = [s for s in _headed(text) if s.kind == "data" and history is not None and s.start > history.end]
+    if history is None or not results:
+        return None
+    told = _run_on(
+        [
+            _ITEM_MARK.sub("", line).strip()
+            for s in results
+            for line in text[s.body_start : s.end].split("\n")
+            if line.strip()
+        ]
+    )
+    end = history.body_start + len(text[history.body_start : history.end].rstrip())
+    pieces, last = [text[:end], " ", told], end
+    for section in results:
+        pieces.append(text[last : section.start])
+        last = section.end
+    return "".join(pieces) + text[last:]
+
+
 def _vitals_between_items(text: str) -> str | None:
     """The note's own vitals line copied between its first and second assessment items."""
     block, vitals = _assessment_block(text), _VITALS.search(text)
@@ -256,6 +279,7 @@ TRANSFORMATIONS: dict[str, Rewrite] = {
     "plan_below_item": partial(_with_items, write=partial(_plan_below, "")),
     "plan_below_item_indented": partial(_with_items, write=partial(_plan_below, "    ")),
     "assessment_in_history": _assessment_in_history,
+    "results_in_history": _results_in_history,
     "vitals_between_items": _vitals_between_items,
     "blank_lines_doubled": lambda text: re.sub(r"\n[ \t]*\n", "\n\n\n\n", text),
     "double_spaced": lambda text: text.replace("\n", "\n\n"),

@@ -72,6 +72,14 @@ def test_history_absorbs_the_assessment_and_vitals_are_copied_between_items() ->
     assert TRANSFORMATIONS["past_history_appended"](LISTED).endswith("\n\nPast Medical History:\n- hypertension")
 
 
+def test_results_are_told_at_the_end_of_the_history() -> None:
+    note = "HPI: cough.\n\nExam: clear.\n\nResults:\n- CBC reviewed, normal.\n\nAssessment and plan:\n1. Bronchitis.\n"
+    assert TRANSFORMATIONS["results_in_history"](note) == (
+        "HPI: cough. CBC reviewed, normal.\n\nExam: clear.\n\nAssessment and plan:\n1. Bronchitis.\n"
+    )
+    assert TRANSFORMATIONS["results_in_history"](LISTED) is None
+
+
 def test_variants_of_generated_notes_keep_labels_and_head_the_assessment_anew() -> None:
     encounters = list(generate_encounters(SynthConfig(n=12, seed=5, phrasing="validation")))
     renamed = variants(encounters, TRANSFORMATIONS["header_encounter_diagnoses"])
@@ -86,7 +94,8 @@ def test_variants_of_generated_notes_keep_labels_and_head_the_assessment_anew() 
 @pytest.mark.parametrize("name", sorted(TRANSFORMATIONS))
 def test_every_transformation_keeps_the_notes_words(name: str) -> None:
     """A layout rewrite keeps every word of the note but the assessment header's (which a header rewrite replaces)
-    and adds only copies or attestation words: nothing the note documents is lost."""
+    or the results headers (which telling the results in the history drops) and adds only copies or attestation
+    words: nothing the note documents is lost."""
     marks = "<>[]*=:#-().;"
     encounters = list(generate_encounters(SynthConfig(n=12, seed=5, phrasing="validation")))
     for encounter in encounters:
@@ -99,6 +108,11 @@ def test_every_transformation_keeps_the_notes_words(name: str) -> None:
         )
         written_header = "" if header is None else encounter.text[header.start : header.body_start]
         replaceable = {w.lower().strip(marks) for w in written_header.split()}
+        if name == "results_in_history":  # the results sections' headers go with their sections
+            for section in find_sections(encounter.text):
+                if section.kind == "data":
+                    head = encounter.text[section.start : section.body_start]
+                    replaceable |= {w.lower().strip(marks) for w in head.split()}
         kept = {w.lower().strip(marks) for w in encounter.text.split()}
         written = {w.lower().strip(marks) for w in text.split()}
         lost = {w for w in kept - written if not w.isdigit()}  # an item's number is a mark the rewrite may take off

@@ -12,6 +12,7 @@ point-of-care lab we perform does count as a test ordered. Example: "Ordered: CB
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 
 from models.clinical.assertion import assert_span
 from models.clinical.document import ClinicalDocument
@@ -339,6 +340,47 @@ def _result_told(lowered: str, start: int, cues: EmCues) -> list[tuple[str, int,
     return [(name, start + a, start + b) for name, a, b in tests]
 
 
+# another reader named as the one who read ("her cardiologist reviewed", "Dr. Lee went over", "reviewed by
+# orthopedics"), or the reading placed at an earlier visit ("reviewed at her last visit")
+_OTHER_READER_BEFORE = re.compile(
+    r"\b(?:dr\.?(?: [a-z-]+)?|doctor|pcp|primary care|cardiolog\w*|nephrolog\w*|neurolog\w*|oncolog\w*|"
+    r"specialist|physician|provider|surgeon|surgery|team|nurse|np|pa|he|she|they)"
+    r"(?:\s+(?:has|had|have|already|also|previously|then|who))*\s*$"
+)
+_OTHER_READER_AFTER = re.compile(
+    r"\s*(?:[a-z]+\s+){0,3}?(?:by (?!me\b|myself\b)|(?:at|during) (?:her|his|their|the|a) "
+    r"(?:last|previous|prior|earlier|recent) (?:visit|appointment|stay|admission))"
+)
+
+
+def _read_at_this_visit(lowered: str, cue_start: int, cue_end: int) -> bool:
+    """A reading act told in the history is the writer's, at this visit ("Reviewed labs from the urgent care", "I
+    personally reviewed the BMP from the ED", "CBC (outside office) reviewed - normal"), unless the sentence names
+    another reader or an earlier visit for it ("her cardiologist reviewed the echo", "reviewed by orthopedics",
+    "reviewed at her last visit")."""
+    before = lowered[max(0, cue_start - 40) : cue_start]
+    return not _OTHER_READER_BEFORE.search(before) and not _OTHER_READER_AFTER.match(lowered, cue_end)
+
+
+def _add_tests(
+    doc: ClinicalDocument,
+    offset: int,
+    found: list[tuple[str, int, int, str]],
+    counted: set[str],
+    overlaps_billed: Callable[[int, int], bool],
+) -> None:
+    """Add one ``data`` mention per test of ``found`` (offsets into the sentence at ``offset``) not yet counted,
+    neither billed by us nor negated."""
+    for name, s, e, item_label in found:
+        start, end = offset + s, offset + e
+        if _same_test(name, counted) or overlaps_billed(start, end):
+            continue
+        if not _affirmed(doc, start, end):
+            continue
+        counted.add(name)
+        doc.add("data", item_label, start, end, test=name)
+
+
 def annotate_data(doc: ClinicalDocument, cues: EmCues | None = None) -> ClinicalDocument:
     """Add ``data`` mentions: test_ordered / test_result (one per unique test), external_note (per source),
     independent_historian, independent_interpretation, external_discussion."""
@@ -394,8 +436,19 @@ def annotate_data(doc: ClinicalDocument, cues: EmCues | None = None) -> Clinical
                 continue
             labels_seen.add(label.label)
             doc.add("data", label.label, start, end)
-        if history_only or any(sentence.start <= m.evidence.start < sentence.end for m in poc_tests):
+        if any(sentence.start <= m.evidence.start < sentence.end for m in poc_tests):
             continue  # a point-of-care test we perform is counted once, below
+        if history_only:
+            # the story tells what was done before this visit ("had a CT that showed ...", "her PCP reviewed the
+            # labs"), but a result the physician says was read at this visit is reviewed wherever it is written
+            found = [
+                (name, s, e, "test_result")
+                for cue in cues.review.finditer(lowered)
+                if _READING.match(lowered, cue.start()) and _read_at_this_visit(lowered, cue.start(), cue.end())
+                for name, s, e in _governed_tests(lowered, cue.start(), cue.end(), "test_result", cues)
+            ]
+            _add_tests(doc, sentence.start, found, counted, overlaps_billed)
+            continue
         # tests ordered (a cue before the list) and results reviewed
         cue_spans = [(m.start(), m.end(), "test_ordered") for m in cues.order.finditer(lowered)]
         cue_spans += [(m.start(), m.end(), "test_result") for m in cues.review.finditer(lowered)]
@@ -426,14 +479,7 @@ def annotate_data(doc: ClinicalDocument, cues: EmCues | None = None) -> Clinical
             found = [(n, s, e, "test_result") for n, s, e in _governed_tests(lowered, 0, lead_end, "test_result", cues)]
             if not found:
                 found = [(n, s, e, "test_result") for n, s, e in _result_told(lowered, body, cues)]
-        for name, s, e, item_label in found:
-            start, end = sentence.start + s, sentence.start + e
-            if _same_test(name, counted) or overlaps_billed(start, end):
-                continue
-            if not _affirmed(doc, start, end):
-                continue
-            counted.add(name)
-            doc.add("data", item_label, start, end, test=name)
+        _add_tests(doc, sentence.start, found, counted, overlaps_billed)
     for service in poc_tests:
         name = f"poc:{service.label}"
         if name not in counted:

@@ -777,3 +777,17 @@ def test_problems_are_read_where_the_history_turns_to_the_assessment() -> None:
         "Exam:\nNo JVD, lungs clear.\n\nMedications:\ncarvedilol 12.5 mg twice daily\n"
     )
     assert _labels(note, "problem") == ["chronic_stable", "chronic_progression"]
+
+
+def test_data_results_read_at_this_visit_count_in_the_history() -> None:
+    def results(story: str) -> list[str]:
+        return [m.label for m in run_pipeline("HPI: " + story + "\n\nAssessment and plan: gout, stable.\n").of("data")]
+
+    assert results("Knee pain for a week. Reviewed labs from the urgent care clinic: CBC - WBC 7.4.") == ["test_result"]
+    assert results("Knee pain. I personally reviewed the basic metabolic panel from the ED: normal.") == ["test_result"]
+    assert results("Knee pain. Urinalysis (outside office) reviewed - no blood.") == ["test_result"]
+    # another reader, an earlier visit, or a test only told as history is no result reviewed at this visit
+    assert results("Knee pain. Her cardiologist reviewed the echocardiogram last month.") == []
+    assert results("Knee pain. The CBC was reviewed by her oncologist.") == []
+    assert results("Knee pain. Lipid panel reviewed at her last visit.") == []
+    assert results("Knee pain. Had an MRI last year that showed a meniscal tear.") == []
