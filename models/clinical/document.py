@@ -165,17 +165,21 @@ _SENTENCE_END = re.compile(
 )
 # An upper-case header inside a flattened transcription: "...prolapse.,IMPRESSION:  ,1. The patient..."
 _CAPS_HEADER = re.compile(r"(?:^|(?<=[,.;]))\s*(?P<header>[A-Z][A-Z /&-]{1,50}[A-Z])\s*:", re.MULTILINE)
+# A section label may run in before the intro ("Known conditions: Listed on the chart, not dealt with today:"); the
+# intro's own words still decide what the list is.
+_RUN_IN_LABEL = r"(?:[A-Za-z][^\n:]{0,40}:[ \t]+)?"
 # A line that introduces a list of the patient's conditions ("Other chronic issues on file:", "Chronic dx (per EHR
 # problem list, not addressed today):") opens a problem-list block wherever it stands, up to the next blank line: the
 # conditions under it are carried on the chart, not assessed at this visit. An intro that says the problems were
 # handled at this visit ("Additional issues addressed at this visit:") introduces assessed problems instead.
 _LIST_INTRO = re.compile(
-    r"^[ \t]*(?P<intro>[^\n:]{0,80}?\b(?:problems|issues|conditions|diagnoses|dx|problem list|pmh)\b(?!-)[^\n:]{0,60}):"
+    rf"^[ \t]*{_RUN_IN_LABEL}(?P<intro>[^\n:]{{0,80}}?\b(?:problems|issues|conditions|diagnoses|dx|problem list|pmh)\b"
+    r"(?!-)[^\n:]{0,60}):"
     r"[ \t]*$",
     re.IGNORECASE | re.MULTILINE,
 )
 # Any line ending in a colon is an intro; what it says about the list decides whether the list is today's work.
-_INTRO_LINE = re.compile(r"^[ \t]*(?P<intro>[A-Za-z][^\n:]{2,140}):[ \t]*$", re.MULTILINE)
+_INTRO_LINE = re.compile(rf"^[ \t]*{_RUN_IN_LABEL}(?P<intro>[A-Za-z][^\n:]{{2,140}}):[ \t]*$", re.MULTILINE)
 _ADDRESSED_HERE = re.compile(
     r"(?<!not )\b(?:addressed|managed|evaluat\w*|handled|treated|assessed|performed|seen|separate\w*)\b", re.IGNORECASE
 )

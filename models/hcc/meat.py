@@ -132,9 +132,10 @@ def find_support(
         start, end = mention
         support.mentions.append(Evidence(line.start + start, line.start + end, lowered[start:end]))
         block = [line, *_under(doc, plan_lines, index)]
+        named_to = line.start + _standing_treatment_end(lowered, end)
         for element in MEAT_ELEMENTS:
             cue = next(
-                (c for c in _cues(element, block) if not (c[0] < line.start + end and c[1] > line.start + start)),
+                (c for c in _cues(element, block) if not (c[0] < named_to and c[1] > line.start + start)),
                 None,
             )
             if cue is not None:
@@ -153,6 +154,25 @@ def find_support(
                     s, e = sentence.start + hit.start(), sentence.start + hit.end()
                     support.meat.setdefault(element, []).append(Evidence(s, e, doc.text[s:e]))
     return support
+
+
+# The treatment a condition is named with ("schizophrenia on clozapine", "opioid use disorder, severe, on
+# buprenorphine", "opioid dependence on maintenance therapy") says what the patient takes, as a problem list
+# does; it is no evidence that this visit treated the condition. A status judged between the name and "on" ("well
+# controlled on lisinopril") is the visit's own judgement: then the words stay evidence.
+_STANDING_TREATMENT = re.compile(r"\w*(?:[\s,-]+[a-z]+){0,4}?,?\s+on\s+[^.;:,()]*")
+
+
+def _standing_treatment_end(lowered: str, end: int) -> int:
+    """Where the condition's name ends in ``lowered`` (the mention, often a word stem, ends at ``end``), with the
+    treatment it is named with ("... on clozapine") counted as part of the name."""
+    found = _STANDING_TREATMENT.match(lowered, end)
+    if found is None:
+        return end
+    between = lowered[end : found.end()]
+    if any(pattern.search(between) for pattern in (meat_cues()["monitor"], *_em_cues()["monitor"])):
+        return end
+    return found.end()
 
 
 def _mention(line: Line, pattern: re.Pattern[str] | None, named: Sequence[Evidence]) -> tuple[int, int] | None:

@@ -156,6 +156,21 @@ def test_an_intro_that_denies_the_list_todays_work_opens_a_problem_list_whatever
     assert _kinds("Medications:\nReviewed with the patient, no changes made:\nlisinopril\n") == ["medications"]
 
 
+def test_an_intro_after_a_run_in_label_still_opens_a_problem_list() -> None:
+    # the assessment written first, then a section whose label we do not know runs in before the list's intro
+    note = (
+        "A/P:\n1. cough - new.\n\nKnown conditions: Listed on the chart, not dealt with today:\nasthma\nGERD\n\n"
+        "signed\n"
+    )
+    sections = find_sections(note)
+    assert [s.kind for s in sections] == ["assessment", "pmh", "assessment"]
+    assert note[sections[1].start : sections[1].end] == "Listed on the chart, not dealt with today:\nasthma\nGERD"
+    note = "A/P:\n1. cough - new.\n\nOn file: Other chronic issues on file:\nasthma\n\nsigned\n"
+    assert [s.kind for s in find_sections(note)] == ["assessment", "pmh", "assessment"]
+    # near miss: a run-in label before an intro of problems handled today keeps them in the assessment
+    assert _kinds("A/P:\n1. cough.\nAlso: Problems addressed and treated today:\nasthma\n") == ["assessment"]
+
+
 def test_a_short_upper_case_word_alone_is_a_condition_not_a_header() -> None:
     assert _kinds("ASSESSMENT:\nCOPD\nHTN\n") == ["assessment"]
     assert _kinds("HPI:\ncough\nPLAN\nrest\n") == ["hpi", "plan"]

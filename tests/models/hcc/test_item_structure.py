@@ -113,6 +113,19 @@ def test_a_status_or_a_drug_alone_is_meat() -> None:
     assert {"monitor", "treat"} <= set(support.elements)
 
 
+def test_the_treatment_a_condition_is_named_with_is_not_meat() -> None:
+    # "on clozapine" says what the patient takes, as a problem list would; nothing shows this visit treated it
+    for item in ("schizophrenia on clozapine", "opioid use disorder, severe, on buprenorphine"):
+        note = f"ASSESSMENT AND PLAN:\n1. acute otitis media, left: amoxicillin for 10 days.\n2. {item}\n"
+        code = "F20.9" if "schizophrenia" in item else "F11.20"
+        assert not find_support(ClinicalDocument(note), code).supported, item
+    # near misses: a status between name and treatment is the visit's judgement; a drug in the item's plan treats it
+    note = "ASSESSMENT AND PLAN:\n1. schizophrenia, stable on clozapine\n"
+    assert "monitor" in find_support(ClinicalDocument(note), "F20.9").elements
+    note = "ASSESSMENT AND PLAN:\n1. schizophrenia on clozapine; tolerating well, continue clozapine 300 mg nightly\n"
+    assert "treat" in find_support(ClinicalDocument(note), "F20.9").elements
+
+
 def test_a_name_the_term_table_lacks_is_a_mention_where_the_finder_read_it() -> None:
     note = "ASSESSMENT AND PLAN:\n1. regional enteritis, quiescent. Continue adalimumab.\n"
     doc = ClinicalDocument(note)
