@@ -2,59 +2,32 @@
 
 The problems addressed, and with them the MDM level, are read item by item from the assessment and plan. Physicians
 mark those items in many ways ("1.", "-", "#", "Problem: ...", nothing at all). This probe takes labelled encounters
-(validation data: never the held-out family), rewrites the item markers of every assessment or plan section, and
-scores the E/M level and the audit's E/M flags on every variant beside the notes as written. The labels do not
-change: the same problems, data and decisions are documented, only the markers before them differ. A variant that
-scores well below the original names a layout the problem reader mistakes: on the first 300 notes of synth --n 1000
---seed 303 --phrasing validation at 5ce1c12, items labelled "Problem: ..." were read as a carried problem list (E/M
-exact 0.965 -> 0.727, em_overcoded precision 0.958 -> 0.605); after 79cae3e every layout scores as the notes do.
+(validation data: never the held-out family), rewrites them with the item-layout rewrites of the structure probe
+(:data:`evaluation.structure_probe.TRANSFORMATIONS`; any other of its rewrites can be chosen with ``--only``), and
+scores the E/M level (exact) beside the audit's E/M flags on every variant and on the notes as written. The labels
+do not change: the same problems, data and decisions are documented, only the layout differs. A variant that scores
+well below the original names a layout the problem reader mistakes: on the first 300 notes of synth --n 1000 --seed
+303 --phrasing validation at 5ce1c12, items labelled "Problem: ..." were read as a carried problem list (E/M exact
+0.965 -> 0.727, em_overcoded precision 0.958 -> 0.605); after 79cae3e every layout scores as the notes do.
 
-    python -m evaluation.em_probe --data validation.jsonl
+    python -m evaluation.em_probe --data validation.jsonl [--only items_labelled,plan_first]
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import re
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 from datasets.io import read_encounters
 from datasets.schema import Encounter
 from evaluation.audit import evaluate_audit
-from models.clinical.document import ASSESSMENT_KINDS, find_sections
+from evaluation.structure_probe import TRANSFORMATIONS, Rewrite, variants
 
-# an item marker at the start of a line: "1.", "2)", "#3", "-", "*", "•"
-_ITEM_MARKER = re.compile(r"^(?P<indent>[ \t]*)(?:#\s?\d{1,2}[.):]?|\d{1,2}[.)]|[-*\u2022])[ \t]+(?=\S)", re.MULTILINE)
-
-# marker rewrites: each maps the indent of a marked line to what stands before its words
-LAYOUTS: dict[str, Callable[[str], str]] = {
-    "labelled": lambda indent: f"{indent}Problem: ",
-    "unmarked": lambda indent: indent,
-    "hash": lambda indent: f"{indent}# ",
-}
+ITEM_LAYOUTS = ("items_labelled", "items_unmarked", "items_hash")
 _EM_TYPES = ("em_overcoded", "em_undercoded")
-
-
-def with_item_layout(text: str, layout: Callable[[str], str]) -> str:
-    """``text`` with the item markers of its assessment and plan sections rewritten by ``layout``."""
-    pieces: list[str] = []
-    last = 0
-    for section in find_sections(text):
-        if section.kind not in ASSESSMENT_KINDS:
-            continue
-        body = text[max(section.body_start, section.start) : section.end]
-        pieces.append(text[last : max(section.body_start, section.start)])
-        pieces.append(_ITEM_MARKER.sub(lambda m: layout(m.group("indent")), body))
-        last = section.end
-    return "".join(pieces) + text[last:]
-
-
-def layout_variants(encounters: Iterable[Encounter], layout: Callable[[str], str]) -> list[Encounter]:
-    """Every encounter with its assessment items re-marked by ``layout`` (unchanged when it marks none)."""
-    return [e.model_copy(update={"text": with_item_layout(e.text, layout)}) for e in encounters]
 
 
 def em_exact(encounters: Sequence[Encounter], leveler: Any) -> float:
@@ -65,14 +38,14 @@ def em_exact(encounters: Sequence[Encounter], leveler: Any) -> float:
 
 
 def probe(
-    encounters: Sequence[Encounter], layouts: dict[str, Callable[[str], str]], engine: Any, leveler: Any
+    encounters: Sequence[Encounter], rewrites: dict[str, Rewrite], engine: Any, leveler: Any
 ) -> dict[str, dict[str, Any]]:
     """E/M exact accuracy, E/M flag precision/recall and clean-claim specificity of the notes as written and of each
-    layout variant."""
-    variants = {"as_written": list(encounters)}
-    variants.update({name: layout_variants(encounters, layout) for name, layout in layouts.items()})
+    rewrite's variants."""
+    notes_by_variant = {"as_written": list(encounters)}
+    notes_by_variant.update({name: variants(encounters, rewrite) for name, rewrite in rewrites.items()})
     out: dict[str, dict[str, Any]] = {}
-    for name, notes in variants.items():
+    for name, notes in notes_by_variant.items():
         metrics = evaluate_audit(notes, engine)
         out[name] = {
             "em_exact": round(em_exact(notes, leveler), 3),
@@ -89,12 +62,20 @@ def probe(
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     parser.add_argument("--data", type=Path, required=True, help="labelled encounters (JSONL/CSV/Parquet)")
+    parser.add_argument(
+        "--only", default=",".join(ITEM_LAYOUTS), help="comma-separated structure-probe rewrites (default: items_*)"
+    )
     args = parser.parse_args(argv)
+    chosen = [name for name in args.only.split(",") if name]
+    unknown = sorted(set(chosen) - set(TRANSFORMATIONS))
+    if unknown:
+        parser.error(f"unknown rewrite(s) {unknown}; choose from {sorted(TRANSFORMATIONS)}")
     from models.audit import load_default_engine
     from models.audit.adapters import load_leveler
 
     encounters = list(read_encounters(args.data))
-    print(json.dumps(probe(encounters, LAYOUTS, load_default_engine(), load_leveler()), indent=2))
+    rewrites = {name: TRANSFORMATIONS[name] for name in chosen}
+    print(json.dumps(probe(encounters, rewrites, load_default_engine(), load_leveler()), indent=2))
 
 
 if __name__ == "__main__":

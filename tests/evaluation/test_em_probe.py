@@ -1,4 +1,4 @@
-"""E/M probe: the assessment items are re-marked, the documentation and labels are kept."""
+"""E/M probe: the structure probe's item layouts, scored by E/M level as well as by the audit's E/M flags."""
 
 from __future__ import annotations
 
@@ -6,7 +6,8 @@ from typing import Any
 
 from datasets.codesets import CodeSets
 from datasets.synth.generator import SynthConfig, generate_encounters
-from evaluation.em_probe import LAYOUTS, layout_variants, probe, with_item_layout
+from evaluation.em_probe import ITEM_LAYOUTS, probe
+from evaluation.structure_probe import TRANSFORMATIONS, variants
 from models.audit import AuditEngine
 from models.em.leveler import EmLeveler
 
@@ -14,20 +15,21 @@ NOTE = "HPI: cough.\n- mild\n\nAssessment and plan:\n1. Acute bronchitis, new. S
 
 
 def test_only_the_assessment_items_are_re_marked() -> None:
-    assert with_item_layout(NOTE, LAYOUTS["labelled"]) == (
+    assert TRANSFORMATIONS["items_labelled"](NOTE) == (
         "HPI: cough.\n- mild\n\nAssessment and plan:\nProblem: Acute bronchitis, new. Supportive care.\n"
-        "Problem: Gout: stable.\n"
+        "Problem: Gout: stable."
     )
-    assert with_item_layout(NOTE, LAYOUTS["unmarked"]).endswith(
-        "Assessment and plan:\nAcute bronchitis, new. Supportive care.\nGout: stable.\n"
-    )
+    unmarked = TRANSFORMATIONS["items_unmarked"](NOTE)
+    assert unmarked is not None
+    assert unmarked.endswith("Assessment and plan:\nAcute bronchitis, new. Supportive care.\nGout: stable.")
 
 
 def test_probe_keeps_labels_and_scores_every_layout(cms: Any, codesets: CodeSets) -> None:
     encounters = list(generate_encounters(SynthConfig(n=6, seed=5, phrasing="validation")))
-    assert [v.expected_flags for v in layout_variants(encounters, LAYOUTS["hash"])] == [
+    assert [v.expected_flags for v in variants(encounters, TRANSFORMATIONS["items_hash"])] == [
         e.expected_flags for e in encounters
     ]
-    results = probe(encounters, LAYOUTS, AuditEngine(codesets=codesets), EmLeveler())
-    assert set(results) == {"as_written", *LAYOUTS}
+    rewrites = {name: TRANSFORMATIONS[name] for name in ITEM_LAYOUTS}
+    results = probe(encounters, rewrites, AuditEngine(codesets=codesets), EmLeveler())
+    assert set(results) == {"as_written", *ITEM_LAYOUTS}
     assert all(0.0 <= r["em_exact"] <= 1.0 for r in results.values())
