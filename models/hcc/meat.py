@@ -170,7 +170,7 @@ def _standing_treatment_end(lowered: str, end: int) -> int:
     if found is None:
         return end
     between = lowered[end : found.end()]
-    if any(pattern.search(between) for pattern in (meat_cues()["monitor"], *_em_cues()["monitor"])):
+    if any(pattern.search(between) for pattern in _cue_patterns("monitor")):
         return end
     return found.end()
 
@@ -199,9 +199,14 @@ def _em_cues() -> dict[str, tuple[Any, ...]]:
     }
 
 
+def _cue_patterns(element: str) -> tuple[Any, ...]:
+    """The MEAT table's cue of ``element`` and the E/M reader's words for it."""
+    return (meat_cues()[element], *_em_cues().get(element, ()))
+
+
 def _cues(element: str, block: Sequence[Line]) -> Iterator[tuple[int, int]]:
     """Note offsets of the element's cues in the lines of an item, line by line."""
-    patterns = (meat_cues()[element], *_em_cues().get(element, ()))
+    patterns = _cue_patterns(element)
     for part in block:
         for pattern in patterns:
             for found in pattern.finditer(part.norm):
