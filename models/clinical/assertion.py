@@ -142,11 +142,16 @@ def _sentence_cues(doc: ClinicalDocument, sentence: Sentence, rules: tuple[CueRu
     return cues
 
 
+# a colon, or an arrow that leads from an item's words to its plan ("no complicating features >> physical therapy",
+# "no red flags -> amoxicillin")
+_LABEL_OR_ARROW = re.compile(r":|>>|->|=>")
+
+
 def _label_between(text: str, words: list[tuple[str, int, int]], after: int, first: int) -> bool:
-    """A colon after the word that follows a trigger and before the mention: the trigger has its object before the
-    colon, and what follows the colon is named by the label it ends ("stable, no changes: asthma", "new, no
-    complications noted: migraine"). A trigger right before the colon ("Negative for: fever") governs the list."""
-    return after < first and ":" in text[words[after][2] : words[first][1]]
+    """A colon (or an arrow) after the word that follows a trigger and before the mention: the trigger has its object
+    before the colon, and what follows the colon is named by the label it ends ("stable, no changes: asthma", "new,
+    no complications noted: migraine"). A trigger right before the colon ("Negative for: fever") governs the list."""
+    return after < first and _LABEL_OR_ARROW.search(text, words[after][2], words[first][1]) is not None
 
 
 def assert_span(

@@ -314,7 +314,9 @@ def find_sections(text: str) -> list[Section]:
             continue  # a numbered line is a section only in header words ("2) Plan"), not a problem ("2) Asthma")
         kind = _section_kind(header)
         bracketed = match.group("open") in _BRACKETS and _BRACKETS[match.group("open")] == match.group("close")
-        if kind != "other" or bracketed or (_upper_case(header) and not _bare_abbreviation(match.group(0))):
+        # (a numbered abbreviation without a mark after it, "1) GAD", is an item of a list like "GERD" alone)
+        bare = match.group(0) if not match.group("number") else header + (match.group("close") or "")
+        if kind != "other" or bracketed or (_upper_case(header) and not _bare_abbreviation(bare)):
             # an upper-case or bracketed header we cannot name still ends the section above it: the lines under it
             # are not part of the assessment and plan
             marks.append((match.start(), match.end(), kind))

@@ -22,7 +22,9 @@ _JUDGEMENT = re.compile(
     r"(?:un)?complicat\w*|self-limit\w*|resolv\w*|unclear|uncertain|unexplained|diagnos\w*|threat\w*|"
     r"(?:life|organ)[- ]threatening|severe\w*|acute\w*|chronic|new|simple|minor|mild|moderate|benign|recurrent|"
     r"persistent|despite|goal|target|better|doing (?:well|fine)|quiescent|remission|(?:good|fair|poor) control|"
-    r"settled)\b"
+    r"settled|on track|(?:in )?good order|where (?:we|i) want|(?:nothing|no need) to change|no change|unchanged|"
+    # a course foreseen: "will clear on its own", "should settle by itself"
+    r"(?:on its own|by itself|of its own accord))\b"
     # or a copula right after the problem it grades: "the Crohn's ileitis is where we want it"
     r"|^\W*(?:(?:as for|regarding|as to) )?(?:the|her|his|their|this)\b[^.;:]{0,60}?"
     r"\b(?:is|are|remains?|seems?|appears?)\b"
@@ -38,7 +40,9 @@ _DECISION = re.compile(
     r"refer(?:ral|red)?|schedul\w*|recheck|repeat|recommend\w*|(?<!as )advis\w*|counsel\w*|admi(?:t|ssion)\w*|"
     r"arrang\w*|sent|send|(?:lined|set) up|book(?:ed)?|discuss(?:ed)?|avoid|"
     # changing or keeping a dose, and asking for a test: "raise the dose", "maintain on losartan", "BMP requested"
-    r"raise|double|halve|maintain(?:ed)?|requested|obtain|to be drawn|management|cont|c/w)\b"
+    r"raise|double|halve|maintain(?:ed)?|requested|obtain|to be drawn|management|cont|c/w|"
+    # keeping a treatment, in the plan's words: "carry on with adalimumab", "stick with losartan", "stay on it"
+    r"carry on(?: with)?|stick with|persist with|stay on|keep (?:on|taking|using))\b"
     # or a dosing instruction: "amoxicillin high dose for 10 days", "ibuprofen over the counter", "warfarin dose
     # adjusted", "single-dose IM penicillin", "oral cefpodoxime" (not "topical", which the history uses of a therapy
     # under way)
@@ -72,9 +76,14 @@ def decides(text: str) -> bool:
 
 
 def reads_as_assessment(paragraph: str) -> bool:
-    """A sentence of ``paragraph`` (lower case) judges a problem and it or one of the next two decides its
-    management ("The heart failure is quiet and controlled. EF 35 percent. So, increase carvedilol to 25 mg.")."""
-    return assessment_start(paragraph) is not None
+    """A sentence of ``paragraph`` (lower case) judges a problem and it or one of the two before or after it decides
+    its management ("The heart failure is quiet and controlled. EF 35 percent. So, increase carvedilol to 25 mg.";
+    the judgement may close the item: "Pink eye: drops for 7 days. Cornea clear; a simple new problem.")."""
+    sentences = [m.group(0) for m in _SENTENCE.finditer(paragraph)]
+    return any(
+        judges(sentence) and any(decides(s) for s in sentences[max(0, i - 2) : i + 3])
+        for i, sentence in enumerate(sentences)
+    )
 
 
 def assessment_start(paragraph: str) -> int | None:

@@ -142,7 +142,11 @@ def _split_run_on(doc: ClinicalDocument, item: Line) -> list[Line]:
 # The parts of a problem's item a line may be labelled with ("Exam/data: ...", "O/E ...", "Management: ...", "Labs
 # ordered ..."): findings, data and plan; a history label only with its colon ("History of falls" names a problem).
 _PART_KINDS = frozenset({"exam", "data", "plan"})
-_COLON_LABEL = re.compile(r"^[\W_]*(?P<label>[a-z][^:\n]{0,24}):")
+# the label of a part of an item, set off by a colon or a spaced dash ("Status: stable", "Plan - continue ...")
+_PART_LABEL_MARK = re.compile(r"^[\W_]*(?P<label>[a-z][^:\n]{0,24}?)(?::|\s[-\u2013\u2014]{1,2}\s)")
+# a label naming the course of the item's problem, which the item itself grades ("Status - at goal", "Course:
+# worsening", "Control: poor"): a part of the item, not a problem of its own
+_COURSE_LABEL = re.compile(r"(?:current |overall |clinical )?(?:status|course|control|trend|trajectory|progress)")
 _FIRST_WORD = re.compile(r"^[\W_]*(?P<word>[a-z][a-z/&-]*)")
 
 
@@ -153,9 +157,10 @@ def _continues(doc: ClinicalDocument, previous: Line, line: Line) -> bool:
     if previous.text.rstrip().endswith((",", ";")):
         return True
     written = doc.norm[doc.text.rfind("\n", 0, line.start) + 1 : line.end]
-    label = _COLON_LABEL.match(written)
+    label = _PART_LABEL_MARK.match(written)
     if label is not None:
-        return section_kind(label.group("label")) in _PART_KINDS | {"hpi", "ros"}
+        words = label.group("label")
+        return _COURSE_LABEL.fullmatch(words) is not None or section_kind(words) in _PART_KINDS | {"hpi", "ros"}
     word = _FIRST_WORD.match(written)
     return word is not None and section_kind(word.group("word")) in _PART_KINDS
 

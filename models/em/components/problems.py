@@ -126,7 +126,8 @@ def annotate_problems(doc: ClinicalDocument, cues: EmCues | None = None) -> Clin
             continue
         split = _PLAN_SPLIT.search(body)
         head = lowered[: split.start()] if split else lowered[:200]
-        name_end = min(len(body), next((i for i, ch in enumerate(body) if ch in "-:(|,;."), len(body)))
+        # (a name ends at its line: "1) GAD" above "Status - at goal" on the next)
+        name_end = min(len(body), next((i for i, ch in enumerate(body) if ch in "-:(|,;.\n"), len(body)))
         # The physician's qualifier after the name decides ("migraine flare -- acute, straightforward" is acute
         # uncomplicated); status words inside the name count when no qualifier follows ("COPD exacerbation.").
         # The learned status, read after the name (a severity in the name, "Severe backache.", is no course),

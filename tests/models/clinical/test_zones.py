@@ -82,3 +82,12 @@ def test_a_dose_kept_or_changed_and_a_test_requested_decide() -> None:
     # near misses: the same words told as history, without a judgement or without a decision
     assert not reads_as_assessment("bp readings at home 130s. maintains a low-salt diet.")
     assert not reads_as_assessment("good control of her sugars at home per log.")
+
+
+def test_a_judgement_after_the_decision_reads_as_an_assessment() -> None:
+    # an item that names the problem, decides, and grades it last
+    assert reads_as_assessment("1. pink eye: drops four times daily for 7 days. cornea clear; a simple new problem.")
+    assert reads_as_assessment("crohn's ileitis. calprotectin normal. carry on with adalimumab. overall settled.")
+    assert reads_as_assessment("#pcos, where we want it, nothing to change >> stick with metformin")
+    # a history that grades a problem without a decision around it stays history
+    assert not reads_as_assessment("sugars stable. no lows. taking metformin with meals.")

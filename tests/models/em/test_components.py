@@ -791,3 +791,30 @@ def test_data_results_read_at_this_visit_count_in_the_history() -> None:
     assert results("Knee pain. The CBC was reviewed by her oncologist.") == []
     assert results("Knee pain. Lipid panel reviewed at her last visit.") == []
     assert results("Knee pain. Had an MRI last year that showed a meniscal tear.") == []
+
+
+def test_problem_course_on_its_own_line_is_part_of_the_item() -> None:
+    # "Status - ..." under the item names the item's course, not a problem of its own; the name ends at its line
+    note = "Assessment:\n1) GAD\nStatus - sitting at target\nPlan - continue escitalopram\n2) Gout\nCourse: flaring\n"
+    problems = run_pipeline(note).of("problem")
+    assert [(m.label, m.attrs["name"]) for m in problems] == [("chronic_stable", "GAD"), ("chronic_progression", "Gout")]
+
+
+@pytest.mark.parametrize(
+    "status",
+    ["failing to respond to the current dose", "partial response only", "heading the wrong way", "not tolerating it"],
+)
+def test_problem_progression_told_as_response_or_tolerance(status: str) -> None:
+    assert _labels(f"IMPRESSION/PLAN:  1.  Psoriasis, {status}.  Plaques on elbows.\n", "problem") == [
+        "chronic_progression"
+    ]
+
+
+def test_a_negation_before_an_arrow_does_not_reach_the_plan() -> None:
+    note = "Impression:\n* Lateral epicondylitis, no complicating features >> physical therapy for strengthening\n"
+    assert _labels(note, "risk") == ["physical_therapy"]
+
+
+def test_problems_named_with_a_chronic_disease_are_chronic() -> None:
+    note = "ASSESSMENT AND PLAN:\n1. Atherosclerotic heart disease. Continue metoprolol.\n2. SLE (lupus). Continue HCQ.\n"
+    assert _labels(note, "problem") == ["chronic_stable", "chronic_stable"]
