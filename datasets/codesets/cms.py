@@ -286,18 +286,24 @@ class CmsTables:
     # --- NCCI PTP -------------------------------------------------------------------------------------------------
     def ptp_edits(self, codes: Iterable[str], date_of_service: dt.date) -> list[PtpEdit]:
         """Active PTP edits among a claim's codes on the date of service (each ordered pair looked up once)."""
-        distinct = sorted(set(codes))
+        distinct = tuple(sorted(set(codes)))
         if len(distinct) < 2:
             return []
-        version = self.version_on("ncci_ptp", date_of_service)
+        edits = self._ptp_rows(distinct, self.version_on("ncci_ptp", date_of_service))
+        return [e for e in edits if e.column1 != e.column2 and e.active_on(date_of_service)]
+
+    @lru_cache(maxsize=65536)  # noqa: B019 - claims repeat their code sets (an E/M with the same tests)
+    def _ptp_rows(self, distinct: tuple[str, ...], version: str) -> tuple[PtpEdit, ...]:
+        """Every edit of a table version between two of ``distinct`` (deleted ones too)."""
         marks = ", ".join("?" * len(distinct))
         rows = self._db.query(
             f"SELECT column1, column2, modifier_indicator, deletion_date, rationale FROM ncci_ptp"
             f" WHERE version = ? AND column1 IN ({marks}) AND column2 IN ({marks})",
             [version, *distinct, *distinct],
         )
-        edits = [PtpEdit(str(c1), str(c2), int(str(mi)), _date(dd), str(rat), version) for c1, c2, mi, dd, rat in rows]
-        return [e for e in edits if e.column1 != e.column2 and e.active_on(date_of_service)]
+        return tuple(
+            PtpEdit(str(c1), str(c2), int(str(mi)), _date(dd), str(rat), version) for c1, c2, mi, dd, rat in rows
+        )
 
     def ptp_edit(self, column1: str, column2: str, date_of_service: dt.date) -> PtpEdit | None:
         """The active edit for one ordered pair, or None."""

@@ -211,12 +211,24 @@ def word_key(norm: str) -> str:
 
 # Number words the transposed-letter repair takes for others ("three" -> "there"): a stage or class in words
 _NUMBER_WORDS = re.compile(r"\bthree\b", re.I)
+_ASCII_CAPITALS = re.compile(r"[A-Z]+")
 
 
 def restored_text(text: str, norm: str) -> str:
     """A note line's typo-repaired text (``norm``) with the capitals of its ``text`` back ("HTN" expands to
     hypertension, "cap" stays a word), and its number words as written."""
-    restored = "".join(n.upper() if t.isupper() else n for t, n in zip(text, norm, strict=True))
+    if text.isascii() and len(text) == len(norm):
+        # the capitals of ASCII text are A-Z: the runs under them are upper-cased whole, not one character at a
+        # time (a long line has hundreds of characters and a few capitals)
+        parts: list[str] = []
+        position = 0
+        for run in _ASCII_CAPITALS.finditer(text):
+            parts += (norm[position : run.start()], norm[run.start() : run.end()].upper())
+            position = run.end()
+        parts.append(norm[position:])
+        restored = "".join(parts)
+    else:
+        restored = "".join(n.upper() if t.isupper() else n for t, n in zip(text, norm, strict=True))
     for number in _NUMBER_WORDS.finditer(text):
         restored = restored[: number.start()] + number.group() + restored[number.end() :]
     return restored

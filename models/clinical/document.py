@@ -11,6 +11,7 @@ import bisect
 import re
 from collections import Counter
 from dataclasses import dataclass, field
+from functools import lru_cache
 from typing import TYPE_CHECKING, Any, Literal
 
 from models.clinical.typos import repair
@@ -268,6 +269,7 @@ def section_kind(header: str) -> SectionKind:
     return _section_kind(header)
 
 
+@lru_cache(maxsize=4096)  # notes reuse a few hundred headers; each is tried against every keyword pattern
 def _section_kind(header: str) -> SectionKind:
     lowered = header.strip().lower()
     if _ON_CHART.search(lowered):

@@ -54,3 +54,13 @@ def test_icd10cm_counts_every_billable_code(codesets: CodeSets) -> None:
 def test_icd10cm_block_sharing_a_category_name_has_no_parent_cycle(codesets: CodeSets) -> None:
     chain = codesets.icd10cm.ancestors("B10.81")
     assert len(chain) == len(set(chain))
+
+
+def test_icd10cm_children_are_the_items_one_level_down_in_code_order(codesets: CodeSets) -> None:
+    icd = codesets.icd10cm
+    assert icd.children("e116") == ["E11.61", "E11.62", "E11.63", "E11.64", "E11.65", "E11.69"]
+    assert icd.children("E08-E13")[:2] == ["E08", "E09"]
+    assert icd.children("E11.9") == []
+    assert all(icd.get_code(child).parent == "E11.6" for child in icd.children("E11.6"))
+    with pytest.raises(UnknownCodeError):
+        icd.children("E11.99")

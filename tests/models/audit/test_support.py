@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from configs.audit import load_audit_config
-from models.audit.support import DiagnosisSupport, word_key
+from models.audit.support import DiagnosisSupport, restored_text, word_key
 from models.clinical.document import ClinicalDocument
 
 NOTE = (
@@ -185,3 +185,15 @@ def test_a_drug_on_the_medication_list_is_no_mention(support):
     assert support.classify(ClinicalDocument(note), "F11.20")[0] == "history_only"
     in_history = note.replace("MEDICATIONS:", "HPI:")
     assert support.classify(ClinicalDocument(in_history), "F11.20")[0] == "not_addressed"
+
+
+@pytest.mark.parametrize(
+    ("text", "norm", "restored"),
+    [
+        ("HTN, Pt with CKD three", "htn, pt with ckd there", "HTN, Pt with CKD three"),
+        ("Hypertensoin, stage IV", "hypertension, stage iv", "Hypertension, stage IV"),  # the repair is kept
+        ("Ödem RLE", "ödem rle", "Ödem RLE"),  # not ASCII: character by character
+    ],
+)
+def test_support_restored_text_puts_back_capitals_and_number_words(text: str, norm: str, restored: str) -> None:
+    assert restored_text(text, norm) == restored
