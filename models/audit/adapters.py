@@ -271,6 +271,7 @@ class SpecificityFinder:
         self._billable: dict[str, IcdCode] = {}
         self._vague: set[str] = set()  # candidates whose own title leaves an axis unspecified
         self._lineages: dict[str, tuple[str, ...]] = {}
+        self._item_terms: dict[str, tuple[tuple[str, str], ...]] = {}
 
     def by_category(self) -> dict[str, list[tuple[str, str]]]:
         """Billable (code, title) pairs by three-character category, read once."""
@@ -301,12 +302,19 @@ class SpecificityFinder:
         """(term, title of the code it is listed under) for the inclusion terms of ``code`` and of its ancestors
         that are not also the billed code's."""
         shared = self._lineage(billed)
-        terms: list[tuple[str, str]] = []
-        for item_code in self._lineage(code):
+        return [term for item_code in self._lineage(code) if item_code not in shared for term in self._terms(item_code)]
+
+    def _terms(self, item_code: str) -> tuple[tuple[str, str], ...]:
+        """(term, the item's title) of an item's inclusion terms and Alphabetic Index terms, read once per item (a
+        category's codes share their ancestors, and each billed code of the category reads them again)."""
+        if item_code not in self._item_terms:
             item = self._item(item_code)
-            if item is not None and item_code not in shared:
-                terms.extend((term, item.title) for term in (*item.inclusion_terms, *index_terms().get(item_code, ())))
-        return terms
+            self._item_terms[item_code] = (
+                ()
+                if item is None
+                else tuple((term, item.title) for term in (*item.inclusion_terms, *index_terms().get(item_code, ())))
+            )
+        return self._item_terms[item_code]
 
     def candidates(self, billed: str) -> list[Candidate]:
         """The more specific billable codes for a billed code whose title leaves a detail open: of its category,
@@ -553,9 +561,10 @@ class DefaultModels:
     def load_tables(self) -> None:
         """Read the tables the audit looks up on every note now, at load (about 8 s CPU, once per process): the
         billable ICD-10-CM codes by category, the title word weights and the CMS-HCC mappings of every payment year
-        the HCC gap check may pick from a date of service (about 0.45 s each). Left to the first note, they stall it
-        and count against whichever worker audits it."""
+        the HCC gap check may pick from a date of service (about 0.45 s each), and the code hierarchy's children
+        (0.2 s). Left to the first note, they stall it and count against whichever worker audits it."""
         self.specificity.by_category()
+        self.codesets.icd10cm.children_index  # noqa: B018 - read for the CDI specificity query's sibling codes
         title_word_weights(self.codesets.icd10cm)
         site_lexicon(self.codesets.icd10cm)
         for year in PAYMENT_YEARS:

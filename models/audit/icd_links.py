@@ -22,6 +22,7 @@ _REFERENCE = re.compile(r"^(?P<term>[^()]+?)\s*\((?P<codes>[A-Z][0-9][0-9A-Z][0-
 _CODE = re.compile(r"^[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]{0,4})?-?$")
 
 
+@lru_cache(maxsize=1 << 17)  # the specificity finder asks for every title of a billed code's category
 def unspecified_title(title: str) -> bool:
     """Whether an ICD-10-CM title leaves an axis unspecified ("Insomnia, unspecified", "site not specified")."""
     return bool(_UNSPECIFIED_TITLE.search(title))
