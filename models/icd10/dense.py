@@ -289,8 +289,8 @@ def encode_note(
     settings: DenseSettings,
 ) -> DenseQueries:
     """Encode the selected sentences of a note (their affirmed content words); empty sentences are skipped."""
-    chosen = [i for i in select_sentences(sentence_words, settings) if sentence_query(sentences[i], excluded[i])]
+    queries = [(i, sentence_query(sentences[i], excluded[i])) for i in select_sentences(sentence_words, settings)]
+    chosen = [(i, query) for i, query in queries if query]
     if not chosen:
         return DenseQueries((), np.zeros((0, 0), np.float32))
-    texts = [sentence_query(sentences[i], excluded[i]) for i in chosen]
-    return DenseQueries(tuple(chosen), encode(texts))
+    return DenseQueries(tuple(i for i, _ in chosen), encode([query for _, query in chosen]))
