@@ -320,7 +320,17 @@ def _governed_tests(
     near = before and (
         (len(gap) <= _NEAR_BEFORE and not _CLAUSE_MARK.search(_PARENTHESES.sub("", gap))) or _SOURCE_GAP.match(gap)
     )
-    return before if near else []
+    if near:
+        return before
+    # a test, its outcome, then the reading act that closes the sentence ("the urgent care lipid panel: LDL 112, HDL
+    # 44 - reviewed"): the test told with its outcome was read
+    if item_label == "test_result" and not lowered[cue_end:].strip(" ."):
+        return next(([test] for test in before if _OUTCOME_THEN_READ.match(lowered, test[2], cue_start)), [])
+    return []
+
+
+# what stands between a result's test and a reading act after it: the outcome after a mark, then a dash or comma
+_OUTCOME_THEN_READ = re.compile(r"\s*(?::|=|-\s)[^;:()]{1,80}?(?:\s-{1,2}|,)\s*(?:(?:and|all|personally)\s+)*$")
 
 
 # what follows a test whose outcome a results section tells: its value after a mark, or a verb of outcome ("... sent

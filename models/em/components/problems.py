@@ -47,6 +47,12 @@ _SOCIAL_LABEL = re.compile(
     r"^(?:social (?:needs|determinants?|circumstances|issues|concerns|factors|barriers?)|barriers? to \w+|"
     r"socio-?economic \w+|determinants? of health)\b[^:]{0,30}:"
 )
+# a line that signs the note or records its time, however it is worded ("Seen and written up by the treating
+# physician.", "Authenticated by the attending physician.", "12 minutes in all on this date.")
+_NOT_AN_ITEM = re.compile(
+    r"^\d+\s*(?:minutes|mins?)\b|\b(?:authenticated|attested|authored|written up|documented|dictated|verified|"
+    r"(?:e-?)?signed|seen and examined)\b[^.;]{0,30}\bby (?:the |me\b|dr\b)"
+)
 _HEADER_ONLY = re.compile(r"^[\W_]*[A-Za-z /&]{1,30}[\W_]*:?\s*$")
 # a negation in the same clause right before a status word ("no evidence of decompensation")
 # (not across a copula: in "sprain, no fracture on films is new and uncomplicated" the status is affirmed)
@@ -67,7 +73,8 @@ _PLAN_LIKE = re.compile(
     r"^(?:continue|start|stop|increase|decrease|follow|return|take|use|apply|avoid|ambulate|check|recheck|"
     r"discuss\w*|recommend\w*|schedul\w*|refer\w*|will|plan|patient|pt|she|he|they|we|our|my|advised|"
     r"counsel\w*|encourag\w*|educat\w*|instruct\w*|rtc|f/u|follow-up|see|call|monitor\w*|obtain|order\w*|"
-    r"labs?|get|send|keep|maintain|try|hold|add|switch|change|may|can|should|if|no|none|n/a|also|then|all|"
+    r"labs?|get|send|sent|keep|maintain|try|hold|add|switch|change|may|can|should|if|no|none|n/a|also|then|all|"
+    r"refill\w*|renew\w*|drawing|"
     # "I think the wrist sprain is ...": the physician's judgement of a problem, not an instruction
     r"i(?! (?:think|believe|suspect|would call|feel)\b)|"
     r"the patient|this|that|there|he's|she's|in the meantime|as (?:above|noted|discussed)|at this (?:point|time))\b"
@@ -118,7 +125,7 @@ def annotate_problems(doc: ClinicalDocument, cues: EmCues | None = None) -> Clin
         body = strip_bullet(line.text)
         lowered = line.norm[len(line.text) - len(body) :]
         header_like = _HEADER_ONLY.match(body) and (body.rstrip().endswith(":") or section_kind(body) != "other")
-        if header_like or _NOT_A_PROBLEM.match(lowered) or _SOCIAL_LABEL.match(lowered):
+        if header_like or _NOT_A_PROBLEM.match(lowered) or _SOCIAL_LABEL.match(lowered) or _NOT_AN_ITEM.search(lowered):
             continue
         offset = line.start + (len(line.text) - len(body))
         assertion = assert_span(doc, offset, min(line.end, offset + 12), use_section=False)

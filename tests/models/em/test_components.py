@@ -797,7 +797,8 @@ def test_problem_course_on_its_own_line_is_part_of_the_item() -> None:
     # "Status - ..." under the item names the item's course, not a problem of its own; the name ends at its line
     note = "Assessment:\n1) GAD\nStatus - sitting at target\nPlan - continue escitalopram\n2) Gout\nCourse: flaring\n"
     problems = run_pipeline(note).of("problem")
-    assert [(m.label, m.attrs["name"]) for m in problems] == [("chronic_stable", "GAD"), ("chronic_progression", "Gout")]
+    named = [(m.label, m.attrs["name"]) for m in problems]
+    assert named == [("chronic_stable", "GAD"), ("chronic_progression", "Gout")]
 
 
 @pytest.mark.parametrize(
@@ -816,5 +817,29 @@ def test_a_negation_before_an_arrow_does_not_reach_the_plan() -> None:
 
 
 def test_problems_named_with_a_chronic_disease_are_chronic() -> None:
-    note = "ASSESSMENT AND PLAN:\n1. Atherosclerotic heart disease. Continue metoprolol.\n2. SLE (lupus). Continue HCQ.\n"
+    note = (
+        "ASSESSMENT AND PLAN:\n1. Atherosclerotic heart disease. Continue metoprolol.\n"
+        "2. SLE (lupus). Continue HCQ.\n"
+    )
     assert _labels(note, "problem") == ["chronic_stable", "chronic_stable"]
+
+
+def test_lines_that_sign_the_note_or_record_its_time_are_not_problems() -> None:
+    note = (
+        "Assessment:\n1. Otitis media, acute. Amoxicillin for 10 days.\nRefills sent.\n"
+        "Seen and written up by the treating physician.\n12 minutes in all on this date.\n"
+    )
+    assert _labels(note, "problem") == ["acute_uncomplicated"]
+
+
+def test_data_orders_told_as_sent_or_drawing() -> None:
+    note = "Plan:\nSent abdominal ultrasound, hepatic function panel, lipase.\nDrawing urine culture today.\n"
+    assert _labels(note, "data") == ["test_ordered"] * 4
+    # near miss: a patient sent home orders nothing
+    assert _labels("Plan:\nSent home; CBC results discussed.\n", "data") == []
+
+
+def test_data_result_told_then_read_at_the_end_of_its_sentence() -> None:
+    assert _labels("Results:\nurgent care lipid panel: LDL 112, HDL 44 - reviewed.\n", "data") == ["test_result"]
+    # near miss: values told before a reading act that has its own object
+    assert _labels("Assessment:\nCKD. creatinine 1.3, LFTs normal, and I reviewed it.\n", "data") == []
