@@ -102,9 +102,19 @@ _GFR_CATEGORY = re.compile(r"\bG([1-5])([ab]?)\b")
 _SUBSTAGE = re.compile(r"\b(\d)([a-d])\b", re.IGNORECASE)
 
 
+# A stage written onto its abbreviation ("CKD3a", "CKD4") is the stage of that disease.
+_GLUED_STAGE = re.compile(r"\b(CKD)(?=[1-5][ab]?\b)", re.IGNORECASE)
+# A side written as its capital initial before a site or after a comma ("R knee OA", "L CTS", "otitis media, R");
+# not a letter of a spinal level or code ("L4", "R/O"), nor a volume after a number ("2 L").
+_SIDE_INITIAL = re.compile(r"(?<![\w/.\-])(?<!\d\s)([RL])(?=[\s,;)]|$)(?!\s*/)")
+_SIDE_WORDS = {"R": "right", "L": "left"}
+
+
 def _fold_shorthand(text: str) -> str:
-    """Roman stage numerals and lettered sub-stages written the way ICD-10-CM titles are (shorthand words such as
-    "rt" and "exac" are spelled out by :func:`models.audit.support.words_of`)."""
+    """Roman stage numerals and lettered sub-stages written the way ICD-10-CM titles are, stages glued to their
+    abbreviation set apart and sides written as initials spelled out (shorthand words such as "rt" and "exac" are
+    spelled out by :func:`models.audit.support.words_of`)."""
+    text = _SIDE_INITIAL.sub(lambda m: _SIDE_WORDS[m.group(1)], _GLUED_STAGE.sub(r"\1 ", text))
     text = _ROMAN_PATTERN.sub(lambda m: f"{m.group(1)} {_ROMAN[m.group(2).lower()]}{m.group(3)}", text)
     text = _GFR_CATEGORY.sub(lambda m: f"stage {m.group(1)}{m.group(2)}", text)
     return _SUBSTAGE.sub(lambda m: f"{m.group(1)} {m.group(2).lower()}{m.group(1)}", text)
@@ -123,6 +133,11 @@ _SITE_PAIR = re.compile(r"\b([a-z]+) and ([a-z]+)$")
 _ABSENCE_WORDS = frozenset({"without", "no"})
 _WITHOUT = re.compile(r"\bw/o\b|\bw/out\b", re.IGNORECASE)
 _FREE = "free"  # after a word, states it absent: "angina-free", "symptom free"
+# after the words of a test or finding, states them absent ("rapid strep negative"); "negative for" states the words
+# after it absent ("urine negative for blood")
+_NEGATIVE = frozenset({"negative", "neg"})
+_FOR = "for"
+_CLAUSE_MARK = re.compile(r"[,;:()]")
 
 
 _SIDES = frozenset({word_key("right"), word_key("left")})
@@ -135,13 +150,21 @@ def _polar_words(text: str, note: bool = False) -> set[str]:
     out: set[str] = set()
     absent = False
     last: str | None = None  # the key just read, which a following "free" states absent ("angina-free")
+    clause: list[str] = []  # the keys read since the last punctuation, which a following "negative" states absent
     folded = _WITHOUT.sub("without", _fold_shorthand(text))
     # a note's words also read clinical terms ("pink eye" is conjunctivitis); a title's are the classification's own
-    for token in clinical_tokens(folded) if note else tokenize(folded):
+    tokens = clinical_tokens(folded) if note else tokenize(folded)
+    for at, token in enumerate(tokens):
+        if at and _CLAUSE_MARK.search(folded, tokens[at - 1].end, token.start):
+            clause = []
         if token.norm in _ABSENCE_WORDS:
             absent = True
         elif token.norm in PUNCT:
-            absent, last = False, None
+            absent, last, clause = False, None, []
+        elif token.norm in _NEGATIVE:
+            out.difference_update(clause)
+            out.update(f"-{key}" for key in clause if not key.startswith("-"))
+            absent, last, clause = at + 1 < len(tokens) and tokens[at + 1].norm == _FOR, None, []
         elif token.norm == _FREE and last is not None and not last.startswith("-"):
             out.discard(last)
             out.add(f"-{last}")
@@ -149,11 +172,17 @@ def _polar_words(text: str, note: bool = False) -> set[str]:
         elif (key := content_key(token.norm)) is not None:
             last = f"-{key}" if absent else key
             out.add(last)
+            clause.append(last)
             absent = False
     # a right or left condition is one of that side ("right pelvic pain" is "pelvic pain, right side")
     if out & _SIDES:
         out.add(_SIDE)
     return out
+
+
+def _stated_only(words: frozenset[str]) -> frozenset[str]:
+    """``words`` without those a title states absent ("-hematuri")."""
+    return frozenset(w for w in words if not w.startswith("-"))
 
 
 @lru_cache(maxsize=1 << 17)  # every billable title fits: a category's titles are read again for each billed code
@@ -199,7 +228,21 @@ _STATEMENT_LEAD = re.compile(
 # read with it, up to its closing mark, or on where the name goes on after it ("intermittent (paroxysmal) atrial
 # fibrillation"); a longer one holds findings ("(conjunctival injection with mucopurulent discharge)") and ends the
 # statement where it opens.
-_STATEMENT_END = re.compile(r"\s[-–]\s|:\s|\.(?:\s|$)|\((?![^()]{1,20}\))|(?<=\))(?!\s+[a-z])|;|\|")
+# A dash ("-", "--", en or em dash) or a bracketed status ("[stable]") ends it too.
+_STATEMENT_END = re.compile(r"\s(?:--?|[–—])\s|:\s|\.(?:\s|$)|\((?![^()]{1,20}\))|(?<=\))(?!\s+[a-z])|;|\||\s\[")
+_DASH = re.compile(r"\s(?:--?|[–—])\s")
+# how long a clause after a dash may be and still be read as the statement's own detail ("atrial fibrillation -
+# paroxysmal", "type 2 diabetes - diabetic polyneuropathy of both feet", "right eye - acute conjunctivitis")
+_DASH_CLAUSE = 60
+# a clause that says what the condition comes "with" after a dash describes the exam ("acute conjunctivitis, right eye
+# - injection with mucopurulent discharge"), not the diagnosis
+_FINDING_CLAUSE = re.compile(r"\bwith\b|\bw/(?!o)", re.IGNORECASE)
+
+
+def _part(line: Any, start: int, stop: int) -> Any:
+    return dataclasses.replace(
+        line, start=line.start + start, end=line.start + stop, text=line.text[start:stop], norm=line.norm[start:stop]
+    )
 
 
 def diagnostic_statement(line: Any) -> Any:
@@ -209,10 +252,27 @@ def diagnostic_statement(line: Any) -> Any:
     lead = _STATEMENT_LEAD.match(line.norm)
     start = lead.end() if lead else 0
     end = _STATEMENT_END.search(line.norm, start)
-    stop = end.start() if end else len(line.norm)
-    return dataclasses.replace(
-        line, start=line.start + start, end=line.start + stop, text=line.text[start:stop], norm=line.norm[start:stop]
-    )
+    return _part(line, start, end.start() if end else len(line.norm))
+
+
+def dash_clauses(line: Any, parts: list[Any]) -> list[Any]:
+    """The statements ``parts`` of ``line`` read on across the dash that ends them (see :func:`_with_dash_clause`)."""
+    return [whole for part in parts if (whole := _with_dash_clause(line, part)) is not None]
+
+
+def _with_dash_clause(line: Any, statement: Any) -> Any | None:
+    """``statement`` read on across the dash that ends it, up to the next end, when that clause is short: a writer
+    puts a condition's detail after a dash as often as a status ("CHF - chronic, systolic"; "anxiety -
+    generalized"), or names the site first ("left eye - acute conjunctivitis"). None where no dash ends it."""
+    stop = statement.end - line.start
+    dash = _DASH.match(line.norm, stop)
+    if dash is None:
+        return None
+    end = _STATEMENT_END.search(line.norm, dash.end())
+    clause_end = end.start() if end else len(line.norm)
+    if clause_end - dash.end() > _DASH_CLAUSE or _FINDING_CLAUSE.search(line.norm, dash.end(), clause_end):
+        return None
+    return _part(line, statement.start - line.start, clause_end)
 
 
 # how far into a line a status or heading before a colon reaches ("new - dx unclear: chronic cough")
@@ -337,6 +397,10 @@ class SpecificityFinder:
                         continue
                     extra = frozenset(words - base)
                     alternatives = [extra] if extra else []
+                    # the ICD-10-CM index codes a condition whose note is silent on a complication to the title
+                    # "without" it ("acute cystitis" is N30.00, Acute cystitis without hematuria)
+                    if (stated := _stated_only(extra)) and stated != extra:
+                        alternatives.append(stated)
                     # the ICD-10-CM index sends a condition stated without its cause to the idiopathic code ("gout,
                     # left ankle and foot" is idiopathic gout there): a site or type shows it without the word
                     if _IDIOPATHIC in extra and len(extra) > 1:
@@ -363,6 +427,8 @@ class SpecificityFinder:
                         if child.startswith(prefix) and not unspecified_title(title):
                             # another category's code names the whole condition: all its words are distinguishing
                             alternatives = [frozenset(_title_words(title))]
+                            if (stated := _stated_only(alternatives[0])) and stated != alternatives[0]:
+                                alternatives.append(stated)
                             alternatives += [
                                 frozenset(_title_words(t)) for t, _ in self._inclusion_terms(child, billed)
                             ]
@@ -382,7 +448,22 @@ class SpecificityFinder:
         candidates = self.candidates(billed)
         if not candidates:
             return None
-        parts = [diagnostic_statements(line) for line in lines(doc, _STATEMENT_SECTIONS)]
+        statement_lines = lines(doc, _STATEMENT_SECTIONS)
+        parts = [diagnostic_statements(line) for line in statement_lines]
+        found = self._find_in(doc, billed, candidates, parts)
+        if found is None:
+            # a detail written after a dash ("atrial fibrillation - paroxysmal", "left eye - acute conjunctivitis")
+            # is read with its statement only where the statements before their dash settle nothing ("pAF -
+            # chronic and well managed" is paroxysmal)
+            joined = [[*dash_clauses(line, p), *p] for line, p in zip(statement_lines, parts, strict=True)]
+            if any(len(j) != len(p) for j, p in zip(joined, parts, strict=True)):
+                found = self._find_in(doc, billed, candidates, joined)
+        return found
+
+    def _find_in(
+        self, doc: Any, billed: str, candidates: list[Candidate], parts: list[list[Any]]
+    ) -> tuple[str, int, Span] | None:
+        """:meth:`find` over the statements ``parts`` of each line (a line's first that names the condition)."""
         statements = [part for line_parts in parts for part in line_parts]
         if any(c.gate for c in candidates):
             # a condition coded elsewhere counts only where one statement names it (its excludes term's words)

@@ -230,6 +230,21 @@ def test_hcc_gap_needs_the_condition_stated_as_certain(codesets):
         ("E11.9", "1. type 2 diabetes, poorly controlled - add GLP-1 agonist.", "E11.65"),
         ("N39.0", "1. acute bladder infection, no blood in urine - nitrofurantoin.", "N30.00"),
         ("E05.90", "1. Basedow disease - methimazole.", "E05.00"),
+        ("F90.9", "1. ADHD-C - continue stimulant.", "F90.2"),
+        # the detail after a dash, or the site before it, is read with the statement ...
+        ("I48.91", "1. atrial fibrillation - paroxysmal. Continue apixaban.", "I48.0"),
+        ("H10.30", "1. left eye - acute conjunctivitis. Drops.", "H10.32"),
+        ("E11.40", "1. type 2 diabetes mellitus -- diabetic polyneuropathy of both feet -- stable.", "E11.42"),
+        # ... only where the words before the dash settle nothing: a status after it is no acuity
+        ("I48.91", "1. pAF - chronic and well managed. Continue apixaban.", "I48.0"),
+        # a side written as its initial; not a rule-out mark
+        ("M17.10", "1. R knee OA - injection today.", "M17.11"),
+        ("G56.00", "1. carpal tunnel syndrome, L - night splint.", "G56.02"),
+        # a test read negative states its organism absent
+        ("J02.9", "1. pharyngitis, rapid strep negative - supportive care.", None),
+        # a title "without" a complication is the index default where the note is silent on it
+        ("N39.0", "1. acute cystitis - nitrofurantoin.", "N30.00"),
+        ("N39.0", "1. acute cystitis with hematuria - nitrofurantoin.", "N30.01"),
     ],
 )
 def test_specificity_reads_the_diagnostic_statement(codesets, billed, item, documented):
