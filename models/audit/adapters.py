@@ -123,7 +123,9 @@ def _fold_shorthand(text: str) -> str:
 _SPECIFICITY_STOP = frozenset(
     word_key(w)
     for w in ("complication", "uncomplicated", "mention", "current", "episode", "region", "disease", "disorder",
-              "syndrome", "condition", "state", "type", "presentation")
+              "syndrome", "condition", "state", "type", "presentation",
+              # the classification's own qualifier and a possessive's "s" ("Fredrickson's"): no note need write them
+              "nec", "s")
 )  # fmt: skip
 # Two sites a title names together ("right ankle and foot", "hand and fingers"): the ICD-10-CM index sends either
 # one alone there ("gout, left foot" is M10.072)
@@ -450,35 +452,36 @@ class SpecificityFinder:
             return None
         statement_lines = lines(doc, _STATEMENT_SECTIONS)
         parts = [diagnostic_statements(line) for line in statement_lines]
-        found = self._find_in(doc, billed, candidates, parts)
-        if found is None:
-            # a detail written after a dash ("atrial fibrillation - paroxysmal", "left eye - acute conjunctivitis")
-            # is read with its statement only where the statements before their dash settle nothing ("pAF -
-            # chronic and well managed" is paroxysmal)
-            joined = [[*dash_clauses(line, p), *p] for line, p in zip(statement_lines, parts, strict=True)]
-            if any(len(j) != len(p) for j, p in zip(joined, parts, strict=True)):
-                found = self._find_in(doc, billed, candidates, joined)
-        return found
-
-    def _find_in(
-        self, doc: Any, billed: str, candidates: list[Candidate], parts: list[list[Any]]
-    ) -> tuple[str, int, Span] | None:
-        """:meth:`find` over the statements ``parts`` of each line (a line's first that names the condition)."""
-        statements = [part for line_parts in parts for part in line_parts]
+        # each statement read on across the dash that ends it (read below only where the plain ones settle nothing)
+        joined = [dash_clauses(line, p) for line, p in zip(statement_lines, parts, strict=True)]
         if any(c.gate for c in candidates):
             # a condition coded elsewhere counts only where one statement names it (its excludes term's words)
-            statement_words = [_text_words(line) for line in statements]
+            statement_words = [_text_words(part) for line_parts in (*parts, *joined) for part in line_parts]
             candidates = [c for c in candidates if any(c.gate <= words for words in statement_words)]
         # the lines that name the condition, as billed or as one of its specific codes ("abscess of the left axilla"
         # does not name "Cutaneous abscess of limb, unspecified" but names L02.412)
         names = (billed, *(c.code for c in candidates))
-        # a line's first statement that names it: the part after a colon only where the part before names nothing
-        # ("acute conjunctivitis, left eye: injection with mucopurulent discharge" is read before its colon)
-        named = [
-            part
-            for line_parts in parts
-            if (part := next((p for p in line_parts if any(self.support.affirmed(doc, p, c) for c in names)), None))
-        ]
+
+        def naming(line_parts: list[Any]) -> Any | None:
+            # a line's first statement that names it: the part after a colon only where the part before names
+            # nothing ("acute conjunctivitis, left eye: injection with mucopurulent discharge" is read before its
+            # colon)
+            return next((p for p in line_parts if any(self.support.affirmed(doc, p, c) for c in names)), None)
+
+        named = [naming(line_parts) for line_parts in parts]
+        found = self._read(doc, billed, candidates, [part for part in named if part is not None])
+        if found is None and any(joined):
+            # a detail written after a dash ("atrial fibrillation - paroxysmal", "left eye - acute conjunctivitis")
+            # is read with its statement only where the statements before their dash settle nothing ("pAF -
+            # chronic and well managed" is paroxysmal)
+            named = [(naming(whole) if whole else None) or part for whole, part in zip(joined, named, strict=True)]
+            found = self._read(doc, billed, candidates, [part for part in named if part is not None])
+        return found
+
+    def _read(
+        self, doc: Any, billed: str, candidates: list[Candidate], named: list[Any]
+    ) -> tuple[str, int, Span] | None:
+        """The one specific code the statements that name the condition (``named``) show."""
         # the assessment's statements where they name it, the chief complaint otherwise: a complaint line can list
         # other conditions with sides of their own ("left lateral epicondylitis and right CTS")
         region = [line for line in named if line.section != "chief_complaint"] or named

@@ -174,7 +174,7 @@ class ConditionKnowledge:
             idf = self.idf
             out: list[tuple[frozenset[str], float]] = []
             for text in dict.fromkeys(texts):
-                words = frozenset(words_of(clean_title(text)))
+                words = frozenset(words_of(clean_title(text))) - _CLASSIFICATION_WORDS
                 if words:
                     out.append((words, math.fsum(idf.get(w, 1.0) for w in words)))
             self._phrases[code] = out
@@ -263,6 +263,8 @@ def words_of(text: str) -> list[str]:
 
 
 _OPTIONAL = frozenset(word_key(w) for w in OPTIONAL_WORDS)
+# "NEC" (not elsewhere classified) qualifies an inclusion term in the classification; no note writes it
+_CLASSIFICATION_WORDS = frozenset({word_key("nec")})
 
 
 @lru_cache(maxsize=4096)  # a note's lines are read once per billed code and per specific code the finder tries
