@@ -46,9 +46,15 @@ def repair(lowered: str) -> str:
         word = match.group()
         if word in lexicon or word in repeated:
             continue
-        for i in range(len(word) - 1):
-            candidate = word[:i] + word[i + 1] + word[i] + word[i + 2 :]
-            if candidate != word and (candidate in lexicon or candidate in repeated):
+        for candidate in _swaps(word):
+            if candidate in lexicon or candidate in repeated:
                 out[match.start() : match.end()] = candidate
                 break
     return "".join(out)
+
+
+@lru_cache(maxsize=65536)  # notes share most of their unknown words ("patient", "reports"): each is spelled once
+def _swaps(word: str) -> tuple[str, ...]:
+    """The words one adjacent transposition makes of ``word`` (other than ``word``), first pair first."""
+    swapped = (word[:i] + word[i + 1] + word[i] + word[i + 2 :] for i in range(len(word) - 1))
+    return tuple(candidate for candidate in swapped if candidate != word)
