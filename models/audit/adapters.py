@@ -20,7 +20,7 @@ import datetime as dt
 import json
 import re
 import warnings
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
@@ -233,8 +233,8 @@ _STATEMENT_LEAD = re.compile(
 # A dash ("-", "--", en or em dash) or a bracketed status ("[stable]") ends it too.
 _STATEMENT_END = re.compile(r"\s(?:--?|[–—])\s|:\s|\.(?:\s|$)|\((?![^()]{1,20}\))|(?<=\))(?!\s+[a-z])|;|\||\s\[")
 _DASH = re.compile(r"\s(?:--?|[–—])\s")
-# how long a clause after a dash may be and still be read as the statement's own detail ("atrial fibrillation -
-# paroxysmal", "type 2 diabetes - diabetic polyneuropathy of both feet", "right eye - acute conjunctivitis")
+# how long a clause after a dash or in parentheses may be and still be read as the statement's own detail
+# ("atrial fibrillation - paroxysmal", "type 2 diabetes - diabetic polyneuropathy of both feet")
 _DASH_CLAUSE = 60
 # a clause that says what the condition comes "with" after a dash describes the exam ("acute conjunctivitis, right eye
 # - injection with mucopurulent discharge"), not the diagnosis
@@ -257,24 +257,32 @@ def diagnostic_statement(line: Any) -> Any:
     return _part(line, start, end.start() if end else len(line.norm))
 
 
-def dash_clauses(line: Any, parts: list[Any]) -> list[Any]:
-    """The statements ``parts`` of ``line`` read on across the dash that ends them (see :func:`_with_dash_clause`)."""
-    return [whole for part in parts if (whole := _with_dash_clause(line, part)) is not None]
+def dash_clauses(line: Any, parts: list[Any]) -> list[tuple[Any, Any | None]]:
+    """The statements ``parts`` of ``line`` read on across the dash or parenthesis that ends them (see
+    :func:`_with_clause`), each with the parenthesis read into it (None for a dash)."""
+    return [found for part in parts if (found := _with_clause(line, part)) is not None]
 
 
-def _with_dash_clause(line: Any, statement: Any) -> Any | None:
-    """``statement`` read on across the dash that ends it, up to the next end, when that clause is short: a writer
-    puts a condition's detail after a dash as often as a status ("CHF - chronic, systolic"; "anxiety -
-    generalized"), or names the site first ("left eye - acute conjunctivitis"). None where no dash ends it."""
+def _with_clause(line: Any, statement: Any) -> tuple[Any, Any | None] | None:
+    """``statement`` read on across the dash that ends it, up to the next end, or through the parenthesis that ends
+    it, when that clause is short (and the parenthesis alone): a writer puts a condition's detail after a dash as
+    often as a status ("CHF - chronic, systolic"; "anxiety - generalized"), names the site first ("left eye - acute
+    conjunctivitis"), or gives the diagnosis's usual name in parentheses ("right median nerve entrapment at the
+    wrist (carpal tunnel syndrome)"). None where neither ends it."""
     stop = statement.end - line.start
-    dash = _DASH.match(line.norm, stop)
-    if dash is None:
+    parenthesis = None
+    if (dash := _DASH.match(line.norm, stop)) is not None:
+        clause_start = dash.end()
+        end = _STATEMENT_END.search(line.norm, clause_start)
+        clause_end = end.start() if end else len(line.norm)
+    elif line.norm.startswith("(", stop) and (close := line.norm.find(")", stop)) > 0:
+        clause_start, clause_end = stop + 1, close + 1
+        parenthesis = _part(line, clause_start, close)
+    else:
         return None
-    end = _STATEMENT_END.search(line.norm, dash.end())
-    clause_end = end.start() if end else len(line.norm)
-    if clause_end - dash.end() > _DASH_CLAUSE or _FINDING_CLAUSE.search(line.norm, dash.end(), clause_end):
+    if clause_end - clause_start > _DASH_CLAUSE or _FINDING_CLAUSE.search(line.norm, clause_start, clause_end):
         return None
-    return _part(line, statement.start - line.start, clause_end)
+    return _part(line, statement.start - line.start, clause_end), parenthesis
 
 
 # how far into a line a status or heading before a colon reaches ("new - dx unclear: chronic cough")
@@ -445,9 +453,11 @@ class SpecificityFinder:
             self._vague.add(code)
         return Candidate(code, tuple(dict.fromkeys(alternatives)), kept, gate)
 
-    def find(self, doc: Any, billed: str) -> tuple[str, int, Span] | None:
-        """(specific code, number of distinguishing words, evidence line) or None."""
-        candidates = self.candidates(billed)
+    def find(self, doc: Any, billed: str, claimed: Collection[str] = ()) -> tuple[str, int, Span] | None:
+        """(specific code, number of distinguishing words, evidence line) or None; a code the claim also bills
+        (``claimed``) is a condition of its own, never the more specific form of ``billed`` ("IBS with diarrhea" is
+        no Crohn disease)."""
+        candidates = [c for c in self.candidates(billed) if c.code not in claimed]
         if not candidates:
             return None
         statement_lines = lines(doc, _STATEMENT_SECTIONS)
@@ -456,7 +466,8 @@ class SpecificityFinder:
         joined = [dash_clauses(line, p) for line, p in zip(statement_lines, parts, strict=True)]
         if any(c.gate for c in candidates):
             # a condition coded elsewhere counts only where one statement names it (its excludes term's words)
-            statement_words = [_text_words(part) for line_parts in (*parts, *joined) for part in line_parts]
+            statement_words = [_text_words(part) for line_parts in parts for part in line_parts]
+            statement_words += [_text_words(whole) for clauses in joined for whole, _ in clauses]
             candidates = [c for c in candidates if any(c.gate <= words for words in statement_words)]
         # the lines that name the condition, as billed or as one of its specific codes ("abscess of the left axilla"
         # does not name "Cutaneous abscess of limb, unspecified" but names L02.412)
@@ -474,7 +485,13 @@ class SpecificityFinder:
             # a detail written after a dash ("atrial fibrillation - paroxysmal", "left eye - acute conjunctivitis")
             # is read with its statement only where the statements before their dash settle nothing ("pAF -
             # chronic and well managed" is paroxysmal)
-            named = [(naming(whole) if whole else None) or part for whole, part in zip(joined, named, strict=True)]
+            # a parenthesis is read in only where it names the condition itself: findings in it ("(positive
+            # Tinel on the right)") are the exam's, not the diagnosis
+            wholes = [
+                [whole for whole, inner in clauses if inner is None or naming([inner]) is not None]
+                for clauses in joined
+            ]
+            named = [(naming(whole) if whole else None) or part for whole, part in zip(wholes, named, strict=True)]
             found = self._read(doc, billed, candidates, [part for part in named if part is not None])
         return found
 
@@ -491,8 +508,8 @@ class SpecificityFinder:
         words = [_text_words(line) for line in region]
         # a candidate that leaves another axis open is read only where the note names the billed condition itself
         # ("maxillary sinusitis, acute" names acute sinusitis; "sprain of the right wrist" names no scaphoid fracture)
-        billed_named = any(self.support.affirmed(doc, line, billed) for line in region)
-        found = self._best(candidates, words, billed_named)
+        billed_at = [self.support.affirmed(doc, line, billed) for line in region]
+        found = self._best(candidates, words, billed_at)
         if found is None:
             # a site named by a part of it or by its adjective ("left great toe" is in the left ankle and foot,
             # "ileal" is the ileum): read as the site the titles name, only when the words as written settle nothing
@@ -500,7 +517,7 @@ class SpecificityFinder:
             sites = [
                 lexicon.read(w, restored_text(line.text, line.norm)) for w, line in zip(words, region, strict=True)
             ]
-            found = self._best(candidates, sites, billed_named) if sites != words else None
+            found = self._best(candidates, sites, billed_at) if sites != words else None
         if found is None:
             return None
         code, stated, at = found
@@ -508,10 +525,12 @@ class SpecificityFinder:
         return code, stated, Span(line.start, line.end, line.text)
 
     def _best(
-        self, candidates: list[Candidate], statements: list[frozenset[str]], billed_named: bool
+        self, candidates: list[Candidate], statements: list[frozenset[str]], billed_at: list[bool]
     ) -> tuple[str, int, int] | None:
         """The one best candidate the statements' words show: (code, number of its distinguishing words stated,
-        index of the first statement stating them)."""
+        index of the first statement stating them). ``billed_at``: whether each statement names the billed
+        condition itself."""
+        billed_named = any(billed_at)
         # a candidate scores the distinguishing words of all its names one statement states (I50.22 meets "HFrEF"
         # through its category's inclusion term and "chronic" through its title; I50.20 only the first), then the
         # billed title's words it keeps (J45.41 keeps the exacerbation of J45.901, J45.40 drops it)
@@ -520,6 +539,10 @@ class SpecificityFinder:
             if not billed_named and c.code in self._vague:
                 continue
             for at, words in enumerate(statements):
+                # a condition coded elsewhere is read where the billed one is named, when it is named at all:
+                # another item's condition ("IBS with diarrhea" beside "Crohn's ileitis") is a code of its own
+                if c.gate and billed_named and not billed_at[at]:
+                    continue
                 if stated := [extra for extra in c.alternatives if extra <= words]:
                     hits.append(((len(frozenset().union(*stated)), c.kept), c.code, at))
         if not hits:
@@ -756,8 +779,8 @@ class DefaultModels:
             # from another line is too weak to tell; the statements read below must affirm the condition)
             if code in support and support[code][0] in _REFUTED:
                 continue
-            found = self.specificity.find(doc, code)
-            if found is not None and found[0] not in billed:
+            found = self.specificity.find(doc, code, billed)
+            if found is not None:
                 key = f"n={min(found[1], 3)}"
                 confidence = float(found[1]) if raw else self._specific_confidence(key)
                 specific.append(DocumentedCode(found[0], confidence, (found[2],), "specificity"))

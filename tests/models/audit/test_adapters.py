@@ -245,12 +245,22 @@ def test_hcc_gap_needs_the_condition_stated_as_certain(codesets):
         # a title "without" a complication is the index default where the note is silent on it
         ("N39.0", "1. acute cystitis - nitrofurantoin.", "N30.00"),
         ("N39.0", "1. acute cystitis with hematuria - nitrofurantoin.", "N30.01"),
+        # a parenthesis giving the diagnosis's usual name is read with it; one holding findings is not
+        ("G56.00", "1. right median nerve entrapment at the wrist (carpal tunnel syndrome) - EMG.", "G56.01"),
+        ("G56.00", "1. carpal tunnel syndrome (positive Tinel on the right) - night splint.", None),
     ],
 )
 def test_specificity_reads_the_diagnostic_statement(codesets, billed, item, documented):
     models = load_default_models(codesets, calibration={})
     found = models.specificity.find(ClinicalDocument(f"ASSESSMENT AND PLAN:\n{item}\n"), billed)
     assert (found[0] if found else None) == documented
+
+
+def test_specificity_never_offers_a_code_the_claim_bills_for_another_condition(codesets):
+    models = load_default_models(codesets, calibration={})
+    doc = ClinicalDocument("ASSESSMENT AND PLAN:\n1. IBS with diarrhea - rifaximin.\n2. Crohn's ileitis, quiescent.\n")
+    found = models.specificity.find(doc, "K50.90", claimed=["K58.0", "K50.90"])
+    assert found is not None and found[0] == "K50.00"
 
 
 def test_specificity_reads_the_problems_a_preventive_visit_addresses(codesets):
