@@ -4,10 +4,12 @@ Physicians lay out the same documentation in many ways: the assessment header in
 "Formulation") or none at all, headers in capitals or numbered, the plan before the history, problems as numbered
 lines, bullets, "#" items or one run-on paragraph, each problem's plan on the line below, the assessment told in the
 history paragraph, a vitals line copied between problems, blank lines, Windows line endings and tabs, an attestation
-or a copied-forward past medical history at the end. This probe takes labelled encounters (validation data: never
+or a copied-forward past medical history at the end, the problem or drug list run on below the assessment under a
+label of other words, every header in words of its own. This probe takes labelled encounters (validation data: never
 the held-out family), rewrites each note's layout with one transformation of :data:`TRANSFORMATIONS` at a time and
 scores the audit on every variant beside the notes as written. A transformation moves, marks or re-spaces the
-note's own words and adds none that could change what it documents, so the labels stay true; a variant that scores
+note's own words and adds none that could change what it documents (a relabelling, :data:`RELABELLED`, writes
+headers and list intros in other words that say the same), so the labels stay true; a variant that scores
 well below the notes as written names a layout the note reader mistakes.
 
     python -m evaluation.structure_probe --data validation.jsonl [--only items_run_on,plan_first]
@@ -265,6 +267,87 @@ def _tabs(text: str) -> str | None:
     return re.sub(r"(?m)^([A-Za-z][A-Za-z /&'-]{0,40}:)[ \t]+", "\\1\t", indented)
 
 
+# Labels in words of our own that the section reader does not know, for the lists a chart carries (a note takes one
+# by its length: no draw); the problem list's say the conditions are carried, not handled at this visit
+_CARRIED_INTROS = (
+    "Chart also lists (no changes made):",
+    "Longstanding, not reviewed at this visit:",
+    "For reference only, carried from prior records:",
+    "Pre-existing, unchanged and not revisited:",
+    "Other diagnoses on her record, untouched today:",
+)
+_DRUG_LABELS = ("Takes:", "Regimen:", "On:", "Current pills:")
+_UNKNOWN_HEADERS: dict[str, tuple[str, ...]] = {
+    "chief_complaint": ("Here for", "Came in with"),
+    "hpi": ("Story", "Tells me", "Since last seen"),
+    "ros": ("Asked about", "Other complaints"),
+    "pmh": ("Background", "Carried forward", "On the books"),
+    "psh": ("Operations",),
+    "medications": ("What she takes", "Regimen", "Taking"),
+    "allergies": ("Reacts to", "Intolerant of"),
+    "family": ("Relatives", "Kin"),
+    "social": ("Lives", "Day to day"),
+    "exam": ("On looking", "Bedside"),
+    "data": ("Numbers", "Came back"),
+    "procedure": ("Done today", "In the room"),
+    "time": ("Minutes",),
+}
+# the section kinds whose headers (and list intros) a transformation writes in other words
+RELABELLED: dict[str, frozenset[str]] = {
+    "carried_list_below_assessment": frozenset({"pmh"}),
+    "drug_list_below_assessment": frozenset({"medications"}),
+    "headers_unknown_plan_first": frozenset(_UNKNOWN_HEADERS),
+}
+
+
+def _by_length(options: Sequence[str], text: str, ordinal: int = 0) -> str:
+    return options[(len(text) + ordinal) % len(options)]
+
+
+def _list_below_assessment(text: str, kind: str, labels: Sequence[str]) -> str | None:
+    """The entries of the note's ``kind`` sections (their headers and list intros dropped) written on the lines right
+    below the first assessment's items under a label of ``labels``, without a blank line between: a list the chart
+    carries, run on below the assessment as a template or a copy-forward leaves it."""
+    block = _assessment_block(text)
+    sections = [s for s in _headed(text) if s.kind == kind]
+    if block is None or not sections or any(s.start < block[1] and s.end > block[0] for s in sections):
+        return None
+    entries = [
+        line.strip()
+        for s in sections
+        for line in text[s.body_start : s.end].split("\n")
+        if line.strip() and not line.rstrip().endswith(":")
+    ]
+    if not entries:
+        return None
+    below = "\n" + _by_length(labels, text) + "\n" + "\n".join(entries)
+    pieces, last = [], 0
+    for start, stop in sorted([(s.start, s.end) for s in sections] + [(block[1], block[1])]):
+        pieces.append(text[last:start])
+        if start == stop == block[1]:
+            pieces.append(below)
+        last = stop
+    return re.sub(r"\n{3,}", "\n\n", "".join(pieces) + text[last:])
+
+
+def _headers_unknown_plan_first(text: str) -> str | None:
+    """The assessment written first and every other header in words the section reader does not know, as "Words:":
+    what follows the assessment then reads as going on with it unless the reader sees what it is."""
+    moved = _moved(text, kinds=ASSESSMENT_KINDS, after=None) or text
+    sections = [s for s in _headed(moved) if s.kind in _UNKNOWN_HEADERS]
+    if not sections:
+        return None
+    pieces, last = [], 0
+    for ordinal, section in enumerate(sections):
+        written = moved[section.start : section.body_start]
+        alone = moved[section.body_start : section.body_start + 1] in ("\n", "")
+        indent = written[: len(written) - len(written.lstrip())]
+        label = _by_length(_UNKNOWN_HEADERS[section.kind], text, ordinal)
+        pieces += [moved[last : section.start], indent + label + ":" + ("" if alone else " ")]
+        last = section.body_start
+    return "".join(pieces) + moved[last:]
+
+
 TRANSFORMATIONS: dict[str, Rewrite] = {
     **{f"header_{name}": partial(with_assessment_header, header=header) for name, header in PROBE_HEADERS.items()},
     "headers_upper": partial(_with_headers, restyle=lambda _, words: words.upper()),
@@ -289,6 +372,9 @@ TRANSFORMATIONS: dict[str, Rewrite] = {
     "tabs": _tabs,
     "attestation_appended": lambda text: text.rstrip() + "\n\n" + _ATTESTATION,
     "past_history_appended": _past_history_appended,
+    "carried_list_below_assessment": partial(_list_below_assessment, kind="pmh", labels=_CARRIED_INTROS),
+    "drug_list_below_assessment": partial(_list_below_assessment, kind="medications", labels=_DRUG_LABELS),
+    "headers_unknown_plan_first": _headers_unknown_plan_first,
 }
 
 

@@ -33,21 +33,23 @@ _JUDGEMENT = re.compile(
 # ("my plan is", "we will", "continue", "increase", "ordered", "refer", "admit", "echo lined up", "splinting
 # discussed", "avoid screens"); a past action or change told in the history ("was started on", "appetite decreased",
 # "avoiding NSAIDs as advised") is not one.
-_DECISION = re.compile(
+_ACTION = re.compile(
     r"\b(?:plan(?:s|ned)?|we(?:'ll| will| agreed| decided)|i(?:'ll| will| have (?:ordered|started|sent|prescribed)| "
     r"recommend| suggest| advised)|will|continu\w*|start(?!ed)|stop|(?:increas|decreas|reduc)(?:e|ing|ed to)|add|"
     r"switch|change|hold|titrat\w*|taper\w*|resum\w*|discontinu\w*|refill\w*|renew\w*|prescri\w*|order(?:ed)?|"
     r"refer(?:ral|red)?|schedul\w*|recheck|repeat|recommend\w*|(?<!as )advis\w*|counsel\w*|admi(?:t|ssion)\w*|"
     r"arrang\w*|sent|send|(?:lined|set) up|book(?:ed)?|discuss(?:ed)?|avoid|"
     # changing or keeping a dose, and asking for a test: "raise the dose", "maintain on losartan", "BMP requested"
-    r"raise|double|halve|maintain(?:ed)?|requested|obtain|to be drawn|management|cont|c/w|"
+    r"raise|double|halve|maintain(?:ed)?|requested|obtain|to be drawn|management|cont|c/w|adjust\w*|"
     # keeping a treatment, in the plan's words: "carry on with adalimumab", "stick with losartan", "stay on it"
     r"carry on(?: with)?|stick with|persist with|stay on|keep (?:on|taking|using))\b"
-    # or a dosing instruction: "amoxicillin high dose for 10 days", "ibuprofen over the counter", "warfarin dose
-    # adjusted", "single-dose IM penicillin", "oral cefpodoxime" (not "topical", which the history uses of a therapy
-    # under way)
-    r"|\bfor \d+ (?:days|weeks)\b|\b(?:once|twice|three times) (?:daily|a day)\b|\b(?:bid|tid|qid|prn)\b|"
-    r"\bas needed\b|\bover the counter\b|\botc\b|\badjust\w*|\b(?:oral|po|im|iv|intramuscular|by mouth)\b"
+)
+# or a dosing instruction: "amoxicillin high dose for 10 days", "ibuprofen over the counter", "single-dose IM
+# penicillin", "oral cefpodoxime" (not "topical", which the history uses of a therapy under way); a drug list writes
+# the same instructions of what the patient already takes
+_DOSING = re.compile(
+    r"\bfor \d+ (?:days|weeks)\b|\b(?:once|twice|three times) (?:daily|a day)\b|\b(?:bid|tid|qid|prn)\b|"
+    r"\bas needed\b|\bover the counter\b|\botc\b|\b(?:oral|po|im|iv|intramuscular|by mouth)\b"
 )
 _PARAGRAPH_BREAK = re.compile(r"\n[ \t]*\n")
 _SENTENCE = re.compile(r"(?:[^.!?\n]|\.(?=\d))+(?:[.!?]+|$)", re.MULTILINE)  # "BMI 41.8" ends none
@@ -72,7 +74,13 @@ def judges(text: str) -> bool:
 
 def decides(text: str) -> bool:
     """``text`` (lower case) holds a management decision ("we will", "continue", "ordered", "twice daily")."""
-    return _DECISION.search(text) is not None
+    return acts(text) or _DOSING.search(text) is not None
+
+
+def acts(text: str) -> bool:
+    """``text`` (lower case) states an action on the patient's management ("continue", "ordered", "will"), beyond
+    how a drug is taken ("twice daily", which a drug list states too)."""
+    return _ACTION.search(text) is not None
 
 
 def reads_as_assessment(paragraph: str) -> bool:

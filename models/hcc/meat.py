@@ -29,7 +29,8 @@ from typing import Any
 
 from models.clinical.assertion import assert_span
 from models.clinical.document import ClinicalDocument, Evidence
-from models.em.components._lines import PLAN_SECTIONS, Line, item_marker, lines
+from models.clinical.zones import acts
+from models.em.components._lines import PLAN_SECTIONS, Line, item_body, item_marker, lines
 from models.em.cues import default_cues
 
 MEAT_ELEMENTS: tuple[str, ...] = ("monitor", "evaluate", "assess", "treat")
@@ -128,10 +129,12 @@ def find_support(
             continue
         if re.match(r"^\W*(?:r/o|rule[- ]?out|differential|\?)", lowered):
             continue
-        support.in_assessment = True
         start, end = mention
-        support.mentions.append(Evidence(line.start + start, line.start + end, lowered[start:end]))
         block = [line, *_under(doc, plan_lines, index)]
+        if _list_entry(block):
+            continue
+        support.in_assessment = True
+        support.mentions.append(Evidence(line.start + start, line.start + end, lowered[start:end]))
         named_to = line.start + _standing_treatment_end(lowered, end)
         for element in MEAT_ELEMENTS:
             cue = next(
@@ -173,6 +176,28 @@ def _standing_treatment_end(lowered: str, end: int) -> int:
     if any(pattern.search(between) for pattern in _cue_patterns("monitor")):
         return end
     return found.end()
+
+
+# A line that only names a condition with the words it is carried with ("PAF, anticoagulated", "Crohn's ileitis,
+# quiescent", "schizophrenia, stable on clozapine") or a drug with its dose ("buprenorphine 8 mg with naloxone 2 mg
+# film twice daily") is an entry of a list kept on the chart, problem list or drug list, wherever the note lets it
+# stand (under a label the section reader does not know, run on below the assessment): it says what the patient has or
+# takes, not what this visit did. An assessment item states its course, findings or plan in a sentence of its own,
+# in lines written under it, or with an action on the patient's management ("HLD - continue atorvastatin"); a label
+# ("Problem: T2DM, uncontrolled", "PAF: stable") marks an item of the assessment. The list's next lines that the
+# item reader puts under an entry ("Past pneumonia, resolved.") are entries too.
+_ENTRY_MAX_WORDS = 12
+_SENTENCE_BREAK = re.compile(r"[.;!?](?=\s+\S)|:")
+
+
+def _list_entry(block: Sequence[Line]) -> bool:
+    """Whether an assessment line holding a condition's mention, with the lines under it, is a carried list's entry
+    (see above)."""
+    return all(_entry_words(item_body(line.norm).strip()) for line in block)
+
+
+def _entry_words(body: str) -> bool:
+    return len(body.split()) <= _ENTRY_MAX_WORDS and not _SENTENCE_BREAK.search(body) and not acts(body)
 
 
 def _mention(line: Line, pattern: re.Pattern[str] | None, named: Sequence[Evidence]) -> tuple[int, int] | None:

@@ -8,7 +8,7 @@ import pytest
 
 from datasets.codesets import CodeSets
 from datasets.synth.generator import SynthConfig, generate_encounters
-from evaluation.structure_probe import TRANSFORMATIONS, probe, table, variants, with_assessment_header
+from evaluation.structure_probe import RELABELLED, TRANSFORMATIONS, probe, table, variants, with_assessment_header
 from models.audit import AuditEngine
 from models.clinical.document import find_sections
 
@@ -113,6 +113,15 @@ def test_every_transformation_keeps_the_notes_words(name: str) -> None:
                 if section.kind == "data":
                     head = encounter.text[section.start : section.body_start]
                     replaceable |= {w.lower().strip(marks) for w in head.split()}
+        for section in find_sections(encounter.text):
+            if section.kind in RELABELLED.get(name, ()):  # headers and list intros written in other words
+                relabelled = encounter.text[section.start : section.body_start].split() + [
+                    w
+                    for line in encounter.text[section.body_start : section.end].split("\n")
+                    if line.rstrip().endswith(":")
+                    for w in line.split()
+                ]
+                replaceable |= {w.lower().strip(marks) for w in relabelled}
         kept = {w.lower().strip(marks) for w in encounter.text.split()}
         written = {w.lower().strip(marks) for w in text.split()}
         lost = {w for w in kept - written if not w.isdigit()}  # an item's number is a mark the rewrite may take off

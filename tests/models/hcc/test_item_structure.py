@@ -120,7 +120,7 @@ def test_the_treatment_a_condition_is_named_with_is_not_meat() -> None:
         code = "F20.9" if "schizophrenia" in item else "F11.20"
         assert not find_support(ClinicalDocument(note), code).supported, item
     # near misses: a status between name and treatment is the visit's judgement; a drug in the item's plan treats it
-    note = "ASSESSMENT AND PLAN:\n1. schizophrenia, stable on clozapine\n"
+    note = "ASSESSMENT AND PLAN:\n1. schizophrenia, stable on clozapine. No side effects reported.\n"
     assert "monitor" in find_support(ClinicalDocument(note), "F20.9").elements
     note = "ASSESSMENT AND PLAN:\n1. schizophrenia on clozapine; tolerating well, continue clozapine 300 mg nightly\n"
     assert "treat" in find_support(ClinicalDocument(note), "F20.9").elements
@@ -133,3 +133,33 @@ def test_a_name_the_term_table_lacks_is_a_mention_where_the_finder_read_it() -> 
     start = note.index("regional")
     named = [Evidence(start, start + len("regional enteritis"), "regional enteritis")]
     assert find_support(doc, "K50.90", named=named).supported
+
+
+def test_a_carried_list_entry_in_the_assessment_is_no_meat() -> None:
+    # a problem list and a drug list run on below the assessment under words the section reader does not know: each
+    # entry names a condition with the words it is carried with, or a drug with its dose
+    note = (
+        "ASSESSMENT AND PLAN:\n"
+        "1. acute otitis media, left: amoxicillin for 10 days.\n"
+        "Longstanding, kept as they are:\n"
+        "PAF, anticoagulated\n"
+        "terminal ileal Crohn's, in remission\n"
+        "schizophrenia, stable on clozapine\n"
+        "Takes:\n"
+        "buprenorphine 8 mg with naloxone 2 mg film twice daily\n"
+    )
+    doc = ClinicalDocument(note)
+    for code in ("I48.0", "K50.00", "F20.9", "F11.20"):
+        assert not find_support(doc, code).supported, code
+    # near misses: an item with an action on it, a sentence of its own, or lines under its head is assessed
+    for item in (
+        "PAF, anticoagulated - continue apixaban",
+        "terminal ileal Crohn's, in remission. Two formed stools a day.",
+        "PAF, anticoagulated:\n- INR 2.4, at target",
+        "PAF: anticoagulated",
+    ):
+        code = "K50.00" if "Crohn" in item else "I48.0"
+        assert find_support(ClinicalDocument(f"ASSESSMENT AND PLAN:\n# {item}\n"), code).supported, item
+    # an item labelled as a problem of the assessment, its status on the lines below
+    note = "ASSESSMENT AND PLAN:\n> Problem: T2DM, uncontrolled with hyperglycemia\n  Status: worse since last visit\n"
+    assert find_support(ClinicalDocument(note), "E11.65").supported
