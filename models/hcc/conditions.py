@@ -86,6 +86,8 @@ _LAST_WORD = re.compile(r"(\w+)\W*$")
 _MANIFESTATION = re.compile(r"\b(?:with|w/)\s+[^,;]+", re.IGNORECASE)
 # DSM-5 severity wording -> ICD-10-CM index terms (Disorder, alcohol use, mild -> abuse; moderate/severe -> dependence)
 _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
+    # "d/o" is the disorder of "EtOH use d/o, moderate"
+    (re.compile(r"\bd/o\b"), "disorder"),
     (re.compile(r"\buse disorder,?\s*(?:moderate|severe)"), "dependence"),
     (re.compile(r"\buse disorder,?\s*mild"), "abuse"),
     (re.compile(r"\b(?:moderate|severe)\s+((?:[a-z]+\s+){1,2})use disorder\b"), r"\1dependence"),
@@ -95,6 +97,9 @@ _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\baddiction\b"), "dependence"),
     (re.compile(r"\balcoholism\b"), "alcohol dependence"),
     (re.compile(r"\b(?:renal|kidney) insufficiency\b"), "kidney disease"),
+    # "complicated by" links a condition to its manifestation as "with" does (guideline I.A.15): "DM type 2
+    # complicated by chronic kidney disease, stage 3A" is E11.22 with N18.31
+    (re.compile(r"\bcomplicated by\b"), "with"),
     # "acute on chronic" (I50.23; "acute and chronic" in J96.2-) is one value of the acuity axis, not "acute" beside
     # a stopword
     (re.compile(r"\bacute (?:on|and) chronic\b"), "acuteonchronic"),
@@ -160,6 +165,16 @@ def _name_part(name: str) -> tuple[str, tuple[int, int] | None]:
     return name, None
 
 
+# A stage or type written against the abbreviation it qualifies ("CKD3b", "CKD4") is a word of its own
+_GLUED = re.compile(r"\b([a-z]{2,5})(\d[ab]?)\b")
+
+
+def _unglued(match: re.Match[str]) -> str:
+    letters, number = match.groups()
+    known = letters in _ABBREVIATIONS and match.group(0) not in _ABBREVIATIONS  # "dm2" is an abbreviation of its own
+    return f"{letters} {number}" if known else match.group(0)
+
+
 def _words(text: str) -> list[str]:
     out: list[str] = []
     text = text.lower()
@@ -169,6 +184,7 @@ def _words(text: str) -> list[str]:
         text = _OUT_OF_CONTROL.sub(" with hyperglycemia ", text)
     if _HEART_FAILURE.search(text):
         text = _WORSENED.sub(" acuteonchronic ", text)
+    text = _GLUED.sub(_unglued, text)
     for raw in _WORD.findall(text):
         expanded = _ABBREVIATIONS.get(raw) or _NUMBERS.get(raw)
         for word in expanded.split() if expanded else [raw]:

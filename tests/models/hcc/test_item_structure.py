@@ -45,6 +45,12 @@ def _codes(finder: HccConditionFinder, item: str) -> list[str]:
         ("1. alcoholism, worsening. Start naltrexone.", "F10.20"),
         ("1. EtOH dependence, worsening. Start naltrexone.", "F10.20"),
         ("1. opioid addiction, stable on buprenorphine.", "F11.20"),
+        # a stage written against its abbreviation, "d/o" for disorder
+        ("1. CKD3b, stable. Continue losartan.", "N18.32"),
+        ("1. EtOH use d/o, moderate - counseled, start naltrexone.", "F10.20"),
+        # "complicated by" links a manifestation as "with" does
+        ("1/ DM type 2 complicated by chronic kidney disease, stage 3A -- well controlled.", "N18.31"),
+        ("1/ DM type 2 complicated by chronic kidney disease, stage 3A -- well controlled.", "E11.22"),
         ("1. paroxysmal atrial fib, on warfarin -- steady.", "I48.0"),
         # a bracketed remark ends the name
         ("(2) AECOPD [not controlled, moving the wrong way] wheezes. Prednisone 40 mg daily.", "J44.1"),
@@ -55,6 +61,12 @@ def _codes(finder: HccConditionFinder, item: str) -> list[str]:
 )
 def test_the_condition_is_read_however_its_name_is_written(finder: HccConditionFinder, item: str, code: str) -> None:
     assert code in _codes(finder, item)
+
+
+def test_a_condition_named_as_a_differential_is_not_documented(finder: HccConditionFinder) -> None:
+    item = "1. pulmonary nodule, RUL: repeat chest CT ordered; PET if growth   ddx: lung cancer"
+    assert "C34.90" not in _codes(finder, item)
+    assert "C34.90" in _codes(finder, "1. lung cancer: repeat chest CT ordered; PET if growth")
 
 
 def test_a_lead_in_is_only_read_past_when_its_words_name_nothing(finder: HccConditionFinder) -> None:
@@ -133,6 +145,11 @@ def test_a_name_the_term_table_lacks_is_a_mention_where_the_finder_read_it() -> 
     start = note.index("regional")
     named = [Evidence(start, start + len("regional enteritis"), "regional enteritis")]
     assert find_support(doc, "K50.90", named=named).supported
+
+
+def test_a_stage_written_against_its_abbreviation_is_a_mention() -> None:
+    note = "ASSESSMENT AND PLAN:\n1. CKD3b, stable. Continue losartan.\n"
+    assert find_support(ClinicalDocument(note), "N18.32").supported
 
 
 def test_a_carried_list_entry_in_the_assessment_is_no_meat() -> None:
