@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import re
 from collections.abc import Iterator, Sequence
@@ -248,14 +249,23 @@ def _under(doc: ClinicalDocument, plan_lines: Sequence[Line], index: int) -> lis
         return []
     out: list[Line] = []
     previous = plan_lines[index]
+    spacing = _line_spacing(doc, plan_lines)
     for line in plan_lines[index + 1 :]:
         kind = _marker_kind(item_marker(line.text))
-        # a blank line (or a section of another kind between) ends the item
-        if kind in (head, "number") or doc.text.count("\n", previous.end, line.start) > 1:
+        # a blank line (or a section of another kind between) ends the item; in a note that leaves a blank line
+        # after every line, two do
+        if kind in (head, "number") or doc.text.count("\n", previous.end, line.start) > spacing:
             break
         out.append(line)
         previous = line
     return out
+
+
+def _line_spacing(doc: ClinicalDocument, plan_lines: Sequence[Line]) -> int:
+    """The line breaks between two lines of one paragraph of the assessment: 1, or 2 in a note written with a blank
+    line after every line (no two of its lines follow each other directly)."""
+    breaks = [n for a, b in itertools.pairwise(plan_lines) if (n := doc.text.count("\n", a.end, b.start))]
+    return min(breaks) if len(breaks) > 1 else 1
 
 
 def _marker_kind(marker: str) -> str:

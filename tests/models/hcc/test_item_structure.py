@@ -102,6 +102,20 @@ def test_meat_written_under_an_item_head_is_the_items() -> None:
     assert not find_support(doc, "J44.9").supported
 
 
+def test_in_a_note_with_a_blank_line_after_every_line_the_lines_under_a_head_are_still_its() -> None:
+    note = (
+        "Assessment/Plan:\n\n"
+        "# PAF, anticoagulated\n\n"
+        "- controlled, same regimen; regular rhythm today\n\n"
+        "- continue apixaban 5 mg twice daily\n\n"
+        "# COPD\n\n\n\n"
+        "- stable, continue tiotropium\n"
+    )
+    assert find_support(ClinicalDocument(note), "I48.0").supported
+    # two blank lines still end the item
+    assert not find_support(ClinicalDocument(note), "J44.9").supported
+
+
 def test_unmarked_lines_under_a_numbered_head_belong_to_it_up_to_the_next_number() -> None:
     note = (
         "ASSESSMENT AND PLAN:\n"
