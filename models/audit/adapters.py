@@ -131,8 +131,8 @@ _SPECIFICITY_STOP = frozenset(
 # one alone there ("gout, left foot" is M10.072)
 _SITE_PAIR = re.compile(r"\b([a-z]+) and ([a-z]+)$")
 # Words that state the next word's condition absent, in titles ("with esophagitis, without bleeding") and in
-# diagnostic statements ("acute cystitis, no hematuria", "GERD w/ esophagitis, w/o bleeding", "not bleeding").
-_ABSENCE_WORDS = frozenset({"without", "no", "not"})
+# diagnostic statements ("acute cystitis, no hematuria", "GERD w/ esophagitis, w/o bleeding").
+_ABSENCE_WORDS = frozenset({"without", "no"})
 _WITHOUT = re.compile(r"\bw/o\b|\bw/out\b", re.IGNORECASE)
 _FREE = "free"  # after a word, states it absent: "angina-free", "symptom free"
 # after the words of a test or finding, states them absent ("rapid strep negative"); "negative for" states the words
