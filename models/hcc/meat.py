@@ -123,6 +123,7 @@ def find_support(
         return support
     cues = meat_cues()
     plan_lines = lines(doc, PLAN_SECTIONS)
+    spacing = _line_spacing(doc, plan_lines)
     for index, line in enumerate(plan_lines):
         lowered = line.norm
         mention = _mention(line, pattern, named)
@@ -131,7 +132,7 @@ def find_support(
         if re.match(r"^\W*(?:r/o|rule[- ]?out|differential|\?)", lowered):
             continue
         start, end = mention
-        block = [line, *_under(doc, plan_lines, index)]
+        block = [line, *_under(doc, plan_lines, index, spacing)]
         if _list_entry(block):
             continue
         support.in_assessment = True
@@ -239,17 +240,17 @@ def _cues(element: str, block: Sequence[Line]) -> Iterator[tuple[int, int]]:
                 yield part.start + found.start(), part.start + found.end()
 
 
-def _under(doc: ClinicalDocument, plan_lines: Sequence[Line], index: int) -> list[Line]:
+def _under(doc: ClinicalDocument, plan_lines: Sequence[Line], index: int, spacing: int) -> list[Line]:
     """The lines written under an item head: "# T2DM with polyneuropathy" (or "Dx 2) ...") followed by "- stable,
     at goal" and "- continue gabapentin", or by unmarked lines, up to the next line marked as the head is or
     numbered. The status, findings and plan those lines state are the item's. A line without a marker heads
-    nothing (prose paragraphs and run-on items carry their own words)."""
+    nothing (prose paragraphs and run-on items carry their own words). ``spacing``: :func:`_line_spacing` of
+    ``plan_lines``, read once per note."""
     head = _marker_kind(item_marker(plan_lines[index].text))
     if not head:
         return []
     out: list[Line] = []
     previous = plan_lines[index]
-    spacing = _line_spacing(doc, plan_lines)
     for line in plan_lines[index + 1 :]:
         kind = _marker_kind(item_marker(line.text))
         # a blank line (or a section of another kind between) ends the item; in a note that leaves a blank line
