@@ -49,7 +49,8 @@ class SynthConfig:
             unseen phrasing for checking generalisation while developing, so that H stays untouched until the
             report), ``calibration`` (family Z only: unseen phrasing that no rule is developed on, for fitting
             confidence thresholds) or ``all`` (A-D with 15% held-out; validation and calibration families never).
-        family: only this family of the ``phrasing`` split (e.g. ``X`` of ``validation``); None draws among them.
+        family: only this family of the ``phrasing`` split (e.g. ``X`` of ``validation``); None draws among them
+            (families marked ``drawn: false``, such as validation family F, only when named here).
         clean_share: share of claims billed correctly (the rest carry one or two errors).
         plant_phi: share of notes that get fake identifiers planted (``planted_phi`` records the kinds).
         start, end: range of dates of service (the CMS tables shipped are the July 2024 versions).
@@ -160,10 +161,10 @@ class Generator:
         self.injector = ErrorInjector(self.knowledge, self.facts, self.hcc)
         self.unspecified = unspecified_map(self.knowledge)
         self.triggers_25 = modifier25_triggers(self.knowledge)
-        self.train = self.knowledge.family_names("train")
-        self.heldout = self.knowledge.family_names("heldout")
-        self.validation = self.knowledge.family_names("validation")
-        self.calibration = self.knowledge.family_names("calibration")
+        self.train = self.knowledge.family_names("train", drawn_only=True)
+        self.heldout = self.knowledge.family_names("heldout", drawn_only=True)
+        self.validation = self.knowledge.family_names("validation", drawn_only=True)
+        self.calibration = self.knowledge.family_names("calibration", drawn_only=True)
         check_family(config, self.knowledge)
         if not self.facts.available:
             warnings.warn(

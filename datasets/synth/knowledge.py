@@ -347,7 +347,9 @@ class Rewording:
 class Family:
     """A phrasing family: headers, header style, section orders, sentence templates, noise rates and (optionally)
     its own wording of the shared plan text and of conditions' assessment names (condition key -> names, used
-    instead of the condition's own ``names``; a sided condition's names say ``{side}``)."""
+    instead of the condition's own ``names``; a sided condition's names say ``{side}``). ``drawn: false`` keeps a
+    family out of its split's draw (only ``--family`` picks it): a family added after baselines were measured on the
+    split then leaves the split's output, and so those baselines, unchanged."""
 
     name: str
     split: Split
@@ -361,13 +363,17 @@ class Family:
     status: dict[str, tuple[str, ...]]
     plan_wording: tuple[Rewording, ...] = ()
     condition_names: dict[str, tuple[str, ...]] = field(default_factory=dict)
+    drawn: bool = True
 
     @classmethod
     def from_dict(cls, row: dict[str, Any], where: str) -> Family:
         templates = dict(row.get("templates") or {})
         status = templates.pop("status", None)
-        _check_keys(cls, {**row, "status": status}, where, optional=frozenset({"plan_wording", "condition_names"}))
+        optional = frozenset({"plan_wording", "condition_names", "drawn"})
+        _check_keys(cls, {**row, "status": status}, where, optional=optional)
         _check_literal(row["split"], get_args(Split), "split", where)
+        if not isinstance(row.get("drawn", True), bool):
+            raise KnowledgeError(f"SYN001 {where}: 'drawn' takes true or false, got {row['drawn']!r}.")
         if set(row["headers"]) != set(HEADED_SECTIONS):
             raise KnowledgeError(f"SYN001 {where}: 'headers' takes exactly {sorted(HEADED_SECTIONS)}.")
         if set(templates) != set(TEMPLATE_KEYS):
@@ -395,6 +401,7 @@ class Family:
                 str(k): _strings(v, f"condition_names.{k}", where, allow_empty=False)
                 for k, v in (row.get("condition_names") or {}).items()
             },
+            drawn=row.get("drawn", True),
         )
 
 
@@ -485,8 +492,11 @@ class Knowledge:
     content: Content
     versions: dict[str, int]
 
-    def family_names(self, split: Split) -> tuple[str, ...]:
-        return tuple(name for name, family in self.families.items() if family.split == split)
+    def family_names(self, split: Split, *, drawn_only: bool = False) -> tuple[str, ...]:
+        """The families of ``split`` (with ``drawn_only``, those its draw picks among when no family is named)."""
+        return tuple(
+            name for name, family in self.families.items() if family.split == split and (family.drawn or not drawn_only)
+        )
 
 
 def _read(name: str) -> dict[str, Any]:

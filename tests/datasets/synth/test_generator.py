@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 
@@ -237,6 +238,24 @@ def test_generator_validation_family_is_used_only_when_asked(codesets: CodeSets)
         assert all((e.model_extra or {})["phrasing_family"] not in validation_names for e in encounters), phrasing
     validation = list(generate_encounters(SynthConfig(n=20, seed=5, phrasing="validation"), codesets=codesets))
     assert all((e.model_extra or {})["phrasing_family"] in validation_names for e in validation)
+
+
+def test_generator_undrawn_family_is_used_only_when_named(codesets: CodeSets) -> None:
+    knowledge = default_knowledge()
+    undrawn = {n for n, f in knowledge.families.items() if not f.drawn}
+    assert "F" in undrawn and "F" in knowledge.family_names("validation")
+    assert not undrawn & set(knowledge.family_names("validation", drawn_only=True))
+    drawn = generate_encounters(SynthConfig(n=60, seed=5, phrasing="validation"), codesets=codesets)
+    assert not {(e.model_extra or {})["phrasing_family"] for e in drawn} & undrawn
+    named = list(generate_encounters(SynthConfig(n=10, seed=5, phrasing="validation", family="F"), codesets=codesets))
+    assert all((e.model_extra or {})["phrasing_family"] == "F" for e in named)
+
+
+def test_generator_family_f_differs_from_v_only_in_condition_names() -> None:
+    families = default_knowledge().families
+    f, v = families["F"], families["V"]
+    assert f.condition_names and not v.condition_names
+    assert dataclasses.replace(f, name="V", drawn=True, condition_names={}) == v
 
 
 def test_generator_calibration_family_is_used_only_when_asked(codesets: CodeSets) -> None:

@@ -202,3 +202,12 @@ def test_knowledge_condition_names_are_optional_and_checked() -> None:
         check_condition_names(
             Family.from_dict(_family_row(condition_names={"knee_oa": ["knee DJD"]}), "row"), KNOWLEDGE.conditions, "row"
         )
+
+
+def test_knowledge_drawn_is_optional_and_checked() -> None:
+    from datasets.synth.knowledge import Family
+
+    assert Family.from_dict(_family_row(), "row").drawn is True
+    assert Family.from_dict(_family_row(drawn=False), "row").drawn is False
+    with pytest.raises(KnowledgeError, match=r"SYN001 row: 'drawn' takes true or false, got 'no'"):
+        Family.from_dict(_family_row(drawn="no"), "row")
