@@ -243,19 +243,44 @@ def test_generator_validation_family_is_used_only_when_asked(codesets: CodeSets)
 def test_generator_undrawn_family_is_used_only_when_named(codesets: CodeSets) -> None:
     knowledge = default_knowledge()
     undrawn = {n for n, f in knowledge.families.items() if not f.drawn}
-    assert "F" in undrawn and "F" in knowledge.family_names("validation")
+    assert undrawn == {"E", "F"} and undrawn <= set(knowledge.family_names("validation"))
     assert not undrawn & set(knowledge.family_names("validation", drawn_only=True))
     drawn = generate_encounters(SynthConfig(n=60, seed=5, phrasing="validation"), codesets=codesets)
     assert not {(e.model_extra or {})["phrasing_family"] for e in drawn} & undrawn
-    named = list(generate_encounters(SynthConfig(n=10, seed=5, phrasing="validation", family="F"), codesets=codesets))
-    assert all((e.model_extra or {})["phrasing_family"] == "F" for e in named)
+    for name in sorted(undrawn):
+        config = SynthConfig(n=10, seed=5, phrasing="validation", family=name)
+        assert all(
+            (e.model_extra or {})["phrasing_family"] == name for e in generate_encounters(config, codesets=codesets)
+        )
 
 
-def test_generator_family_f_differs_from_v_only_in_condition_names() -> None:
-    families = default_knowledge().families
-    f, v = families["F"], families["V"]
-    assert f.condition_names and not v.condition_names
-    assert dataclasses.replace(f, name="V", drawn=True, condition_names={}) == v
+@pytest.mark.parametrize(("unseen", "layout"), [("F", "V"), ("E", "W")])
+def test_generator_unseen_name_family_differs_from_its_layout_only_in_condition_names(unseen: str, layout: str) -> None:
+    knowledge = default_knowledge()
+    family, base = knowledge.families[unseen], knowledge.families[layout]
+    assert family.condition_names and not base.condition_names
+    assert dataclasses.replace(family, name=layout, drawn=True, condition_names={}) == base
+    # as many names as the layout family draws from, so that the two families' encounters pair
+    for condition in knowledge.conditions:
+        drawn_from = len(condition.names) - 1 if len(condition.names) >= 3 else len(condition.names)
+        assert len(family.condition_names[condition.key]) == drawn_from, condition.key
+
+
+def test_generator_family_e_shares_no_name_with_the_tables_or_other_families() -> None:
+    knowledge = default_knowledge()
+
+    # compared without case, spacing or punctuation, so that a near copy counts as a reuse
+    def key(name: str) -> str:
+        return "".join(ch for ch in name.lower() if ch.isalnum())
+
+    own = {key(n) for names in knowledge.families["E"].condition_names.values() for n in names}
+    # a table's last name is the held-out family's: left out here, so that no failure message can show it
+    others = {key(n) for c in knowledge.conditions for n in (c.names[:-1] if len(c.names) >= 3 else c.names)}
+    others |= {
+        key(n) for name, f in knowledge.families.items() if name != "E" for ns in f.condition_names.values() for n in ns
+    }
+    assert len(own) == sum(len(ns) for ns in knowledge.families["E"].condition_names.values())
+    assert not own & others
 
 
 def test_generator_calibration_family_is_used_only_when_asked(codesets: CodeSets) -> None:
