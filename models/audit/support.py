@@ -150,6 +150,7 @@ class ConditionKnowledge:
     def __init__(self, codesets: CodeSets) -> None:
         self.icd = codesets.icd10cm
         self._phrases: dict[str, list[tuple[frozenset[str], float]]] = {}
+        self._naming: dict[str, frozenset[str]] = {}
 
     @cached_property
     def idf(self) -> dict[str, float]:
@@ -180,9 +181,19 @@ class ConditionKnowledge:
             self._phrases[code] = out
         return self._phrases[code]
 
+    def naming_words(self, code: str) -> frozenset[str]:
+        """The words of all ``code``'s phrases that can name it (optional words aside): a text with none of them
+        covers no phrase."""
+        if code not in self._naming:
+            self._naming[code] = frozenset().union(*(phrase for phrase, _ in self.phrases(code))) - _OPTIONAL
+        return self._naming[code]
+
     def coverage(self, code: str, words: set[str] | frozenset[str]) -> tuple[float, frozenset[str]]:
         """Best IDF-weighted share of one phrase's words present in ``words``, and the words matched."""
         best, matched = 0.0, frozenset[str]()
+        # most lines of a note name none of a code's words: no phrase needs looking at
+        if self.naming_words(code).isdisjoint(words):
+            return best, matched
         idf = self.idf
         for phrase, total in self.phrases(code):
             shared = phrase & words
@@ -243,6 +254,7 @@ SHORTHAND = {"rt": "right", "lt": "left", "sided": "side", "bilat": "bilateral",
              "earwax": "cerumen", "extremity": "limb", "extremities": "limb"}  # fmt: skip
 
 
+@lru_cache(maxsize=1 << 16)  # a word's key depends on the word alone: notes and titles repeat a few thousand words
 def content_key(norm: str) -> str | None:
     """Matching key of one normalised token, or None for a stopword or punctuation."""
     if norm in STOPWORDS or norm in PUNCT:
@@ -270,9 +282,13 @@ _CLASSIFICATION_WORDS = frozenset({word_key("nec")})
 @lru_cache(maxsize=4096)  # a note's lines are read once per billed code and per specific code the finder tries
 def _line_words(text: str, norm: str) -> tuple[tuple[Token, ...], tuple[str, ...], frozenset[str]]:
     """A note line's content tokens, their matching keys in order, and the set of those keys."""
-    tokens = tuple(t for t in clinical_tokens(restored_text(text, norm)) if content_key(t.norm) is not None)
-    keys = tuple(word_key(SHORTHAND.get(t.norm, t.norm)) for t in tokens)
-    return tokens, keys, frozenset(keys)
+    tokens: list[Token] = []
+    keys: list[str] = []
+    for token in clinical_tokens(restored_text(text, norm)):
+        if (key := content_key(token.norm)) is not None:
+            tokens.append(token)
+            keys.append(key)
+    return tuple(tokens), tuple(keys), frozenset(keys)
 
 
 class DiagnosisSupport:
