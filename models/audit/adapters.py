@@ -20,6 +20,7 @@ import datetime as dt
 import json
 import re
 import warnings
+from bisect import bisect_left
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -156,8 +157,10 @@ def _polar_words(text: str, note: bool = False) -> set[str]:
     folded = _WITHOUT.sub("without", _fold_shorthand(text))
     # a note's words also read clinical terms ("pink eye" is conjunctivitis); a title's are the classification's own
     tokens = clinical_tokens(folded) if note else tokenize(folded)
+    # where the clause marks are, found once: most texts have none or a few, and the tokens are read in order
+    marks = [mark.start() for mark in _CLAUSE_MARK.finditer(folded)]
     for at, token in enumerate(tokens):
-        if at and _CLAUSE_MARK.search(folded, tokens[at - 1].end, token.start):
+        if marks and at and _marked(marks, tokens[at - 1].end, token.start):
             clause = []
         if token.norm in _ABSENCE_WORDS:
             absent = True
@@ -180,6 +183,12 @@ def _polar_words(text: str, note: bool = False) -> set[str]:
     if out & _SIDES:
         out.add(_SIDE)
     return out
+
+
+def _marked(marks: list[int], start: int, end: int) -> bool:
+    """Whether a position in the sorted ``marks`` lies in ``[start, end)``."""
+    at = bisect_left(marks, start)
+    return at < len(marks) and marks[at] < end
 
 
 def _stated_only(words: frozenset[str]) -> frozenset[str]:
@@ -334,7 +343,8 @@ class SpecificityFinder:
     def __init__(self, codesets: CodeSets, support: DiagnosisSupport) -> None:
         self.codesets = codesets
         self.support = support
-        self._candidates: dict[str, list[Candidate]] = {}
+        self._candidates: dict[str, tuple[list[Candidate], list[tuple[frozenset[str], str]]]] = {}
+        self._elsewhere: dict[tuple[str, int], list[Candidate]] = {}
         self._by_category: dict[str, list[tuple[str, str]]] | None = None
         # the billable records ``by_category`` reads: a category's candidates are looked up here, not one by one in
         # the code-set database (~70 children per billed code)
@@ -389,9 +399,17 @@ class SpecificityFinder:
     def candidates(self, billed: str) -> list[Candidate]:
         """The more specific billable codes for a billed code whose title leaves a detail open: of its category,
         and of the conditions its excludes notes code elsewhere (see :class:`Candidate`)."""
+        own, gates = self._own_candidates(billed)
+        return [*own, *(c for at in range(len(gates)) for c in self._coded_elsewhere(billed, at))]
+
+    def _own_candidates(self, billed: str) -> tuple[list[Candidate], list[tuple[frozenset[str], str]]]:
+        """The candidates of the billed code's own category, and the (gate, code prefix) of each condition its
+        excludes notes code elsewhere: those candidates are read (:meth:`_coded_elsewhere`) only for a note whose
+        statements name the gate, as a few billed codes' excludes notes reach thousands of codes (injuries)."""
         if billed not in self._candidates:
             icd = self.codesets.icd10cm
             out: list[Candidate] = []
+            gates: list[tuple[frozenset[str], str]] = []
             item = icd.find_code(billed)
             if item is not None and vague_title(item.title):
                 base = _title_words(item.title)
@@ -431,20 +449,29 @@ class SpecificityFinder:
                 # an unspecified condition may be documented as one the classification codes elsewhere (a title
                 # stating an axis absent names its condition already: only its own category is more specific)
                 for term, prefix in coded_elsewhere(icd, billed) if unspecified_title(item.title) else ():
-                    gate = frozenset(_title_words(term))
-                    for child, title in self.by_category().get(prefix[:3], ()) if gate else ():
-                        # an unspecified code of another category is no more specific than the billed one
-                        if child.startswith(prefix) and not unspecified_title(title):
-                            # another category's code names the whole condition: all its words are distinguishing
-                            alternatives = [frozenset(_title_words(title))]
-                            if (stated := _stated_only(alternatives[0])) and stated != alternatives[0]:
-                                alternatives.append(stated)
-                            alternatives += [
-                                frozenset(_title_words(t)) for t, _ in self._inclusion_terms(child, billed)
-                            ]
-                            out.append(self._candidate(child, title, [a for a in alternatives if a], 0, gate))
-            self._candidates[billed] = out
+                    if gate := frozenset(_title_words(term)):
+                        gates.append((gate, prefix))
+            self._candidates[billed] = out, gates
         return self._candidates[billed]
+
+    def _coded_elsewhere(self, billed: str, at: int) -> list[Candidate]:
+        """The candidates of the ``at``-th condition the billed code's excludes notes code elsewhere (each with
+        that condition's gate), read once per billed code and condition."""
+        key = (billed, at)
+        if key not in self._elsewhere:
+            gate, prefix = self._own_candidates(billed)[1][at]
+            out: list[Candidate] = []
+            for child, title in self.by_category().get(prefix[:3], ()):
+                # an unspecified code of another category is no more specific than the billed one
+                if child.startswith(prefix) and not unspecified_title(title):
+                    # another category's code names the whole condition: all its words are distinguishing
+                    alternatives = [frozenset(_title_words(title))]
+                    if (stated := _stated_only(alternatives[0])) and stated != alternatives[0]:
+                        alternatives.append(stated)
+                    alternatives += [frozenset(_title_words(t)) for t, _ in self._inclusion_terms(child, billed)]
+                    out.append(self._candidate(child, title, [a for a in alternatives if a], 0, gate))
+            self._elsewhere[key] = out
+        return self._elsewhere[key]
 
     def _candidate(
         self, code: str, title: str, alternatives: list[frozenset[str]], kept: int, gate: frozenset[str] = frozenset()
@@ -457,18 +484,24 @@ class SpecificityFinder:
         """(specific code, number of distinguishing words, evidence line) or None; a code the claim also bills
         (``claimed``) is a condition of its own, never the more specific form of ``billed`` ("IBS with diarrhea" is
         no Crohn disease)."""
-        candidates = [c for c in self.candidates(billed) if c.code not in claimed]
-        if not candidates:
+        own, gates = self._own_candidates(billed)
+        candidates = [c for c in own if c.code not in claimed]
+        if not candidates and not gates:
             return None
         statement_lines = lines(doc, _STATEMENT_SECTIONS)
         parts = [diagnostic_statements(line) for line in statement_lines]
         # each statement read on across the dash that ends it (read below only where the plain ones settle nothing)
         joined = [dash_clauses(line, p) for line, p in zip(statement_lines, parts, strict=True)]
-        if any(c.gate for c in candidates):
-            # a condition coded elsewhere counts only where one statement names it (its excludes term's words)
+        if gates:
+            # a condition coded elsewhere counts only where one statement names it (its excludes term's words); its
+            # candidates are read only then. Without statements nothing is found, and with them the candidates of
+            # the own category (no gate) all stay.
             statement_words = [_text_words(part) for line_parts in parts for part in line_parts]
             statement_words += [_text_words(whole) for clauses in joined for whole, _ in clauses]
             candidates = [c for c in candidates if any(c.gate <= words for words in statement_words)]
+            for at, (gate, _) in enumerate(gates):
+                if any(gate <= words for words in statement_words):
+                    candidates += [c for c in self._coded_elsewhere(billed, at) if c.code not in claimed]
         # the lines that name the condition, as billed or as one of its specific codes ("abscess of the left axilla"
         # does not name "Cutaneous abscess of limb, unspecified" but names L02.412)
         names = (billed, *(c.code for c in candidates))
