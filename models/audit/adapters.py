@@ -20,6 +20,7 @@ import datetime as dt
 import json
 import re
 import warnings
+import weakref
 from bisect import bisect_left
 from collections.abc import Collection, Sequence
 from dataclasses import dataclass
@@ -311,6 +312,25 @@ def diagnostic_statements(line: Any) -> list[Any]:
     return [first, diagnostic_statement(after)]
 
 
+# The statements of each document, read once for all its billed codes. Entries go with their document.
+_STATEMENTS: weakref.WeakKeyDictionary[Any, tuple[list[list[Any]], list[list[tuple[Any, Any | None]]]]] = (
+    weakref.WeakKeyDictionary()
+)
+
+
+def _statements(doc: Any) -> tuple[list[list[Any]], list[list[tuple[Any, Any | None]]]]:
+    """The diagnostic statements of each statement line of ``doc`` (:func:`diagnostic_statements`), and each
+    statement read on across the dash that ends it (:func:`dash_clauses`; read only where the plain ones settle
+    nothing)."""
+    found = _STATEMENTS.get(doc)
+    if found is None:
+        statement_lines = lines(doc, _STATEMENT_SECTIONS)
+        parts = [diagnostic_statements(line) for line in statement_lines]
+        joined = [dash_clauses(line, p) for line, p in zip(statement_lines, parts, strict=True)]
+        found = _STATEMENTS[doc] = (parts, joined)
+    return found
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A more specific code for a billed one: the alternative word sets that each show it (distinguishing title
@@ -488,10 +508,7 @@ class SpecificityFinder:
         candidates = [c for c in own if c.code not in claimed]
         if not candidates and not gates:
             return None
-        statement_lines = lines(doc, _STATEMENT_SECTIONS)
-        parts = [diagnostic_statements(line) for line in statement_lines]
-        # each statement read on across the dash that ends it (read below only where the plain ones settle nothing)
-        joined = [dash_clauses(line, p) for line, p in zip(statement_lines, parts, strict=True)]
+        parts, joined = _statements(doc)
         if gates:
             # a condition coded elsewhere counts only where one statement names it (its excludes term's words); its
             # candidates are read only then. Without statements nothing is found, and with them the candidates of
@@ -857,7 +874,7 @@ class DefaultModels:
                 # the claim captures or outranks stays in, for the gap check to weigh against the billed codes the
                 # note supports
                 if r.status in ("gap", "captured", "trumped")
-                and any(self._stated(doc, c, named.get(c, ())) for c in r.icd10cm)
+                and any(self._stated(doc, c, named.get(c, ()), support) for c in r.icd10cm)
             )
         return ModelOutputs(
             em=em,
@@ -868,12 +885,19 @@ class DefaultModels:
             versions=self.versions,
         )
 
-    def _stated(self, doc: ClinicalDocument, code: str, named: Sequence[Evidence]) -> bool:
+    def _stated(
+        self,
+        doc: ClinicalDocument,
+        code: str,
+        named: Sequence[Evidence],
+        billed: dict[str, tuple[DxStatus, tuple[Span, ...]]] | None = None,
+    ) -> bool:
         """Whether the assessment states ``code``'s condition as current and certain: where the diagnosis support
         finds it, or where the HCC condition finder read its name plainly (``named``, see
         :attr:`models.hcc.conditions.ConditionMatch.named`: "DKD stage 3a", a name the support reader has no words
-        for)."""
-        if self.support.classify(doc, code)[0] == "supported":
+        for); ``billed``: the support already read for the billed codes of this note."""
+        status = billed[code][0] if billed is not None and code in billed else self.support.classify(doc, code)[0]
+        if status == "supported":
             return True
         for span in named:
             line = next((x for x in lines(doc) if x.start <= span.start and span.end <= x.end), None)
