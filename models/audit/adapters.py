@@ -94,6 +94,7 @@ def dx_key(status: str, probability: float | None, problems_coded: bool | None =
 # "type II" is "type 2", "stage IIIb" is "stage 3b").
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "one": "1", "two": "2", "three": "3", "four": "4",
           "five": "5"}  # fmt: skip
+_STAGE_WORDS = ("stage", "class", "type", "grade")
 _ROMAN_PATTERN = re.compile(
     r"\b(stage|class|type|grade)\s+(iii|ii|iv|v|i|one|two|three|four|five)([a-d]?)\b", re.IGNORECASE
 )
@@ -116,9 +117,17 @@ def _fold_shorthand(text: str) -> str:
     """Roman stage numerals and lettered sub-stages written the way ICD-10-CM titles are, stages glued to their
     abbreviation set apart and sides written as initials spelled out (shorthand words such as "rt" and "exac" are
     spelled out by :func:`models.audit.support.words_of`)."""
-    text = _SIDE_INITIAL.sub(lambda m: _SIDE_WORDS[m.group(1)], _GLUED_STAGE.sub(r"\1 ", text))
-    text = _ROMAN_PATTERN.sub(lambda m: f"{m.group(1)} {_ROMAN[m.group(2).lower()]}{m.group(3)}", text)
-    text = _GFR_CATEGORY.sub(lambda m: f"stage {m.group(1)}{m.group(2)}", text)
+    # each pattern is tried only where the letters it needs occur (in ASCII text, where ignoring case is ASCII's):
+    # most titles and statements hold none of them
+    ascii_text = text.isascii()
+    if not ascii_text or "ckd" in text.lower():
+        text = _GLUED_STAGE.sub(r"\1 ", text)
+    if not ascii_text or "R" in text or "L" in text:
+        text = _SIDE_INITIAL.sub(lambda m: _SIDE_WORDS[m.group(1)], text)
+    if not ascii_text or any(word in text.lower() for word in _STAGE_WORDS):
+        text = _ROMAN_PATTERN.sub(lambda m: f"{m.group(1)} {_ROMAN[m.group(2).lower()]}{m.group(3)}", text)
+    if not ascii_text or "G" in text:
+        text = _GFR_CATEGORY.sub(lambda m: f"stage {m.group(1)}{m.group(2)}", text)
     return _SUBSTAGE.sub(lambda m: f"{m.group(1)} {m.group(2).lower()}{m.group(1)}", text)
 
 
