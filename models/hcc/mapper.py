@@ -180,8 +180,13 @@ class HccMapper:
                 before_dx = sorted(billed_set)
                 sex: Literal["F", "M"] = "F" if encounter.sex == "F" else "M"
                 raf_before[version] = model.raf(before_dx, age=encounter.age, sex=sex, segment=self.segment)
-                raf_after[version] = model.raf(sorted({*before_dx, *gaps}), age=encounter.age, sex=sex,
-                                               segment=self.segment)  # fmt: skip
+                after_dx = sorted({*before_dx, *gaps})
+                # without a gap the claim's own list is scored again: the same score (most notes have no gap)
+                raf_after[version] = (
+                    raf_before[version]
+                    if after_dx == before_dx
+                    else model.raf(after_dx, age=encounter.age, sex=sex, segment=self.segment)
+                )
             else:
                 raf_before[version] = raf_after[version] = None
                 notes.append(f"{version}: RAF needs the patient's age and sex (F/M); not computed")
