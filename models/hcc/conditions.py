@@ -78,8 +78,15 @@ _NAME_END = re.compile(
 # name is read from after the article as well
 _LEAD_IN = re.compile(r"^(?:[\w']+\s+){0,4}?the\s+", re.IGNORECASE)
 # "X on Y": what follows "on" is usually the treatment ("opioid dependence on maintenance therapy"), but can be part
-# of the name ("acute on chronic", "dependence on dialysis"): the name is read with and without it
-_ON_TREATMENT = re.compile(r"\s+on\s+(?!chronic\b)", re.IGNORECASE)
+# of the name ("acute on chronic", "dependence on dialysis"): the name is read with and without it. The treatment
+# may also be put as a setting ("in a methadone program", "under maintenance therapy", "receiving dialysis"); the
+# classification's own qualifiers ("in remission", "in pregnancy") have no treatment word, so they stay in the name.
+_ON_TREATMENT = re.compile(
+    r"\s+on\s+(?!chronic\b)|"
+    r"\s+(?:in|under|receiving|with|undergoing)\s+(?:[\w-]+\s+){0,3}?"
+    r"(?:treatment|therapy|maintenance|program(?:me)?|replacement|substitution)\b",
+    re.IGNORECASE,
+)
 
 
 _LAST_WORD = re.compile(r"(\w+)\W*$")
@@ -103,6 +110,8 @@ _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
     # "acute on chronic" (I50.23; "acute and chronic" in J96.2-) is one value of the acuity axis, not "acute" beside
     # a stopword
     (re.compile(r"\bacute (?:on|and) chronic\b"), "acuteonchronic"),
+    # "angina-free", "symptom-free" state an absence, as the classification words it ("without angina pectoris")
+    (re.compile(r"\b([a-z]+)-free\b"), r"without \1"),
     # KDIGO GFR categories: "CKD G3a" is chronic kidney disease stage 3a
     (re.compile(r"\bg([1-5][ab]?)\b"), r"stage \1"),
 )
@@ -435,14 +444,17 @@ class HccConditionFinder:
         if lead is not None and not {w for w in self._item_words(lead.group(0)) if len(w) > 2} & self.title_vocabulary:
             texts.append(segment[lead.end() :])  # the words before "the" name nothing ("irritated skin tags of the")
         for text in texts:
-            for raw in _readings(text):
-                found = self._name_matches(doc, line, text, raw)
+            for raw, blanks in _readings(text):
+                found = self._name_matches(doc, line, text, raw, blanks)
                 if found and (not best or found[0].coverage > best[0].coverage):
                     best = found
         return best
 
-    def _name_matches(self, doc: ClinicalDocument, line: Line, segment: str, raw: str) -> list[ConditionMatch]:
-        """The conditions one reading ``raw`` of an item's name (a prefix of ``segment``) states."""
+    def _name_matches(
+        self, doc: ClinicalDocument, line: Line, segment: str, raw: str, blanks: Blanks = ()
+    ) -> list[ConditionMatch]:
+        """The conditions one reading ``raw`` of an item's name (a prefix of ``segment``) states, its ``blanks``
+        (spans of ``raw``) left out."""
         name, status_words = _name_part(raw)
         last = _LAST_WORD.search(name)
         if last is None or qualifies_a_test(last.group(1)):
@@ -451,6 +463,9 @@ class HccConditionFinder:
         if not assert_span(doc, offset, offset + len(name), use_section=False).present:
             return []
         repaired = doc.norm[offset : offset + len(name)]
+        for start, end in blanks:
+            if start < len(repaired):
+                repaired = repaired[:start] + " " * (min(end, len(repaired)) - start) + repaired[end:]
         if status_words is not None:
             repaired = repaired[: status_words[0]] + " " + repaired[status_words[1] :]
         repaired = re.sub(r"^(?:dx|diagnosis)\s*", "", repaired)
@@ -461,14 +476,31 @@ class HccConditionFinder:
         ]
 
 
-def _readings(segment: str) -> list[str]:
-    """Where the condition name opening ``segment`` may end (see :meth:`HccConditionFinder._item_matches`)."""
+Blanks = tuple[tuple[int, int], ...]
+
+
+def _readings(segment: str) -> list[tuple[str, Blanks]]:
+    """Where the condition name opening ``segment`` may end (see :meth:`HccConditionFinder._item_matches`), each
+    with the spans inside it to leave out of matching."""
     cut = _NAME_END.search(segment)
     name = segment if cut is None else segment[: cut.start()]
-    out = [name]
+    # (reading, its blanks, where a treatment after it may start), longest first: on a tie the one that states more
+    through: list[tuple[str, Blanks, int]] = []
+    parenthesis: list[tuple[str, Blanks]] = []
     if cut is not None and cut.group(0) == "(" and (close := segment.find(")", cut.end())) > 0:
-        out.insert(0, segment[: close + 1])
-    on = _ON_TREATMENT.search(name)
-    if on is not None:
-        out.append(name[: on.start()])
+        parenthesis.append((segment[: close + 1], ()))
+        # a parenthesis inside a name is a remark or an abbreviation of what precedes it, and the name goes on after
+        # it ("CKD (biopsy-proven), stage 4", "recurrent MDD (major depression), severe"): read through to where the
+        # name ends after it, with the parenthesised words and without them (ICD-10-CM puts supplementary words in
+        # parentheses, nonessential modifiers that may be present or absent)
+        after = _NAME_END.search(segment, close + 1)
+        end = len(segment) if after is None else after.start()
+        if segment[close + 1 : end].strip(" ,"):
+            whole = segment[:end]
+            through = [(whole, (), close + 1), (whole, ((cut.start(), close + 1),), close + 1)]
+    out = [(reading, blanks) for reading, blanks, _ in through] + parenthesis + [(name, ())]
+    for reading, blanks, start in [*through, (name, (), 0)]:
+        on = _ON_TREATMENT.search(reading, start)
+        if on is not None:
+            out.append((reading[: on.start()], blanks))
     return out
