@@ -14,6 +14,7 @@ without it.
 
 from __future__ import annotations
 
+import bisect
 import math
 import re
 from collections import Counter
@@ -174,6 +175,18 @@ def _name_part(name: str) -> tuple[str, tuple[int, int] | None]:
     return name, None
 
 
+def _essential_and_optional(title: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """A title's (or other name's) essential words and the words of its parentheses (nonessential modifiers) that
+    are not also essential."""
+    words = tuple(dict.fromkeys(_words(re.sub(r"\([^)]*\)", " ", title))))
+    optional = dict.fromkeys(_words(" ".join(re.findall(r"\(([^)]*)\)", title))))
+    return words, tuple(w for w in optional if w not in words)
+
+
+def _none(code: str) -> list[tuple[str, str]]:
+    return []
+
+
 # A stage or type written against the abbreviation it qualifies ("CKD3b", "CKD4") is a word of its own
 _GLUED = re.compile(r"\b([a-z]{2,5})(\d[ab]?)\b")
 
@@ -223,13 +236,17 @@ class ConditionMatch:
     # every word of the name read is a word of the classification (a title's or an inclusion term's): no word
     # the matcher could not weigh ("I would call this still unexplained" reads only "still", as Still's disease)
     known: bool = False
+    # every essential word of the title (or other name) matched is stated: a match that leaves one out is a
+    # lookalike however close ("primary hypertension" is not "Primary pulmonary hypertension", I27.0)
+    complete: bool = True
 
     @property
     def named(self) -> bool:
         """Whether the item names the condition plainly enough to count as a mention of it where the condition-term
-        table has no word for the name ("DKD stage 3a", "regional enteritis"): all its words known, and a strong
-        match. Weaker readings are lookalike titles ("combined hyperlipidemia" as combined immunodeficiency)."""
-        return self.known and self.coverage >= NAMED_COVERAGE
+        table has no word for the name ("DKD stage 3a", "regional enteritis"): all its words known, every essential
+        word of what it matched stated, and a strong match. Weaker readings are lookalike titles ("combined
+        hyperlipidemia" as combined immunodeficiency)."""
+        return self.known and self.complete and self.coverage >= NAMED_COVERAGE
 
 
 def as_suggestions(matches: Iterable[ConditionMatch]) -> tuple[list[tuple[str, float]], dict[str, list[Evidence]]]:
@@ -250,9 +267,9 @@ class HccConditionFinder:
         titles: ``(code, title)`` pairs of billable ICD-10-CM codes.
         models: HCC models whose mapped codes are kept.
         min_coverage: minimum F-measure of IDF-weighted word overlap between item and title.
-        other_names: a code's other names (its inclusion terms and its ancestors'), read for the codes the HCC
-            models map (a condition outside them finds its own code by its title); each is matched like a title
-            and answers with its code. Word weights come from the titles alone.
+        other_names: a code's other names (its inclusion terms and its ancestors'), each with the code it is listed
+            under; each is matched like a title and answers with its code (an ancestor's, with one of the ancestor's
+            codes: see the comment in the body). Word weights come from the titles alone.
     """
 
     def __init__(
@@ -260,13 +277,19 @@ class HccConditionFinder:
         titles: Iterable[tuple[str, str]],
         models: Iterable[HccModel],
         min_coverage: float = 0.6,
-        other_names: Callable[[str], Iterable[str]] | None = None,
+        other_names: Callable[[str], Iterable[tuple[str, str]]] | None = None,
     ):
         self.min_coverage = min_coverage
         models = list(models)
         # Every billable code is indexed so that "psoriasis vulgaris" finds its own (non-HCC) code instead of the
         # closest HCC one; only HCC-mapped results are returned.
         self.codes: list[tuple[str, str, tuple[str, ...]]] = []
+        # ICD-10-CM conventions: words in parentheses are nonessential modifiers, "supplementary words that may be
+        # present or absent ... without affecting the code" ("Essential (primary) hypertension"). A row's essential
+        # words are the ones a reading must state; its optional ones count where the item states them (they explain
+        # its words) and cost nothing where it does not, so "primary hypertension" states all of I10 and only part
+        # of "Primary pulmonary hypertension".
+        self.optional: list[tuple[str, ...]] = []
         self.mapped: list[bool] = []
         self.by_code: dict[str, int] = {}
         for code, title in titles:
@@ -274,36 +297,65 @@ class HccConditionFinder:
                 mapped = any(m.hccs_for(code) for m in models)
             except ValueError:
                 continue
-            words = tuple(dict.fromkeys(_words(re.sub(r"\([^)]*\)", " ", title))))
+            words, optional = _essential_and_optional(title)
             if words:
                 self.by_code[code] = len(self.codes)
                 self.codes.append((code, title, words))
+                self.optional.append(optional)
                 self.mapped.append(mapped)
         df: Counter[str] = Counter(w for _, _, ws in self.codes for w in ws)
         n = len(self.codes) or 1
         self.idf = {w: math.log(1 + n / c) for w, c in df.items()}
+        # a word only ever in parentheses is weighed by how often it is (the essential words' weights stay as they
+        # are: they do not depend on how the modifiers are read)
+        df_optional: Counter[str] = Counter(w for ws in self.optional for w in ws if w not in self.idf)
+        self.idf.update({w: math.log(1 + n / c) for w, c in df_optional.items()})
         self.title_vocabulary = frozenset(self.idf)  # what an item's word forms are folded to
         self.n_titles = len(self.codes)
         # other names follow the titles, so that a title wins a tie; a word no title has gets the rarest weight
         rarest = math.log(1 + n)
-        for row in range(len(self.codes)):
-            if other_names is None or not self.mapped[row]:
-                continue
+        names = other_names or _none
+        listed = [(row, owner, phrase) for row in range(self.n_titles) if self.mapped[row] for owner, phrase in
+                  names(self.codes[row][0])]  # fmt: skip
+        # A term listed under a category or subcategory names the category's condition as such, with no value of
+        # the axes its codes split it by: it answers with the code whose title adds least to the category's (fewest
+        # essential words besides "unspecified", and on a tie the one without it), HCC-mapped or not. So "coronary
+        # (artery) disease" (I25.1) is I25.10, not I25.110 "... with unstable angina pectoris", and "chronic
+        # obstructive lung disease" (J44) is J44.9, not J44.1 "... with (acute) exacerbation".
+        codes = sorted((code, row) for row, (code, _, _) in enumerate(self.codes))
+        default: dict[str, int] = {}
+        for owner in {owner for row, owner, _ in listed if owner != self.codes[row][0]}:
+            first = bisect.bisect_left(codes, (owner, -1))
+            last = bisect.bisect_left(codes, (owner + "\uffff", -1))
+            default[owner] = min(
+                (len(set(words) - {"unspecified"}), "unspecified" in words, row)
+                for row in (r for _, r in codes[first:last])
+                for words in (self.codes[row][2],)
+            )[2]
+        seen: set[tuple[int, tuple[str, ...], tuple[str, ...]]] = set()
+        for row, owner, phrase in listed:
+            if owner != self.codes[row][0]:
+                row = default[owner]
             code, title, title_words = self.codes[row]
-            seen = {title_words}
-            for phrase in other_names(code):
-                words = tuple(dict.fromkeys(_words(re.sub(r"\([^)]*\)|\[[^]]*\]|\bNOS\b", " ", phrase))))
-                if words and words not in seen:
-                    seen.add(words)
-                    self.codes.append((code, title, words))
-                    self.mapped.append(True)
-                    for w in words:
-                        self.idf.setdefault(w, rarest)
+            words, optional = _essential_and_optional(re.sub(r"\[[^]]*\]|\bNOS\b", " ", phrase))
+            if not words or (words, optional) == (title_words, self.optional[row]) or (row, words, optional) in seen:
+                continue
+            seen.add((row, words, optional))
+            self.codes.append((code, title, words))
+            self.optional.append(optional)
+            self.mapped.append(self.mapped[row])
+            for w in words + optional:
+                self.idf.setdefault(w, rarest)
         index: dict[str, list[int]] = {}
         for i, (_, _, ws) in enumerate(self.codes):
             for w in ws:
                 index.setdefault(w, []).append(i)
         self.index = {w: np.asarray(rows, dtype=np.int64) for w, rows in index.items()}
+        optional_index: dict[str, list[int]] = {}
+        for i, ws in enumerate(self.optional):
+            for w in ws:
+                optional_index.setdefault(w, []).append(i)
+        self.optional_index = {w: np.asarray(rows, dtype=np.int64) for w, rows in optional_index.items()}
         # each title's IDF weight, summed in title order as the exact score below sums it
         self.title_weight = np.asarray([sum(self.idf[w] for w in ws) for _, _, ws in self.codes], dtype=np.float64)
         self._memo: dict[tuple[frozenset[str], bool], tuple[str, str, float, int] | None] = {}
@@ -337,8 +389,12 @@ class HccConditionFinder:
         ICD-10-CM guideline I.A.15 ("with"): diabetes and CKD or polyneuropathy in one item are linked, so
         "T2DM w/ CKD stage 3a" gives the combination code E11.22 beside N18.31.
         """
+        return [(code, title, coverage) for code, title, coverage, _ in self._matches(text, limit)]
+
+    def _matches(self, text: str, limit: int = 2) -> list[tuple[str, str, float, bool]]:
+        """:meth:`match_all`'s codes, each with whether the item states every essential word of what matched."""
         words = self._item_words(text)
-        found: list[tuple[str, str, float]] = []
+        found: list[tuple[str, str, float, bool]] = []
         for attempt in range(limit + 1):
             if not words or len(found) >= limit:
                 break
@@ -350,19 +406,22 @@ class HccConditionFinder:
             best = self._best(words, titles_only=attempt > 0)
             if best is None:
                 break
-            if self.mapped[best[3]]:
-                found.append(best[:3])
             title_words = set(self.codes[best[3]][2])
+            if self.mapped[best[3]]:
+                # "unspecified" is what a title says where the item states no value of the axis
+                found.append((*best[:3], title_words - {"unspecified"} <= words))
             if not words & title_words:
                 break
             words -= title_words
-        codes = [c for c, _, _ in found]
+        codes = [c for c, _, _, _ in found]
         for diabetes in [c for c in codes if c[:3] in ("E10", "E11", "E13")]:
             for other in codes:
                 suffix = {"N18": "22", "G62": "42", "G63": "42"}.get(other[:3])
                 if suffix and not diabetes.endswith(("22", "42")):
                     combined = f"{diabetes[:3]}.{suffix}"
-                    found = [(combined, "combination", 1.0) if c == diabetes else (c, t, v) for c, t, v in found]
+                    found = [
+                        (combined, "combination", 1.0, k) if c == diabetes else (c, t, v, k) for c, t, v, k in found
+                    ]
         return found
 
     def _best(self, words: set[str], titles_only: bool = False) -> tuple[str, str, float, int] | None:
@@ -388,15 +447,24 @@ class HccConditionFinder:
             rows = self.index.get(w)
             if rows is not None:
                 got[rows] += weight[w]
+        # a stated optional word adds to both what the row explains and what it has
+        stated = [w for w in weight if w in self.optional_index]
+        extra = np.zeros(len(self.codes), dtype=np.float64) if stated else None
+        if extra is not None:
+            for w in stated:
+                extra[self.optional_index[w]] += weight[w]
+            got += extra
         hit = np.flatnonzero(got[:searched])
         if not len(hit):
             return None
-        approx = 2 * got[hit] / (self.title_weight[hit] + item_total)
+        weight_hit = self.title_weight[hit] if extra is None else self.title_weight[hit] + extra[hit]
+        approx = 2 * got[hit] / (weight_hit + item_total)
         best: tuple[float, int, int] | None = None
         for i in hit[approx >= approx.max() - _TIE_MARGIN].tolist():
             _, _, title_words = self.codes[i]
-            total = sum(self.idf[w] for w in title_words)
-            got_i = sum(self.idf[w] for w in title_words if w in words)
+            optional = sum(self.idf[w] for w in self.optional[i] if w in words)
+            total = sum(self.idf[w] for w in title_words) + optional
+            got_i = sum(self.idf[w] for w in title_words if w in words) + optional
             recall = got_i / total if total else 0.0  # how much of the title the item states
             precision = got_i / item_total if item_total else 0.0  # how much of the item the title explains
             score = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
@@ -471,8 +539,8 @@ class HccConditionFinder:
         repaired = re.sub(r"^(?:dx|diagnosis)\s*", "", repaired)
         known = self._item_words(repaired) <= self.idf.keys()
         return [
-            ConditionMatch(code, title, score, Evidence(offset, offset + len(name), name), known)
-            for code, title, score in self.match_all(repaired)
+            ConditionMatch(code, title, score, Evidence(offset, offset + len(name), name), known, complete)
+            for code, title, score, complete in self._matches(repaired)
         ]
 
 

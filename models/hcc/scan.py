@@ -62,20 +62,21 @@ def _finder(versions: tuple[str, ...]) -> HccConditionFinder:
     return HccConditionFinder(titles, models, other_names=other_names(codesets.icd10cm))
 
 
-def other_names(icd: Icd10cm) -> Callable[[str], list[str]]:
-    """A code's inclusion terms and its ancestors' down to the three-character category (an ancestor's terms name
-    each of its codes: "Terminal ileitis" under K50.0 for K50.00)."""
+def other_names(icd: Icd10cm) -> Callable[[str], list[tuple[str, str]]]:
+    """A code's inclusion terms and its ancestors' down to the three-character category, each with the code it is
+    listed under ("Terminal ileitis" under K50.0 names K50.00's condition; see
+    :class:`~models.hcc.conditions.HccConditionFinder` for which descendant an ancestor's term answers with)."""
     own: dict[str, tuple[str, ...]] = {}  # terms of each code of the hierarchy, read once (categories share them)
 
-    def names(code: str) -> list[str]:
-        out: list[str] = []
+    def names(code: str) -> list[tuple[str, str]]:
+        out: list[tuple[str, str]] = []
         for item_code in (code, *icd.ancestors(code)):
             if len(item_code) < 3 or "-" in item_code:
                 continue
             if item_code not in own:
                 item = icd.find_code(item_code)
                 own[item_code] = item.inclusion_terms if item is not None else ()
-            out.extend(own[item_code])
+            out.extend((item_code, term) for term in own[item_code])
         return out
 
     return names

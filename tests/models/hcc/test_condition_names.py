@@ -128,7 +128,9 @@ def _named_finder() -> HccConditionFinder:
         ("M86.9", "Osteomyelitis, unspecified"),
         ("C34.90", "Malignant neoplasm of unspecified part of unspecified bronchus or lung"),
     ]
-    return HccConditionFinder(titles, HccMapper().models.values(), other_names=lambda c: OTHER_NAMES.get(c, []))
+    return HccConditionFinder(
+        titles, HccMapper().models.values(), other_names=lambda c: [(c, t) for t in OTHER_NAMES.get(c, [])]
+    )
 
 
 def _named(item: str) -> list[str]:

@@ -16,6 +16,8 @@ ITEMS = (
     "psoriasis vulgaris",
     "morbid obesity",
     "paroxysmal afib",
+    "primary hypertension",
+    "benign essential hypertension",
 )
 
 
@@ -31,8 +33,9 @@ def _one_by_one(finder: HccConditionFinder, words: set[str]) -> tuple[float, int
     item_total = sum(finder.idf.get(w, 0.0) for w in words)
     best = (0.0, 0, 0)
     for i, (_, _, title_words) in enumerate(finder.codes):
-        total = sum(finder.idf[w] for w in title_words)
-        got = sum(finder.idf[w] for w in title_words if w in words)
+        optional = sum(finder.idf[w] for w in finder.optional[i] if w in words)  # stated nonessential modifiers
+        total = sum(finder.idf[w] for w in title_words) + optional
+        got = sum(finder.idf[w] for w in title_words if w in words) + optional
         if not got:
             continue
         precision, recall = got / item_total, got / total
