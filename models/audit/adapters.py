@@ -151,6 +151,16 @@ _FREE = "free"  # after a word, states it absent: "angina-free", "symptom free"
 _NEGATIVE = frozenset({"negative", "neg"})
 _FOR = "for"
 _CLAUSE_MARK = re.compile(r"[,;:()]")
+# The prefix "non" states its word absent ("non-bleeding", "non bleeding", "nonbleeding" are without bleeding). Written
+# apart it is read so in titles as in notes, keeping its own word, so that both sides of "Non-pressure chronic
+# ulcer" read alike and a title's "non" is never implied by a silent note; written onto its word ("nonbleeding") it
+# is read in notes only (also as the word the title spells it: "Nonrheumatic"), the stem taking the classification's
+# spelling ("bleeding" is "hemorrhage" there).
+_NON = "non"
+_NON_STEM = 4  # letters of a word "non" may be glued onto ("none" is no prefix)
+# "not" states the next word absent in a note ("oesophagitis, not bleeding"), never in a title: G43.909's "not
+# intractable" is the classification's default, which a note stating nothing about intractability also meets
+_NOT = "not"
 
 
 _SIDES = frozenset({word_key("right"), word_key("left")})
@@ -172,8 +182,16 @@ def _polar_words(text: str, note: bool = False) -> set[str]:
     for at, token in enumerate(tokens):
         if marks and at and _marked(marks, tokens[at - 1].end, token.start):
             clause = []
-        if token.norm in _ABSENCE_WORDS:
+        if token.norm in _ABSENCE_WORDS or (note and token.norm == _NOT):
             absent = True
+        elif token.norm == _NON:
+            out.add(_NON)
+            absent, last = True, None
+        elif note and (glued := _glued_non(token.norm)) is not None:
+            last = f"-{glued}"
+            out.update((word_key(token.norm), last))
+            clause.append(last)
+            absent = False
         elif token.norm in PUNCT:
             absent, last, clause = False, None, []
         elif token.norm in _NEGATIVE:
@@ -199,6 +217,15 @@ def _marked(marks: list[int], start: int, end: int) -> bool:
     """Whether a position in the sorted ``marks`` lies in ``[start, end)``."""
     at = bisect_left(marks, start)
     return at < len(marks) and marks[at] < end
+
+
+@lru_cache(maxsize=4096)
+def _glued_non(norm: str) -> str | None:
+    """Matching key of the word a glued "non" states absent ("nonbleeding" -> the key of "hemorrhage"), or None."""
+    if not norm.startswith(_NON) or len(norm) < len(_NON) + _NON_STEM:
+        return None
+    stem = tokenize(norm[len(_NON) :])
+    return content_key(stem[0].norm) if len(stem) == 1 else None
 
 
 def _stated_only(words: frozenset[str]) -> frozenset[str]:

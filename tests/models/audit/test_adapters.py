@@ -157,6 +157,11 @@ def test_hcc_gap_needs_the_condition_stated_as_certain(codesets):
         # a title stating an axis absent is wrong once the note documents it, and "with"/"without" tell codes apart
         ("K21.9", "1. GERD with esophagitis, w/o bleeding - continue PPI.", "K21.00"),
         ("K21.9", "1. GERD without esophagitis - continue PPI.", None),
+        # "non" before a word states it absent, however it is joined; "not" too, in a note
+        ("K21.9", "1. reflux esophagitis, non-hemorrhagic - continue PPI.", "K21.00"),
+        ("K21.9", "1. reflux esophagitis, nonhemorrhagic - continue PPI.", "K21.00"),
+        ("N39.0", "1. acute cystitis, non bloody urine - nitrofurantoin.", "N30.00"),
+        ("N39.0", "1. acute cystitis, not hematuric - nitrofurantoin.", "N30.00"),
         ("K50.90", "1. Crohn disease of the small intestine without complications - continue.", "K50.00"),
         # only an inclusion term names the specific code ("common wart" is an other viral wart)
         ("B07.9", "1. common warts of the hands - cryotherapy today.", "B07.8"),
