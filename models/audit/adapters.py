@@ -52,6 +52,7 @@ from models.audit.support import (
     clinical_tokens,
     content_key,
     restored_text,
+    title_vocabulary,
     title_word_weights,
     word_key,
 )
@@ -753,12 +754,13 @@ class DefaultModels:
 
     def load_tables(self) -> None:
         """Read the tables the audit looks up on every note now, at load (about 8 s CPU, once per process): the
-        billable ICD-10-CM codes by category, the title word weights and the CMS-HCC mappings of every payment year
-        the HCC gap check may pick from a date of service (about 0.45 s each), and the code hierarchy's children
-        (0.2 s). Left to the first note, they stall it and count against whichever worker audits it."""
+        billable ICD-10-CM codes by category, the title word weights and whole words, the CMS-HCC mappings of every
+        payment year the HCC gap check may pick from a date of service (about 0.45 s each), and the code hierarchy's
+        children (0.2 s). Left to the first note, they stall it and count against whichever worker audits it."""
         self.specificity.by_category()
         self.codesets.icd10cm.children_index  # noqa: B018 - read for the CDI specificity query's sibling codes
         title_word_weights(self.codesets.icd10cm)
+        title_vocabulary(self.codesets.icd10cm)
         site_lexicon(self.codesets.icd10cm)
         for year in PAYMENT_YEARS:
             self.codesets.hcc("V28", year)

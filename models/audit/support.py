@@ -129,14 +129,49 @@ def site_words(icd: Icd10cm) -> frozenset[str]:
 
 
 @lru_cache(maxsize=4)
+def title_vocabulary(icd: Icd10cm) -> frozenset[str]:
+    """The normalised words of the billable codes' titles, whole (not their matching keys): the classification's
+    own word forms. About 2 s CPU, once per code set; callers that can, pay for it at load."""
+    return frozenset(norm for norms in _title_norms(icd) for norm in norms)
+
+
+@lru_cache(maxsize=4)
+def _title_norms(icd: Icd10cm) -> tuple[tuple[str, ...], ...]:
+    """The normalised words of each billable code's title (tokenised once for the vocabulary and the weights)."""
+    return tuple(tuple(token.norm for token in tokenize(clean_title(record.title))) for record in icd.billable_codes())
+
+
+# A relational adjective names its noun's condition ("migrainous headache" is a migraine, "a keloidal scar" a keloid):
+# the adjective's stem, before the suffix that derives it from the noun, with the noun's own ending back. Read only
+# for a note word the titles never use as such (their adjectives, "spinal" or "nervous", keep their meaning as
+# written), and only onto a title word, so that the classification's vocabulary decides which noun is meant.
+_ADJECTIVE_SUFFIXES = ("ous", "al", "ic", "ar")
+_NOUN_ENDINGS = ("", "e", "a", "y", "ia", "is", "us", "um")
+_DERIVED_STEM = 5  # letters a stem keeps ("renal", "venous", "viral" are too short to say which noun they derive from)
+
+
+def derived_noun(norm: str, vocabulary: frozenset[str]) -> str | None:
+    """The title word a note's relational adjective derives from ("migrainous" -> "migraine"), or None where the
+    word is a title word itself, no such adjective, or its stem leads to no single title word."""
+    if norm in vocabulary:
+        return None
+    for suffix in _ADJECTIVE_SUFFIXES:
+        if norm.endswith(suffix) and len(norm) - len(suffix) >= _DERIVED_STEM:
+            stem = norm[: -len(suffix)]
+            nouns = {word_key(stem + ending) for ending in _NOUN_ENDINGS if stem + ending in vocabulary}
+            return nouns.pop() if len(nouns) == 1 else None
+    return None
+
+
+@lru_cache(maxsize=4)
 def title_word_weights(icd: Icd10cm) -> dict[str, float]:
     """Inverse document frequency of each folded word over the billable codes' titles: computed once per code set
     and process (every title is tokenised, about 4 s CPU); callers that can, pay for it at load."""
     df: Counter[str] = Counter()
-    records = icd.billable_codes()
-    for record in records:
-        df.update(set(words_of(clean_title(record.title))))
-    n = len(records) or 1
+    titles = _title_norms(icd)
+    for norms in titles:
+        df.update({key for norm in norms if (key := content_key(norm)) is not None})
+    n = len(titles) or 1
     return {w: math.log((n + 1) / (c + 1)) + 1.0 for w, c in df.items()}
 
 
@@ -156,6 +191,11 @@ class ConditionKnowledge:
     def idf(self) -> dict[str, float]:
         """Inverse document frequency of each folded word over the billable codes' titles."""
         return title_word_weights(self.icd)
+
+    @cached_property
+    def vocabulary(self) -> frozenset[str]:
+        """The titles' whole words (see :func:`derived_noun`)."""
+        return title_vocabulary(self.icd)
 
     @cached_property
     def sites(self) -> frozenset[str]:
@@ -280,15 +320,19 @@ _CLASSIFICATION_WORDS = frozenset({word_key("nec")})
 
 
 @lru_cache(maxsize=4096)  # a note's lines are read once per billed code and per specific code the finder tries
-def _line_words(text: str, norm: str) -> tuple[tuple[Token, ...], tuple[str, ...], frozenset[str]]:
-    """A note line's content tokens, their matching keys in order, and the set of those keys."""
+def _line_words(
+    text: str, norm: str, vocabulary: frozenset[str]
+) -> tuple[tuple[Token, ...], tuple[str, ...], tuple[str | None, ...], frozenset[str]]:
+    """A note line's content tokens, their matching keys in order, the key of the title noun each relational
+    adjective derives from (:func:`derived_noun`, None for other words), and the set of all those keys."""
     tokens: list[Token] = []
     keys: list[str] = []
     for token in clinical_tokens(restored_text(text, norm)):
         if (key := content_key(token.norm)) is not None:
             tokens.append(token)
             keys.append(key)
-    return tuple(tokens), tuple(keys), frozenset(keys)
+    nouns = tuple(derived_noun(t.norm, vocabulary) for t in tokens)
+    return tuple(tokens), tuple(keys), nouns, frozenset(keys) | {noun for noun in nouns if noun is not None}
 
 
 class DiagnosisSupport:
@@ -344,25 +388,32 @@ class DiagnosisSupport:
             found = pattern.search(line.norm)
             if found is not None:
                 return found.start(), found.end()
-        tokens, keys, words = _line_words(line.text, line.norm)
+        tokens, keys, nouns, words = _line_words(line.text, line.norm, self.knowledge.vocabulary)
         share, matched = self.knowledge.coverage(code, words)
         if share < self.config.mention_coverage:
             return None
-        return self._window(code, tokens, keys, matched)
+        return self._window(code, tokens, keys, matched, nouns)
 
     def _window(
-        self, code: str, tokens: tuple[Token, ...], keys: tuple[str, ...], matched: frozenset[str]
+        self,
+        code: str,
+        tokens: tuple[Token, ...],
+        keys: tuple[str, ...],
+        matched: frozenset[str],
+        nouns: tuple[str | None, ...] = (),
     ) -> tuple[int, int] | None:
         """The shortest run of words that still reaches the coverage threshold (the name as written), or None when
-        the matched words lie scattered over the line."""
+        the matched words lie scattered over the line. A word counts by its own key or by its derived noun's."""
+        nouns = nouns or (None,) * len(keys)
         best: tuple[int, int] | None = None
         for i, key in enumerate(keys):
-            if key not in matched:
+            if key not in matched and nouns[i] not in matched:
                 continue
             for j in range(i, min(len(keys), i + len(matched) + MAX_GAP)):
-                if keys[j] not in matched:
+                if keys[j] not in matched and nouns[j] not in matched:
                     continue
-                share, _ = self.knowledge.coverage(code, set(keys[i : j + 1]))
+                run = {*keys[i : j + 1], *(noun for noun in nouns[i : j + 1] if noun is not None)}
+                share, _ = self.knowledge.coverage(code, run)
                 if share >= self.config.mention_coverage:
                     if best is None or j - i < best[1] - best[0]:
                         best = (i, j)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from configs.audit import load_audit_config
-from models.audit.support import DiagnosisSupport, restored_text, word_key
+from models.audit.support import DiagnosisSupport, derived_noun, restored_text, title_vocabulary, word_key
 from models.clinical.document import ClinicalDocument
 
 NOTE = (
@@ -197,3 +197,26 @@ def test_a_drug_on_the_medication_list_is_no_mention(support):
 )
 def test_support_restored_text_puts_back_capitals_and_number_words(text: str, norm: str, restored: str) -> None:
     assert restored_text(text, norm) == restored
+
+
+@pytest.mark.parametrize(
+    ("word", "noun"),
+    [
+        # a relational adjective the titles never use reads as the title noun it derives from
+        ("keloidal", "keloid"),
+        ("gangrenous", "gangrene"),
+        # the titles' own adjectives keep their meaning as written, and short stems say nothing
+        ("spinal", None),
+        ("nervous", None),
+        ("venous", None),
+        ("migraine", None),
+    ],
+)
+def test_derived_noun_of_a_relational_adjective(codesets, word: str, noun: str | None) -> None:
+    vocabulary = title_vocabulary(codesets.icd10cm)
+    assert derived_noun(word, vocabulary) == (None if noun is None else word_key(noun))
+
+
+def test_a_relational_adjective_names_its_noun_s_condition(support):
+    note = "ASSESSMENT AND PLAN:\n1. Keloidal scarring of the left earlobe - intralesional steroid today.\n"
+    assert support.classify(ClinicalDocument(note), "L91.0")[0] == "supported"
