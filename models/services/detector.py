@@ -41,6 +41,14 @@ _NOT_THIS_VISIT = frozenset({"negated", "hypothetical", "planned", "historical",
 # describes no service performed at this visit.
 _DATED_PAST = re.compile(r"\b\d+\s+(?:days?|weeks?|months?|years?)\s+ago\b|\blast (?:week|month|year)\b")
 _ORDERS = re.compile(r"\borders\b")
+# A procedure the note states as needed, required or due ("wax impaction requiring removal", "needs the ingrown nail
+# removed", "due for a wart freeze") is not one done at this visit; the sentence must go on to state it done after the
+# need ("..., requiring removal, removed with a curette"). The ConText cues read no trigger inside the matched span, and
+# a service pattern's span reaches from the body part to the procedure word, across the need between them.
+_NEEDED = re.compile(
+    r"\b(?:requir(?:es|ed|ing)|needs?|needing|needed|in need of|warrant(?:s|ed|ing)|due for|awaiting|to be)\b"
+)
+_NEED_REACH = 30  # characters before a match that a need reaches ("needs removal of cerumen")
 _DOSE = re.compile(
     r"(?P<amount>[0-9][0-9,]*(?:\.[0-9]+)?)\s?(?P<unit>mg|mcg|units|unit|million units|ml|g)\b(?!/)", re.IGNORECASE
 )
@@ -241,6 +249,10 @@ class ServiceDetector:
         blocked = set(assertion.categories) & _NOT_THIS_VISIT
         if _DATED_PAST.search(sentence.norm) or _ORDERS.search(sentence.norm, 0, start - sentence.start):
             blocked.add("dated or ordered")
+        at, stop = start - sentence.start, end - sentence.start
+        need = _NEEDED.search(sentence.norm, max(0, at - _NEED_REACH), stop)
+        if need is not None and not _PERFORMED.search(sentence.norm, need.end()):
+            blocked.add("needed")
         return not blocked, blocked
 
     def _drugs_in(self, lowered: str) -> list[tuple[DrugRule, re.Match[str], float | None]]:

@@ -72,6 +72,24 @@ def test_detector_no_service_from_ordered_planned_or_declined(sentence: str) -> 
     assert _lines("ASSESSMENT AND PLAN:\n" + sentence + "\n") == []
 
 
+@pytest.mark.parametrize(
+    "sentence",
+    [
+        # a procedure stated as needed, required or due names no procedure done
+        "Ear wax impaction, bilateral, requiring removal at an ENT visit.",
+        "Left ear cerumen impaction; needs removal after a week of softening drops.",
+        "Ingrown nail of the right great toe, due for removal.",
+    ],
+)
+def test_detector_no_service_from_a_needed_procedure(sentence: str) -> None:
+    assert _lines("ASSESSMENT AND PLAN:\n" + sentence + "\n") == []
+
+
+def test_detector_a_needed_procedure_done_later_in_the_sentence_counts() -> None:
+    found = _lines("PROCEDURE:\nCerumen impaction requiring removal, removed with a curette, canal clear.\n")
+    assert [c for c, _, _ in found] == ["69210"]
+
+
 def test_detector_in_office_test_needs_a_performed_cue() -> None:
     assert _lines("Rapid strep antigen done in clinic: positive.") == [("87880", 1, ["QW"])]
     assert _lines("A/P:\nStrep throat likely.\n") == []
