@@ -56,8 +56,9 @@ _NOT_AN_ITEM = re.compile(
 _HEADER_ONLY = re.compile(r"^[\W_]*[A-Za-z /&]{1,30}[\W_]*:?\s*$")
 # a negation in the same clause right before a status word ("no evidence of decompensation")
 # (not across a copula: in "sprain, no fracture on films is new and uncomplicated" the status is affirmed)
+# ("w/o" is "without" in shorthand: "asthma, stable w/o exacerbation" states no exacerbation)
 _NEGATED_BEFORE = re.compile(
-    r"\b(?:no|not|without|denies|negative for|no evidence of|no signs of)\b"
+    r"\b(?:no|not|without|w/o|w/out|denies|negative for|no evidence of|no signs of)\b"
     r"(?:(?! (?:is|are|was|were) )[^,;()|.:-]){0,30}$"
 )
 # a course the problem risks taking, not the one it takes ("at risk of serious deterioration without urgent care")
@@ -65,7 +66,7 @@ _RISK_OF = re.compile(r"\brisks? (?:of|for)\s+(?:[a-z-]+\s+){0,2}$")
 # where the name ends for the learned status: a clause mark or a spaced dash, not the hyphen of "moderate-to-severe"
 _NAME_END = re.compile(r"[:(|,;.\[]|\s-{1,2}\s|\s->\s")
 # a clause that opens with a negation states no status of its own ("no recent exacerbations")
-_NEGATED_START = re.compile(r"(?:no|not|without|denies|negative for)\b")
+_NEGATED_START = re.compile(r"(?:no|not|without|w/o|w/out|denies|negative for)\b")
 # statuses that say more of a problem than its onset
 _BEYOND_ONSET = frozenset({"threat_to_life", "chronic_severe", "acute_systemic", "undiagnosed_uncertain"})
 _MARKER = re.compile(r"^\s*(?:[-*•#]+\s*\S|\(?\d{1,2}[.)]\s+\S|(?:dx|diagnosis|problem)\s*#?\d*\s*:)", re.IGNORECASE)

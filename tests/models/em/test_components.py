@@ -843,3 +843,10 @@ def test_data_result_told_then_read_at_the_end_of_its_sentence() -> None:
     assert _labels("Results:\nurgent care lipid panel: LDL 112, HDL 44 - reviewed.\n", "data") == ["test_result"]
     # near miss: values told before a reading act that has its own object
     assert _labels("Assessment:\nCKD. creatinine 1.3, LFTs normal, and I reviewed it.\n", "data") == []
+
+
+@pytest.mark.parametrize("negation", ["w/o", "w/out", "without"])
+def test_problem_status_word_after_shorthand_without_is_negated(negation: str) -> None:
+    # "w/o flare" states no flare: the item's own "controlled" decides, not the negated worsening word
+    note = f"ASSESSMENT AND PLAN:\n1. Chronic urticaria, controlled {negation} flare. Continue cetirizine.\n"
+    assert _labels(note, "problem") == ["chronic_stable"]
