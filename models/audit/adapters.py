@@ -368,6 +368,20 @@ def _statements(doc: Any) -> tuple[list[list[Any]], list[list[tuple[Any, Any | N
     return found
 
 
+# An inclusion term naming two types, stages or classes ("..., type I or V", "stage F1 or stage F2") names each of
+# them: a note states one ("type V"), never both.
+_EITHER_VARIANT = re.compile(r"\b(type|stage|class|grade)\s+(\w+)\s+or\s+(?:\1\s+)?(\w+)\b", re.IGNORECASE)
+
+
+def _each_variant(term: str) -> tuple[str, ...]:
+    """``term`` once per type, stage or class it names by "or" ("type IIb or III" -> "type IIb", "type III")."""
+    either = _EITHER_VARIANT.search(term)
+    if either is None:
+        return (term,)
+    axis, head, tail = term[: either.start()], term[either.end() :], either.group(1)
+    return tuple(f"{axis}{tail} {value}{head}" for value in (either.group(2), either.group(3)))
+
+
 @dataclass(frozen=True)
 class Candidate:
     """A more specific code for a billed one: the alternative word sets that each show it (distinguishing title
@@ -494,13 +508,14 @@ class SpecificityFinder:
                         sites = [word_key(site) for site in pair.groups()]
                         if all(site in extra for site in sites):
                             alternatives.extend(a - {site} for a in list(alternatives) for site in sites)
-                    for term, owner in self._inclusion_terms(child, billed):
-                        # an ancestor's inclusion term names the ancestor: the child's own words must still be
-                        # stated ("chronic" heart failure with reduced ejection fraction is I50.22, the term being
-                        # I50.2's)
-                        term_extra = frozenset(_title_words(term) - base - named) | (extra - _title_words(owner))
-                        if term_extra and term_extra not in alternatives:
-                            alternatives.append(term_extra)
+                    for listed, owner in self._inclusion_terms(child, billed):
+                        for term in _each_variant(listed):
+                            # an ancestor's inclusion term names the ancestor: the child's own words must still be
+                            # stated ("chronic" heart failure with reduced ejection fraction is I50.22, the term being
+                            # I50.2's)
+                            term_extra = frozenset(_title_words(term) - base - named) | (extra - _title_words(owner))
+                            if term_extra and term_extra not in alternatives:
+                                alternatives.append(term_extra)
                     if alternatives:
                         out.append(self._candidate(child, title, alternatives, len(base & words)))
                 # an unspecified condition may be documented as one the classification codes elsewhere (a title

@@ -163,6 +163,9 @@ def test_hcc_gap_needs_the_condition_stated_as_certain(codesets):
         ("N39.0", "1. acute cystitis, non bloody urine - nitrofurantoin.", "N30.00"),
         ("N39.0", "1. acute cystitis, not hematuric - nitrofurantoin.", "N30.00"),
         ("K50.90", "1. Crohn disease of the small intestine without complications - continue.", "K50.00"),
+        # an inclusion term naming two types by "or" names each ("type IIb or III" of E78.2)
+        ("E78.5", "1. Fredrickson type III hyperlipoproteinemia - fibrate.", "E78.2"),
+        ("E78.5", "1. hyperlipoproteinemia - statin.", None),
         # only an inclusion term names the specific code ("common wart" is an other viral wart)
         ("B07.9", "1. common warts of the hands - cryotherapy today.", "B07.8"),
         # the excludes notes send a documented condition to its own category: cystitis is not "UTI, site not
