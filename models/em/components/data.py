@@ -82,6 +82,14 @@ _READING = re.compile(
     r"\b(?:review\w*|rev'?d|read|perus\w*|examin(?:ed|ing)|stud(?:ied|ying)|summari[sz]\w*|seen|"
     r"(?:gone|went|go|going|looked|look|read) (?:through|over|at)|pulled up)\b"
 )
+# The physician's own reading told in the first person with any verb of seeing or reading ("I have seen the CBC from
+# the orthopedic office", "we have gone through the TSH", "I've read the echo report"): the review cue knows the verbs
+# of reviewing ("reviewed", "looked at"), but a coder counts a result the note says the physician read, whatever the
+# verb. The subject makes the verb a reading act: "seen" alone is not one ("seen in the ED, where a CT showed ...").
+_OWN_READING = re.compile(
+    r"\b(?:i|we)(?:'ve| have| had)?(?: (?:also|personally|now|just|already|since))? "
+    r"(?:seen|read|perused|examined|studied|inspected|(?:gone|went|looked) (?:through|over|at))\b"
+)
 # Another source's records: notes, letters, charts, summaries (a test's report is a result, read as one)
 _RECORDS = re.compile(
     r"\b(?:records?|recs|notes|letters?|correspondence|charts?|documentation|documents|"
@@ -451,10 +459,11 @@ def annotate_data(doc: ClinicalDocument, cues: EmCues | None = None) -> Clinical
         if history_only:
             # the story tells what was done before this visit ("had a CT that showed ...", "her PCP reviewed the
             # labs"), but a result the physician says was read at this visit is reviewed wherever it is written
+            reads = [c for c in cues.review.finditer(lowered) if _READING.match(lowered, c.start())]
             found = [
                 (name, s, e, "test_result")
-                for cue in cues.review.finditer(lowered)
-                if _READING.match(lowered, cue.start()) and _read_at_this_visit(lowered, cue.start(), cue.end())
+                for cue in [*reads, *_OWN_READING.finditer(lowered)]
+                if _read_at_this_visit(lowered, cue.start(), cue.end())
                 for name, s, e in _governed_tests(lowered, cue.start(), cue.end(), "test_result", cues)
             ]
             _add_tests(doc, sentence.start, found, counted, overlaps_billed)
@@ -462,6 +471,7 @@ def annotate_data(doc: ClinicalDocument, cues: EmCues | None = None) -> Clinical
         # tests ordered (a cue before the list) and results reviewed
         cue_spans = [(m.start(), m.end(), "test_ordered") for m in cues.order.finditer(lowered)]
         cue_spans += [(m.start(), m.end(), "test_result") for m in cues.review.finditer(lowered)]
+        cue_spans += [(m.start(), m.end(), "test_result") for m in _OWN_READING.finditer(lowered)]
         # the test whose images we read ourselves is interpreted (category 2), not also a result reviewed
         interpreted = any(
             m.label == "independent_interpretation" and sentence.start <= m.evidence.start < sentence.end

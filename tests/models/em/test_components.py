@@ -818,8 +818,7 @@ def test_a_negation_before_an_arrow_does_not_reach_the_plan() -> None:
 
 def test_problems_named_with_a_chronic_disease_are_chronic() -> None:
     note = (
-        "ASSESSMENT AND PLAN:\n1. Atherosclerotic heart disease. Continue metoprolol.\n"
-        "2. SLE (lupus). Continue HCQ.\n"
+        "ASSESSMENT AND PLAN:\n1. Atherosclerotic heart disease. Continue metoprolol.\n2. SLE (lupus). Continue HCQ.\n"
     )
     assert _labels(note, "problem") == ["chronic_stable", "chronic_stable"]
 
@@ -850,3 +849,20 @@ def test_problem_status_word_after_shorthand_without_is_negated(negation: str) -
     # "w/o flare" states no flare: the item's own "controlled" decides, not the negated worsening word
     note = f"ASSESSMENT AND PLAN:\n1. Chronic urticaria, controlled {negation} flare. Continue cetirizine.\n"
     assert _labels(note, "problem") == ["chronic_stable"]
+
+
+@pytest.mark.parametrize(
+    ("line", "labels"),
+    [
+        # the physician's own reading, in the first person, whatever the verb of seeing or reading
+        ("We have gone through the lipid panel sent by her endocrinologist.", ["test_result"]),
+        ("I've read the echocardiogram report from the cardiology office: EF 60 percent.", ["test_result"]),
+        ("I have also seen the urinalysis done at the walk-in clinic, which was clear.", ["test_result"]),
+        # "seen" without the reader as its subject reads nothing; nor does a first-person verb far from any test
+        ("She was seen at the walk-in clinic, where a chest x-ray was clear.", []),
+        ("I have seen her twice for this over the years; CBC normal then.", []),
+    ],
+)
+def test_data_first_person_reading_verbs(line: str, labels: list[str]) -> None:
+    # (in the plan, where only a reading or ordering act makes a test data; a results section lists results read)
+    assert _labels(f"ASSESSMENT AND PLAN:\n1. Hypertension, stable.\n{line}\n", "data") == labels
