@@ -48,18 +48,24 @@ _SOCIAL_LABEL = re.compile(
     r"socio-?economic \w+|determinants? of health)\b[^:]{0,30}:"
 )
 # a line that signs the note or records its time, however it is worded ("Seen and written up by the treating
-# physician.", "Authenticated by the attending physician.", "12 minutes in all on this date.")
+# physician.", "Authenticated by the attending physician.", "12 minutes in all on this date."), or closes a letter
+# ("Yours sincerely, ...", "Kind regards", "... (electronically signed)"): a consultant's letter ends its plan with
+# the sign-off, and the line names the writer, not a problem
 _NOT_AN_ITEM = re.compile(
     r"^\d+\s*(?:minutes|mins?)\b|\b(?:authenticated|attested|authored|written up|documented|dictated|verified|"
-    r"(?:e-?)?signed|seen and examined)\b[^.;]{0,30}\bby (?:the |me\b|dr\b)"
+    r"(?:e-?)?signed|seen and examined)\b[^.;]{0,30}\bby (?:the |me\b|dr\b)|"
+    r"^(?:yours (?:sincerely|faithfully|truly)|sincerely|(?:with )?(?:kind|best|warm) (?:regards|wishes)|regards)\b|"
+    r"\b(?:electronically|digitally) signed\b|\bsigned (?:electronically|digitally)\b"
 )
 _HEADER_ONLY = re.compile(r"^[\W_]*[A-Za-z /&]{1,30}[\W_]*:?\s*$")
 # a negation in the same clause right before a status word ("no evidence of decompensation")
-# (not across a copula: in "sprain, no fracture on films is new and uncomplicated" the status is affirmed)
+# (not across a copula: in "sprain, no fracture on films is new and uncomplicated" the status is affirmed; nor across
+# "and"/"but" opening a second predicate: "not yet at target and slowly deteriorating" negates the target, not the
+# course, as "not" does not distribute over "and" the way it does over "or")
 # ("w/o" is "without" in shorthand: "asthma, stable w/o exacerbation" states no exacerbation)
 _NEGATED_BEFORE = re.compile(
     r"\b(?:no|not|without|w/o|w/out|denies|negative for|no evidence of|no signs of)\b"
-    r"(?:(?! (?:is|are|was|were) )[^,;()|.:-]){0,30}$"
+    r"(?:(?! (?:is|are|was|were|and|but) )[^,;()|.:-]){0,30}$"
 )
 # a course the problem risks taking, not the one it takes ("at risk of serious deterioration without urgent care")
 _RISK_OF = re.compile(r"\brisks? (?:of|for)\s+(?:[a-z-]+\s+){0,2}$")
@@ -157,9 +163,7 @@ def annotate_problems(doc: ClinicalDocument, cues: EmCues | None = None) -> Clin
             # ...", "Pyelonephritis -- came on suddenly ...", is a listed problem however long its qualifier)
             first = _FIRST_SENTENCE.split(head, maxsplit=1)[0]
             label = _NAME_LABEL.match(body)
-            named_item = (
-                _MARKER.match(line.text) and name_end < len(body) and len(body[:name_end].split()) <= 8
-            ) or (
+            named_item = (_MARKER.match(line.text) and name_end < len(body) and len(body[:name_end].split()) <= 8) or (
                 # (not when what follows the label states an absence: "One more thing: no reliable transport ...")
                 label is not None
                 and len(label.group("name").split()) <= 6

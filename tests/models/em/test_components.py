@@ -866,3 +866,29 @@ def test_problem_status_word_after_shorthand_without_is_negated(negation: str) -
 def test_data_first_person_reading_verbs(line: str, labels: list[str]) -> None:
     # (in the plan, where only a reading or ordering act makes a test data; a results section lists results read)
     assert _labels(f"ASSESSMENT AND PLAN:\n1. Hypertension, stable.\n{line}\n", "data") == labels
+
+
+@pytest.mark.parametrize(
+    ("item", "label"),
+    [
+        # a negation does not reach over "and"/"but" into a second predicate, and "not yet at goal" is off goal
+        ("1. Gout: not yet at goal and gradually worsening. Start allopurinol.", "chronic_progression"),
+        ("1. Knee osteoarthritis: not quite at target. Refer to physiotherapy.", "chronic_progression"),
+        ("1. COPD: no exacerbation this winter and stable. Continue tiotropium.", "chronic_stable"),
+        # a severe deterioration is a severe exacerbation
+        ("1. Heart failure: severe deterioration over two weeks. Direct admission.", "chronic_severe"),
+        # the negation still reads inside its own predicate
+        ("1. Heart failure: no sign of deterioration. Continue furosemide.", "chronic_stable"),
+    ],
+)
+def test_problem_status_negation_scope_and_off_target(item: str, label: str) -> None:
+    assert _labels(f"ASSESSMENT AND PLAN:\n{item}\n", "problem") == [label]
+
+
+def test_letter_sign_off_after_the_plan_is_not_a_problem() -> None:
+    note = (
+        "ASSESSMENT AND PLAN:\n"
+        "The ankle sprain is minor and should settle by itself; rest and ice.\n"
+        "Kind regards, the consultant (electronically signed).\n"
+    )
+    assert _labels(note, "problem") == ["self_limited"]
