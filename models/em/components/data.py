@@ -286,6 +286,16 @@ _CLAUSE_MARK = re.compile(r"[,;]")
 _PARENTHESES = re.compile(r"\([^()]*\)")
 
 
+def _says_not_names(words: str, cues: EmCues) -> bool:
+    """A list item that says something rather than names a test: a clause ("I would call this new", "a mole has
+    changed shape"), a problem's status ("not yet diagnosed", "prognosis unclear") or an absence ("no masses")."""
+    return bool(
+        _CLAUSE.search(words)
+        or _NEGATION.match(words)
+        or any(label.pattern.search(words) for label in cues.problem_status)
+    )
+
+
 def _governed_tests(
     lowered: str, cue_start: int, cue_end: int, item_label: str, cues: EmCues
 ) -> list[tuple[str, int, int]]:
@@ -297,14 +307,16 @@ def _governed_tests(
     if listed is not None and item_label == "test_ordered":
         # "Orders placed: echocardiogram, ambulatory ECG monitor, TSH": every list item is a test, named in the
         # lexicon or not (a misspelt "basic metabolic panle" still counts once)
-        tests = []
+        tests: list[tuple[str, int, int]] = []
         for item in re.finditer(r"[^,;]+", listed.group("items")):
             for part in re.split(r"\band\b(?![^,;]*\b(?:naat|nerve conduction|chlamydia)\b)", item.group(0)):
                 words = part.strip(" .")
+                known = _tests_in(words, cues) if words else []
+                if words and not known and _says_not_names(words, cues):
+                    # "path pending: not yet diagnosed, prognosis unclear", "... pending: a mole has changed shape
+                    # and darkened": the colon opens what is said of the problem, not a list of tests
+                    return tests
                 if words and len(words.split()) <= 6:
-                    known = _tests_in(words, cues)
-                    if not known and _CLAUSE.search(words):
-                        continue  # "path pending: I would call this new, and the outlook is unclear" lists no test
                     name = known[0][0] if known else _canonical(words)
                     offset = listed.start("items") + item.start() + item.group(0).find(words[:8])
                     tests.append((name, offset, offset + len(words)))

@@ -892,3 +892,10 @@ def test_letter_sign_off_after_the_plan_is_not_a_problem() -> None:
         "Kind regards, the consultant (electronically signed).\n"
     )
     assert _labels(note, "problem") == ["self_limited"]
+
+
+def test_data_colon_after_a_pending_result_opens_the_problems_status_not_an_order_list() -> None:
+    said = "ASSESSMENT AND PLAN:\n1. Skin lesion, biopsy pending: not yet diagnosed, outlook unclear. Await results.\n"
+    assert _labels(said, "data") == []
+    listed = "ASSESSMENT AND PLAN:\n1. Fatigue, cause unclear. Pending: CBC, TSH and ferritin.\n"
+    assert _labels(listed, "data") == ["test_ordered", "test_ordered", "test_ordered"]
