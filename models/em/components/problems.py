@@ -108,6 +108,15 @@ def _refined(cued: tuple[str, int, int], learned: tuple[str, int, int] | None) -
     return cued
 
 
+def _social_first(head: str, chronic: re.Match[str] | None, cues: EmCues) -> bool:
+    """A line with no status of its own that tells a social determinant before any condition it names ("Food
+    insecurity at home makes the diabetic diet hard to follow"): the circumstance limiting care is a risk item (the
+    risk component reads it), not a problem addressed, as with a line labelled "Social needs:". A condition named
+    first ("Type 2 diabetes. Cannot afford the strips.") stays the problem."""
+    social = next((m for label in cues.risk if label.label == "sdoh" for m in [label.pattern.search(head)] if m), None)
+    return social is not None and (chronic is None or social.start() < chronic.start())
+
+
 def _status(head: str, start: int, cues: EmCues) -> tuple[str, int, int] | None:
     """The most complex status label worded in ``head[start:]`` (the AMA table's order), with its span in ``head``."""
     for label in cues.problem_status:
@@ -154,6 +163,8 @@ def annotate_problems(doc: ClinicalDocument, cues: EmCues | None = None) -> Clin
         status, evidence = (found[0], (offset + found[1], offset + found[2])) if found else (None, None)
         chronic = cues.chronic.search(head)
         if status is None and marked and not _MARKER.match(line.text):
+            continue
+        if status is None and _social_first(head, chronic, cues):
             continue
         if status is None:
             # a free-text plan sentence is not a problem item; a narrative paragraph is judged by its first sentence

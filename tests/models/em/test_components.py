@@ -899,3 +899,15 @@ def test_data_colon_after_a_pending_result_opens_the_problems_status_not_an_orde
     assert _labels(said, "data") == []
     listed = "ASSESSMENT AND PLAN:\n1. Fatigue, cause unclear. Pending: CBC, TSH and ferritin.\n"
     assert _labels(listed, "data") == ["test_ordered", "test_ordered", "test_ordered"]
+
+
+def test_a_social_determinant_told_before_any_condition_is_a_risk_item_not_a_problem() -> None:
+    note = (
+        "ASSESSMENT AND PLAN:\n"
+        "The ear wax is minor and should settle by itself.\n"
+        "Notably, housing instability makes her diabetes care hard to keep up; plan simplified.\n"
+    )
+    assert _labels(note, "problem") == ["self_limited"]
+    assert "sdoh" in _labels(note, "risk")
+    named_first = "ASSESSMENT AND PLAN:\nType 2 diabetes. Cannot afford the test strips; samples given.\n"
+    assert _labels(named_first, "problem") == ["chronic_stable"]
