@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 
 from models.hcc.conditions import HccConditionFinder, _words
-from models.hcc.scan import HccScanner
 
 ITEMS = (
     "T2DM w/ CKD stage 3a",
@@ -19,13 +18,6 @@ ITEMS = (
     "primary hypertension",
     "benign essential hypertension",
 )
-
-
-@pytest.fixture(scope="module")
-def finder() -> HccConditionFinder:
-    found = HccScanner.default().finder  # the one the audit engine uses (V28 and V24)
-    assert found is not None
-    return found
 
 
 def _one_by_one(finder: HccConditionFinder, words: set[str]) -> tuple[float, int, int]:

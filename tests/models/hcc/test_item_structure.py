@@ -9,14 +9,6 @@ import pytest
 from models.clinical.document import ClinicalDocument, Evidence
 from models.hcc.conditions import HccConditionFinder, as_suggestions
 from models.hcc.meat import find_support
-from models.hcc.scan import HccScanner
-
-
-@pytest.fixture(scope="module")
-def finder() -> HccConditionFinder:
-    found = HccScanner.default().finder  # the one the audit engine uses (V28 and V24)
-    assert found is not None
-    return found
 
 
 def _codes(finder: HccConditionFinder, item: str) -> list[str]:

@@ -8,14 +8,6 @@ import pytest
 
 from models.clinical.document import ClinicalDocument
 from models.hcc.conditions import ConditionMatch, HccConditionFinder, _readings
-from models.hcc.scan import HccScanner
-
-
-@pytest.fixture(scope="module")
-def finder() -> HccConditionFinder:
-    found = HccScanner.default().finder  # the one the audit engine uses (V28 and V24)
-    assert found is not None
-    return found
 
 
 def _found(finder: HccConditionFinder, item: str) -> list[ConditionMatch]:
