@@ -1,8 +1,9 @@
 """CPU milliseconds per component of one audit encounter and of one suggest answer (where the time goes).
 
-``python -m evaluation.cpu_breakdown [--n N]`` audits the audit benchmark's 400-word notes with every model loaded,
-then answers ``SuggestionEngine.suggest`` for the same notes, and prints one JSON object: per component, its own
-CPU time per note (time spent in the component itself, with the components it calls subtracted), measured with
+``python -m evaluation.cpu_breakdown [--n N] [--with-icd10-suggester]`` audits the audit benchmark's 400-word notes
+with every model the audit uses loaded (the ICD-10-CM suggester too with the flag), then answers
+``SuggestionEngine.suggest`` for the same notes, and prints one JSON object: per component, its own CPU time per
+note (time spent in the component itself, with the components it calls subtracted), measured with
 ``time.process_time`` so that other work on a shared machine does not count. The components are the model
 steps named in :data:`AUDIT_COMPONENTS` and :data:`SUGGEST_COMPONENTS`; ``other`` is what the entry point spends
 outside all of them (orchestration, result records). The HTTP side of a request (validation, routing, the
@@ -127,15 +128,17 @@ def _per_note(clock: _Clock, entry: str, n: int) -> dict[str, Any]:
     return out
 
 
-def run(n: int = 100, seed: int = 2024) -> dict[str, Any]:
-    """Own CPU ms per note of each component, for the full audit and for ``suggest``."""
+def run(n: int = 100, seed: int = 2024, icd10_suggester: bool = False) -> dict[str, Any]:
+    """Own CPU ms per note of each component, for the audit (as configured, or with the ICD-10-CM suggester in
+    its loop) and for ``suggest``."""
     from datasets.codesets import CodeSets
-    from evaluation.bench_audit import _all_models_engine, make_notes
+    from evaluation.bench_audit import audit_engine as load_audit_engine
+    from evaluation.bench_audit import make_notes
     from evaluation.bench_service import find_bundle
     from serving.engine import build_engine
 
     notes = make_notes(n, seed)
-    audit_engine = _all_models_engine()
+    audit_engine = load_audit_engine(icd10_suggester)
     service = build_engine(find_bundle(), [], CodeSets.from_settings(), auto_threshold=None, min_confidence=0.05,
                            top_k=15)  # fmt: skip
     for encounter in notes[:5]:  # warm-up: lazy tables, first ONNX runs
@@ -158,8 +161,11 @@ def run(n: int = 100, seed: int = 2024) -> dict[str, Any]:
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--n", type=int, default=100, help="notes (400 words each)")
+    parser.add_argument(
+        "--with-icd10-suggester", action="store_true", help="audit with the ICD-10-CM suggester in its loop"
+    )
     args = parser.parse_args(argv)
-    print(json.dumps(run(args.n), indent=2))
+    print(json.dumps(run(args.n, icd10_suggester=args.with_icd10_suggester), indent=2))
 
 
 if __name__ == "__main__":

@@ -31,11 +31,11 @@ def _encounters() -> list[Encounter]:
 def snapshot() -> dict[str, list[str]]:
     """One JSON line per encounter and output kind."""
     from datasets.codesets import CodeSets
-    from evaluation.bench_audit import _all_models_engine
+    from evaluation.bench_audit import audit_engine as load_audit_engine
     from evaluation.bench_service import find_bundle
     from serving.engine import build_engine
 
-    audit_engine = _all_models_engine()
+    audit_engine = load_audit_engine(icd10_suggester=True)  # the widest path: every model's output
     bundle = find_bundle()
     service = build_engine(bundle, [], CodeSets.from_settings(), auto_threshold=None, min_confidence=0.05, top_k=15)
     out: dict[str, list[str]] = {"audit": [], "outputs": [], "suggest": []}
