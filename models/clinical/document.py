@@ -122,9 +122,12 @@ _LINE_HEADER = re.compile(
     re.MULTILINE,
 )
 # A run-in header set off by a mark other than a colon ("Opinion and plan -- ...", "Plan >> ...", "Exam | ..."):
-# the mark is not one that ordinary sentences open with, so any short phrase naming a section is a header.
+# the mark is not one that ordinary sentences open with, so any short phrase naming a section is a header. The
+# dictation and journal style closes the header with a full stop before the dash ("Impression.\u2014 ...",
+# "History. -- ...").
 _MARKED_HEADER = re.compile(
-    r"^[ \t]*(?P<header>[A-Za-z][A-Za-z /&'-]{0,40}?)[ \t]+(?P<mark>-{2,}|[\u2013\u2014]|>{1,2}|=>|\|)[ \t]+(?=\S)",
+    r"^[ \t]*(?P<header>[A-Za-z][A-Za-z /&'-]{0,40}?)(?:[ \t]+|\.[ \t]*)(?P<mark>-{2,}|[\u2013\u2014]|>{1,2}|=>|\|)"
+    r"[ \t]+(?=\S)",
     re.MULTILINE,
 )
 # A note whose named headers are run in with one mark ("Visit reason >> ...", "Thoughts and plan >> ...") is written

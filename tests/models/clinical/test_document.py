@@ -256,3 +256,9 @@ def test_numbered_section_headers_open_their_sections_and_numbered_problems_do_n
         ("assessment", "3) Discussion and plan:"),
         ("medications", "IV. Home medications:"),
     ]
+
+
+def test_a_run_in_header_closed_by_a_full_stop_before_the_dash_opens_its_section() -> None:
+    # the dictation and journal style: "History.\u2014 ...", "Impression. -- ..."
+    note = "History.\u2014 cough for a week.\n\nImpression. -- 1) cough, new. Rest.\n"
+    assert _kinds(note) == ["hpi", "assessment"]
