@@ -92,7 +92,7 @@ _OWN_READING = re.compile(
 )
 # Another source's records: notes, letters, charts, summaries (a test's report is a result, read as one)
 _RECORDS = re.compile(
-    r"\b(?:records?|recs|notes|letters?|correspondence|charts?|documentation|documents|"
+    r"\b(?:records?|recs|notes|letters?|correspondence|charts?|documentation|documents|paperwork|papers|packets?|"
     r"(?:discharge |visit |clinic )?summar(?:y|ies))\b"
 )
 # the patient's own records ("her food records", "his glucose log notes") come from no other source
@@ -117,24 +117,27 @@ _RECORD_SOURCE = re.compile(r"\b(?:from|by|sent|outside|external|prior|previous|
 _RECEIVED_FROM = re.compile(
     r"\b(?:came|come|sent|received|forwarded|faxed|arrived)\b(?: \w+){0,2}? from "
     r"(?:the |an? |his |her |their |patient's |pt's )"
+    # or the source as the sender: "what the sleep center sent us", "everything her cardiologist forwarded"
+    r"|\b(?:what|everything|all)\s+(?:that\s+)?(?:the|an?|his|her|their|patient's|pt's)\s[^.;:]{1,60}?\b"
+    r"(?:sent|faxed|forwarded|mailed|shared)\b"
 )
 
 
-def records_read(lowered: str) -> re.Match[str] | None:
+def records_read(lowered: str, start: int = 0) -> re.Match[str] | None:
     """The records a sentence says were read ("Correspondence from the sleep center has been perused", "I have gone
     through the clinic letters from the cardiologist", "Chart review: the nephrology clinic records"): a records noun
-    and a reading act in one sentence, in either order."""
-    records = _RECORDS.search(lowered)
+    and a reading act in one sentence (from ``start``, past a section header), in either order."""
+    records = _RECORDS.search(lowered, start)
     if records is None:
         # what another source sent, read, whatever it is called: "Read through the paperwork that came from the
         # cardiologist" (a result named in the sentence is a result reviewed instead)
-        received = _RECEIVED_FROM.search(lowered)
-        return received if received is not None and _READING.search(lowered) else None
+        received = _RECEIVED_FROM.search(lowered, start)
+        return received if received is not None and _READING.search(lowered, start) else None
     if _OWN_RECORDS.search(lowered[: records.start()]):
         return None
-    if records.group(0).startswith("document") and not _RECORD_SOURCE.search(lowered):
+    if records.group(0).startswith("document") and not _RECORD_SOURCE.search(lowered, start):
         return None  # "including review and documentation": the physician's own writing, not another source's
-    return records if _READING.search(lowered) else None
+    return records if _READING.search(lowered, start) else None
 
 
 def reviewed_subject(lowered: str, start: int, cues: EmCues) -> list[tuple[str, int, int]]:
@@ -437,11 +440,14 @@ def annotate_data(doc: ClinicalDocument, cues: EmCues | None = None) -> Clinical
             continue
         lowered = sentence.norm
         history_only = sentence.section == "hpi"  # the HPI may name a historian or outside records, not orders
-        # Category 1 and 2/3 labels
+        # Category 1 and 2/3 labels. Records read by grammar are read past the section header: a header of records
+        # and results ("Chart review and results") names where the data stand, it documents no reading (a run-in
+        # label that names the act, "Discussion of management: the oncologist, by phone", is matched whole)
+        body = max(doc.past_header(sentence.start) - sentence.start, 0)
         for label in cues.data:
             match = label.pattern.search(lowered)
             if match is None and label.label == "external_note":
-                match = records_read(lowered)
+                match = records_read(lowered, body)
             if match is None:
                 continue
             start, end = sentence.start + match.start(), sentence.start + match.end()
