@@ -55,7 +55,10 @@ _NOT_AN_ITEM = re.compile(
     r"^\d+\s*(?:minutes|mins?)\b|\b(?:authenticated|attested|authored|written up|documented|dictated|verified|"
     r"(?:e-?)?signed|seen and examined)\b[^.;]{0,30}\bby (?:the |me\b|dr\b)|"
     r"^(?:yours (?:sincerely|faithfully|truly)|sincerely|(?:with )?(?:kind|best|warm) (?:regards|wishes)|regards)\b|"
-    r"\b(?:electronically|digitally) signed\b|\bsigned (?:electronically|digitally)\b"
+    r"\b(?:electronically|digitally) signed\b|\bsigned (?:electronically|digitally)\b|"
+    # the dictation disclaimer ("Voice recognition used; minor transcription errors possible.", "This note was
+    # prepared with speech recognition software"): it speaks of the note, not of a problem
+    r"\b(?:voice|speech) recognition\b|\bdictation software\b|\btranscription errors?\b"
 )
 _HEADER_ONLY = re.compile(r"^[\W_]*[A-Za-z /&]{1,30}[\W_]*:?\s*$")
 # a negation in the same clause right before a status word ("no evidence of decompensation")
@@ -182,7 +185,14 @@ def annotate_problems(doc: ClinicalDocument, cues: EmCues | None = None) -> Clin
             )
             if chronic is None and not split and len(first.split()) > 12 and not judges(first) and not named_item:
                 continue
-            if learned is not None and not _NEGATED_START.match(head, learned[1]):
+            # (a chronic condition runs no self-limited course: a word-feature reading of one as self-limited, "holding
+            # its own", "behaving itself on what she takes now", is a wording the model has not seen, so the
+            # chronic condition's default below decides)
+            if (
+                learned is not None
+                and not _NEGATED_START.match(head, learned[1])
+                and not (chronic is not None and learned[0] == "self_limited")
+            ):
                 status, evidence, inferred = learned[0], (offset + learned[1], offset + learned[2]), True
             elif chronic is not None:
                 status = "chronic_progression" if _CHANGE.search(lowered) else "chronic_stable"

@@ -911,3 +911,66 @@ def test_a_social_determinant_told_before_any_condition_is_a_risk_item_not_a_pro
     assert "sdoh" in _labels(note, "risk")
     named_first = "ASSESSMENT AND PLAN:\nType 2 diabetes. Cannot afford the test strips; samples given.\n"
     assert _labels(named_first, "problem") == ["chronic_stable"]
+
+
+def test_data_a_records_and_results_section_header_reads_no_records() -> None:
+    # the header names where the data stand; only the result under it was read
+    assert _labels("Chart review and labs.\u2014 CBC (urgent care clinic) looked over: WBC 7.4.\n", "data") == [
+        "test_result"
+    ]
+
+
+@pytest.mark.parametrize(
+    ("sentence", "label"),
+    [
+        ("Read the paperwork the sleep center faxed over.", "external_note"),
+        ("Went through everything her cardiologist forwarded.", "external_note"),
+        ("Collateral obtained from the patient's husband, as she cannot recall the events.", "independent_historian"),
+        ("Got in touch with the on-call nephrologist about dosing.", "external_discussion"),
+        ("Touched base with her oncologist regarding timing of the scan.", "external_discussion"),
+    ],
+)
+def test_data_records_historian_and_discussion_in_office_speech(sentence: str, label: str) -> None:
+    assert _labels(f"DATA:\n{sentence}\n", "data") == [label]
+
+
+def test_data_getting_tests_is_an_order() -> None:
+    assert _labels("PLAN:\nGetting a TSH and CBC today.\n", "data") == ["test_ordered", "test_ordered"]
+
+
+@pytest.mark.parametrize(
+    ("item", "status"),
+    [
+        ("Asthma - lost ground since the spring. Step up the inhaler.", "chronic_progression"),
+        ("Hypertension - headed the wrong way, sliding since summer.", "chronic_progression"),
+        ("Gout - a full-blown flare, cannot bear weight. Prednisone.", "chronic_severe"),
+        ("Fatigue - an open question for now; labs first.", "undiagnosed_uncertain"),
+        ("Cold painful foot - life and limb at stake; sent to the ED.", "threat_to_life"),
+        ("Hypothyroidism - holding its own on levothyroxine.", "chronic_stable"),
+        ("Viral URI - will clear with time. Fluids.", "self_limited"),
+    ],
+)
+def test_problems_course_told_in_idiom(item: str, status: str) -> None:
+    assert _labels(f"ASSESSMENT AND PLAN:\n1. {item}\n", "problem") == [status]
+
+
+def test_problems_a_dictation_disclaimer_is_no_problem() -> None:
+    note = (
+        "ASSESSMENT AND PLAN:\n1. Hypertension - at goal. Continue lisinopril.\n"
+        "Dictated with speech recognition software; minor errors may occur.\n"
+    )
+    assert _labels(note, "problem") == ["chronic_stable"]
+
+
+def test_problems_a_chronic_condition_read_as_self_limited_takes_the_chronic_default(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from models.em.components import problems
+
+    class SelfLimited:
+        def status(self, text: str, start: int = 0) -> tuple[str, int, int]:
+            return "self_limited", start, len(text)
+
+    monkeypatch.setattr(problems, "default_status_model", SelfLimited)
+    note = "ASSESSMENT AND PLAN:\n1. Hyperlipidemia - ticking along. Continue atorvastatin.\n"
+    assert _labels(note, "problem") == ["chronic_stable"]
