@@ -114,6 +114,11 @@ _SUBJECT_TAIL = re.compile(
 _RECORD_SOURCE = re.compile(r"\b(?:from|by|sent|outside|external|prior|previous|old|received)\b")
 
 
+# a result (or results) taken from a source named next: "Result from the hospital discharge summary, CBC: ..."
+_RESULT_FROM = re.compile(
+    r"\b(?:results?|labs?|values?|lab work|blood ?work)\s+(?:(?:taken|pulled|obtained|copied)\s+)?"
+    r"(?:from|per|in|via)\s+(?:the |an? |his |her |their )?(?:[a-z'-]+\s+){0,3}$"
+)
 _RECEIVED_FROM = re.compile(
     r"\b(?:came|come|sent|received|forwarded|faxed|arrived)\b(?: \w+){0,2}? from "
     r"(?:the |an? |his |her |their |patient's |pt's )"
@@ -462,8 +467,10 @@ def annotate_data(doc: ClinicalDocument, cues: EmCues | None = None) -> Clinical
             if not _affirmed(doc, start, end):
                 continue
             if label.label == "external_note":
-                if _tests_in(lowered[: match.start()], cues):
-                    continue  # "CMP done at the hospital (discharge summary) was reviewed": the result's source
+                if _tests_in(lowered[: match.start()], cues) or _RESULT_FROM.search(lowered[: match.start()]):
+                    # "CMP done at the hospital (discharge summary) was reviewed", "Result from the hospital
+                    # discharge summary, CBC: ...": the records are where the result was found, not read of their own
+                    continue
                 key = re.sub(r"\W+", " ", lowered).strip()  # one source per sentence
                 if key in sources:
                     continue

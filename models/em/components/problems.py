@@ -44,8 +44,9 @@ _NOT_A_PROBLEM = re.compile(
 # a social determinant limiting care is a risk item, not a problem addressed, whatever condition it names
 # (not a condition named "social ...": "Social anxiety disorder: stable")
 _SOCIAL_LABEL = re.compile(
-    r"^(?:social (?:needs|determinants?|circumstances|issues|concerns|factors|barriers?)|barriers? to \w+|"
-    r"socio-?economic \w+|determinants? of health)\b[^:]{0,30}:"
+    r"^(?:social (?:needs|determinants?|circumstances|context|situation|issues|concerns|factors|barriers?|obstacles?)|"
+    r"(?:practical|financial|logistic(?:al)?) (?:barriers?|obstacles?|issues|concerns|limitations?)|"
+    r"(?:barriers?|obstacles?) to \w+|socio-?economic \w+|determinants? of health)\b[^:]{0,30}:"
 )
 # a line that signs the note or records its time, however it is worded ("Seen and written up by the treating
 # physician.", "Authenticated by the attending physician.", "12 minutes in all on this date."), or closes a letter

@@ -974,3 +974,37 @@ def test_problems_a_chronic_condition_read_as_self_limited_takes_the_chronic_def
     monkeypatch.setattr(problems, "default_status_model", SelfLimited)
     note = "ASSESSMENT AND PLAN:\n1. Hyperlipidemia - ticking along. Continue atorvastatin.\n"
     assert _labels(note, "problem") == ["chronic_stable"]
+
+
+def test_data_a_value_from_the_last_check_is_no_order() -> None:
+    # "last check" and "check-in" are nouns of an earlier measurement or visit, not orders
+    assert _labels("EXAM:\nTSH 2.1 last check.\n", "data") == []
+    assert _labels("A/P:\n1. Gout - worse than at the last check-in. uric acid 9.1 on last labs.\n", "data") == []
+    assert _labels("PLAN:\nWill check a TSH.\n", "data") == ["test_ordered"]
+
+
+def test_data_result_from_a_summary_is_a_result_not_records() -> None:
+    line = "Result from the hospital discharge summary, CBC: WBC 7.4 (reviewed today).\n"
+    assert _labels(f"DATA:\n{line}", "data") == ["test_result"]
+
+
+def test_problems_quiet_disease_is_stable() -> None:
+    assert _labels("A/P:\n1. Keloid - has been quiet for months. Silicone sheeting.\n", "problem") == ["chronic_stable"]
+
+
+def test_problems_a_line_labelled_as_a_social_or_practical_barrier_is_no_problem() -> None:
+    note = "A/P:\n1. Hypertension - at goal. Continue lisinopril.\nPractical barrier: cannot afford the strips.\n"
+    assert _labels(note, "problem") == ["chronic_stable"]
+
+
+@pytest.mark.parametrize(
+    ("plan", "label"),
+    [
+        ("Maintain current HF regimen, daily weights.", "rx_drug"),
+        ("No change to her current regimen; daily weights.", "rx_drug"),
+        ("CBC and liver panel in 4 weeks to watch for drug toxicity.", "intensive_monitoring_drug"),
+        ("CBC and liver panel in 4 weeks to screen for adverse drug effects.", "intensive_monitoring_drug"),
+    ],
+)
+def test_risk_management_told_in_other_words(plan: str, label: str) -> None:
+    assert label in _labels(f"PLAN:\n{plan}\n", "risk")
