@@ -53,7 +53,8 @@ _KEYWORDS: tuple[tuple[str, SectionKind], ...] = (
     # says they were handled at this visit ("Chronic diagnoses managed today")
     (
         r"^(?!.*\b(?:addressed|managed|treated|evaluated|today)\b).*\b(?:ongoing|long[- ]?term|chronic|known|existing|"
-        r"other|past|previous|prior)\b.*\b(?:diagnos[ie]s|dx|issues|problems)\b",
+        r"other|past|previous|prior)\b.*\b(?:diagnos[ie]s|dx|issues|problems)\b|"
+        r"^(?!.*\b(?:addressed|managed|treated|evaluated|today)\b).*\bactive (?:dx|problems?)\b",
         "pmh",
     ),
     # "Pain assessment", "Nutritional status", "Performance status": a measurement of one domain taken with the
@@ -66,15 +67,19 @@ _KEYWORDS: tuple[tuple[str, SectionKind], ...] = (
     # "Problems addressed today", "Acute/chronic problems also managed today", "Today's issues", "Problems this
     # visit": the problems of this visit, not a list
     (
-        r"assessment|impression|\ba/?p\b|\ba&p\b|diagnos[ie]s|decision making|\bissues\b|"
+        r"assessment|\bassess\b|impression|\ba/?p\b|\ba&p\b|diagnos[ie]s|decision making|\bissues\b|"
         r"\btoday'?s (?:problems|concerns)\b|\bproblems (?:for |at )?(?:today|this visit)\b|"
         r"\b(?:addressed|managed|treated|evaluated)\b|\bsummary\b|\bdiscussion\b|\bformulation\b|"
         r"\bconclusions?\b",
         "assessment",
     ),
     (r"\bplan\b|recommendation|disposition|\borders?\b|\bmanagement\b", "plan"),
-    (r"complaint|^reason\b|\bcc\b|concern|^why\b", "chief_complaint"),
-    (r"present illness|\bhpi\b|subjective|\binterval\b|^history$|\baccount\b|\bnarrative\b|\bpresentation\b", "hpi"),
+    (r"complaint|^reason\b|\bcc\b|concern|^why\b|\bc/o\b", "chief_complaint"),
+    (
+        r"present illness|\bhpi\b|subjective|\bsubj\b|\binterval\b|^history$|\baccount\b|\bnarrative\b|"
+        r"\bpresentation\b",
+        "hpi",
+    ),
     (
         r"problem list|active problems?$|^problems?$|^probs?$|^pl$|chronic conditions|past medical|\bpmh\b|"
         r"medical (?:history|hx)|past (?:history|hx)|\bproblems\b|\bconditions\b|\bpmhx\b|comorbid",
@@ -86,8 +91,8 @@ _KEYWORDS: tuple[tuple[str, SectionKind], ...] = (
         r"\bcurrent (?:therap(?:y|ies)|treatments?)\b",
         "medications",
     ),
-    (r"exam|objective|vital|\bpe\b|(?:physical|clinical) findings|^o/e$", "exam"),
-    (r"procedure|\bproc\b|\binterventions?\b", "procedure"),
+    (r"exam|objective|\bobj\b|vital|\bpe\b|(?:physical|clinical) findings|^o/e$", "exam"),
+    (r"procedure|\bprocs?\b|\binterventions?\b", "procedure"),
     (r"\blabs?\b|laborator|result|data|diagnostic|imaging|studies|investigations?|\bwork-?up\b", "data"),
     (r"prevent|health maint|\bhm\b|immuniz|wellness|screening", "preventive"),
     (r"\btime\b", "time"),
@@ -150,11 +155,13 @@ _INLINE_HEADERS = re.compile(
 )
 # A header alone on its line, with whatever marks the template uses ("Results:", "== Objective ==", "**Plan**",
 # "IMPRESSION --", "<Exam>", "[Assessment]") and an optional qualifier in brackets ("ROS (pertinent)").
+# A rule of dashes may frame it ("—— Plan ——", "--- Exam ---"), and an arrow or plus may join its words ("Assessment →
+# Plan", "Assessment + Plan").
 _ALONE_HEADER = re.compile(
-    r"^[ \t]*(?P<open>=+|#+|\*+|<|\[)?[ \t]*"
+    r"^[ \t]*(?P<open>=+|#+|\*+|<|\[|[-\u2013\u2014\u2500\u2501]{2,})?[ \t]*"
     + _SECTION_NUMBER
-    + r"(?P<header>[A-Za-z][A-Za-z /&'-]{0,40}?)[ \t]*(?:\([^()\n]{1,30}\))?"
-    r"[ \t]*(?P<close>[:=*]+|-{1,3}|>|\])?[ \t]*$",
+    + r"(?P<header>[A-Za-z][A-Za-z /&'+\u2192-]{0,40}?)[ \t]*(?:\([^()\n]{1,30}\))?"
+    r"[ \t]*(?P<close>[:=*]+|-{1,3}|[-\u2013\u2014\u2500\u2501]{2,}|>|\])?[ \t]*$",
     re.MULTILINE,
 )
 _BRACKETS = {"<": ">", "[": "]"}

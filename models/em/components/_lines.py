@@ -15,9 +15,10 @@ _NUMBERED = re.compile(r"(?:(?<=\s)|^)(?=(?:#\s?)?\d{1,2}[.)]\s+[A-Za-z])")
 # A line ends at a newline, or at the ".," / ": ," that stands for one in flattened transcriptions.
 _LINE_BREAK = re.compile(r"\n|(?<=[.:])\s*,(?=\s*\S)")
 # An item marker: "-", "*", "#", "1.", "2)", "#1", "Problem 2:", "Dx #3 -" (the problem's words follow it).
+# a template's check box ("[x] ", "[✓] ", "☑ ") or a dash ("— ") marks a list entry as a bullet does
 _BULLET = re.compile(
-    r"^\s*(?:(?:problem|dx|diagnosis|issue)\s*(?:#?\s*\d{1,2}\s*[:.)-]?|:)\s*|#\s?\d{1,2}[.):]?\s+|[-*•#]+\s*|"
-    r"\d{1,2}[.)]\s*|\(\d{1,2}\)\s*)",
+    r"^\s*(?:(?:problem|dx|diagnosis|issue)\s*(?:#?\s*\d{1,2}\s*[:.)-]?|:)\s*|#\s?\d{1,2}[.):]?\s+|[-*•#\u2013\u2014]+\s*|"
+    r"\d{1,2}[.)]\s*|\(\d{1,2}\)\s*|\[[xX\u2713\u2714]\]\s*|[\u2611\u2612\u2713\u2714]\s*)",
     re.IGNORECASE,
 )
 

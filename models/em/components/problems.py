@@ -32,7 +32,8 @@ _NOT_A_PROBLEM = re.compile(
     r"f/u\b.*ordered|"
     r"reviewed|review of|rev'?d|results?\b|external|records?\b|outside|went through|looked at|history (?:obtained|was)|"
     r"hx from|independent|i independently|my own|discussed|discussion|case discussed|d/w|rule[- ]?out|r/o|"
-    r"need to r/o|differential|\?|sdoh|total time|time\b|i spent|immuniz|vaccine|gave\b|acp\b|advance care|note:|"
+    r"need to r/o|differential|\?|sdoh|total (?:\w+ )?time|time\b|i spent|spent \d|immuniz|vaccine|gave\b|acp\b|"
+    r"advance care|note:|"
     r"global|separate|in addition|also (?:addressed|seen)|sep\.? problem|electronically|e-signed|signed|signature|"
     r"dictated|transcribed|attending attestation|attestation|"
     r"--|return precautions|rtc\b|follow[- ]?up in|problems? addressed|the (?:\w+ ){0,3}gave|"
@@ -53,7 +54,7 @@ _SOCIAL_LABEL = re.compile(
 # ("Yours sincerely, ...", "Kind regards", "... (electronically signed)"): a consultant's letter ends its plan with
 # the sign-off, and the line names the writer, not a problem
 _NOT_AN_ITEM = re.compile(
-    r"^\d+\s*(?:minutes|mins?)\b|\b(?:authenticated|attested|authored|written up|documented|dictated|verified|"
+    r"^\W{0,3}\d+\s*(?:minutes|mins?)\b|\b(?:authenticated|attested|authored|written up|documented|dictated|verified|"
     r"(?:e-?)?signed|seen and examined)\b[^.;]{0,30}\bby (?:the |me\b|dr\b)|"
     r"^(?:yours (?:sincerely|faithfully|truly)|sincerely|(?:with )?(?:kind|best|warm) (?:regards|wishes)|regards)\b|"
     r"\b(?:electronically|digitally) signed\b|\bsigned (?:electronically|digitally)\b|"

@@ -19,7 +19,10 @@ from models.em.cues import EmCues, default_cues
 
 _DOSE = re.compile(r"\b\d+(?:\.\d+)?\s?(?:mg|mcg|units?|g|ml|%)\b")
 _OTC_NEAR = re.compile(r"over[- ]the[- ]counter|\botc\b")
-_RX_CONTEXT = re.compile(r"\b(?:refills?|prescri\w*|rx\b|e-?prescribed|sent to (?:the )?pharmacy|\d+-day supply)")
+# "Rx" joined to another field name by a slash ("Rx/plan: wound care") labels the plan field, it decides no drug
+_RX_CONTEXT = re.compile(
+    r"\b(?:refills?|prescri\w*|rx\b(?!/\w)|e-?prescribed|sent to (?:the )?pharmacy|\d+-day supply)"
+)
 
 
 def annotate_risk(doc: ClinicalDocument, cues: EmCues | None = None) -> ClinicalDocument:

@@ -1008,3 +1008,70 @@ def test_problems_a_line_labelled_as_a_social_or_practical_barrier_is_no_problem
 )
 def test_risk_management_told_in_other_words(plan: str, label: str) -> None:
     assert label in _labels(f"PLAN:\n{plan}\n", "risk")
+
+
+def test_sections_framed_by_dash_rules_and_joined_by_an_arrow() -> None:
+    note = (
+        "--- Subj ---\nKnee pain for a week.\n\n\u2014\u2014 Obj \u2014\u2014\nEffusion, no warmth.\n\n"
+        "\u2014\u2014 Procs done \u2014\u2014\nKnee aspiration.\n\n\u2014\u2014 Assessment \u2192 Plan \u2014\u2014\n"
+        "1. Knee effusion, acute. Naproxen.\n"
+    )
+    kinds = [s.kind for s in ClinicalDocument(note).sections if s.body_start > s.start]
+    assert kinds == ["hpi", "exam", "procedure", "assessment"]
+
+
+@pytest.mark.parametrize("bullet", ["[x] ", "[X] ", "\u2611 ", "\u2014 "])
+def test_problems_a_check_box_or_dash_marks_an_item(bullet: str) -> None:
+    note = f"A/P:\n{bullet}Hypertension - at goal. Continue lisinopril.\n{bullet}signed electronically by NP\n"
+    assert _labels(note, "problem") == ["chronic_stable"]
+
+
+def test_problems_minutes_spent_are_no_problem() -> None:
+    note = "A/P:\n1. Asthma - stable. Continue inhaler.\nSpent 32 min with patient and family today.\n"
+    assert _labels(note, "problem") == ["chronic_stable"]
+    assert _labels("A/P:\n1. Asthma - stable.\nTotal clinician time 40 min on this date.\n", "problem") == [
+        "chronic_stable"
+    ]
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        "Gout - failing present therapy, allopurinol increased to 300 mg.",
+        "Type 2 diabetes - sugars \u2191 since the spring; glipizide increased.",
+        "Hypertension - readings \u2191 on home log; amlodipine added.",
+    ],
+)
+def test_problems_failing_treatment_or_rising_numbers_is_progression(item: str) -> None:
+    assert _labels(f"A/P:\n1. {item}\n", "problem") == ["chronic_progression"]
+
+
+@pytest.mark.parametrize(
+    "line",
+    [
+        "Findings went over with Dr Okafor from cardiology this afternoon.",
+        "Plan reviewed with the patient's nephrologist by phone.",
+        "Peer-to-peer call with the on-call neurologist about anticoagulation.",
+    ],
+)
+def test_data_discussion_with_another_clinician_in_other_words(line: str) -> None:
+    assert "external_discussion" in _labels(f"PLAN:\n{line}\n", "data")
+
+
+def test_data_plan_reviewed_with_the_patient_is_no_discussion() -> None:
+    assert "external_discussion" not in _labels("PLAN:\nPlan reviewed with the patient and her husband.\n", "data")
+
+
+def test_data_a_relative_who_supplied_the_history_by_pronoun() -> None:
+    note = "HPI:\nPatient could not recount the timeline; the son provided the details.\n"
+    assert _labels(note, "data") == ["independent_historian"]
+
+
+def test_data_a_sentence_opened_in_lower_case_ends_the_negation_before_it() -> None:
+    note = "HPI:\nCough for 3 days. No fever. grandmother gave most of the history, the child is 3.\n"
+    assert _labels(note, "data") == ["independent_historian"]
+
+
+def test_risk_rx_joined_to_a_field_name_decides_no_drug() -> None:
+    assert "rx_drug" not in _labels("A/P:\n1. Ankle sprain, acute.\nRx/plan: ice, elevation, brace.\n", "risk")
+    assert "rx_drug" in _labels("A/P:\n1. Cystitis - acute. Rx: nitrofurantoin 100 mg twice daily.\n", "risk")
