@@ -143,9 +143,8 @@ def _sentence_cues(doc: ClinicalDocument, sentence: Sentence, rules: tuple[CueRu
 
 
 # a colon, or an arrow that leads from an item's words to its plan ("no complicating features >> physical therapy",
-# "no red flags -> amoxicillin", "no red flags → amoxicillin"), or a full stop the sentence splitter left because the
-# next sentence opens in lower case ("No eye pain. mother gave the history")
-_LABEL_OR_ARROW = re.compile(r":|>>|->|=>|\u2192|\.\s")
+# "no red flags -> amoxicillin")
+_LABEL_OR_ARROW = re.compile(r":|>>|->|=>")
 
 
 def _label_between(text: str, words: list[tuple[str, int, int]], after: int, first: int) -> bool:

@@ -37,10 +37,10 @@ _PERFORMED = re.compile(
     r"curetted|shaved|excised|aspirated|collected|point[- ]of[- ]care)\b"
 )
 _NOT_THIS_VISIT = frozenset({"negated", "hypothetical", "planned", "historical", "family"})
-# A sentence dated in the past ("had I&D with us 8 days ago") or listing orders ("Orders entered today: ECG monitor")
-# describes no service performed at this visit.
+# A sentence dated in the past ("had I&D with us 8 days ago") or listing orders ("Orders entered today: ECG monitor",
+# "Ordered today: ambulatory ECG monitor", "Ordered today → ECG monitor") describes no service performed at this visit.
 _DATED_PAST = re.compile(r"\b\d+\s+(?:days?|weeks?|months?|years?)\s+ago\b|\blast (?:week|month|year)\b")
-_ORDERS = re.compile(r"\borders\b")
+_ORDERS = re.compile(r"\borders\b|^\W*ordered\b[^.;:\u2192]{0,20}(?::|\u2192|->|>>)")
 # A procedure the note states as needed, required or due ("wax impaction requiring removal", "needs the ingrown nail
 # removed", "due for a wart freeze") is not one done at this visit; the sentence must go on to state it done after the
 # need ("..., requiring removal, removed with a curette"). The ConText cues read no trigger inside the matched span, and

@@ -39,7 +39,10 @@ _NOT_A_PROBLEM = re.compile(
     r"--|return precautions|rtc\b|follow[- ]?up in|problems? addressed|the (?:\w+ ){0,3}gave|"
     r"(?:the )?(?:\w+ ){0,4}notes? (?:were )?reviewed|routine|health maintenance|preventive|age-appropriate|"
     r"(?:depression )?screening|counsel|hm\b|hra\b|health risk|cognitive|functional|fall risk|awv|"
-    r"personalized prevention|written screening|imms?\b)"
+    r"personalized prevention|written screening|imms?\b|"
+    # a preventive checklist ("Age/sex screening reviewed, immunizations reconciled, ...") is the preventive service
+    r"(?:[\w/-]+ ){0,2}(?:screening|immunizations?|vaccines?|vaccinations?) (?:\w+ )?(?:reviewed|reconciled|"
+    r"up to date|current|discussed|done|completed)\b)"
 )
 # a line labelled as the patient's social circumstances ("Social needs: food insecurity ...", "Barrier to care: ..."):
 # a social determinant limiting care is a risk item, not a problem addressed, whatever condition it names

@@ -1067,11 +1067,30 @@ def test_data_a_relative_who_supplied_the_history_by_pronoun() -> None:
     assert _labels(note, "data") == ["independent_historian"]
 
 
-def test_data_a_sentence_opened_in_lower_case_ends_the_negation_before_it() -> None:
-    note = "HPI:\nCough for 3 days. No fever. grandmother gave most of the history, the child is 3.\n"
-    assert _labels(note, "data") == ["independent_historian"]
-
-
 def test_risk_rx_joined_to_a_field_name_decides_no_drug() -> None:
     assert "rx_drug" not in _labels("A/P:\n1. Ankle sprain, acute.\nRx/plan: ice, elevation, brace.\n", "risk")
     assert "rx_drug" in _labels("A/P:\n1. Cystitis - acute. Rx: nitrofurantoin 100 mg twice daily.\n", "risk")
+
+
+def test_data_a_relative_named_with_where_they_live_supplied_the_history() -> None:
+    note = "HPI:\nPoor historian today; the aunt's caregiver from the assisted living facility supplied the rest.\n"
+    assert _labels(note, "data") == ["independent_historian"]
+
+
+@pytest.mark.parametrize(
+    "plan", ["Lithium level and BMP in 2 weeks for tox monitoring.", "LFTs in 6 weeks to check for drug tox."]
+)
+def test_risk_toxicity_monitoring_abbreviated(plan: str) -> None:
+    assert "intensive_monitoring_drug" in _labels(f"PLAN:\n{plan}\n", "risk")
+
+
+def test_risk_a_drug_screen_is_no_toxicity_monitoring() -> None:
+    assert "intensive_monitoring_drug" not in _labels("PLAN:\nUrine tox screen sent.\n", "risk")
+
+
+def test_problems_a_preventive_checklist_line_is_no_problem() -> None:
+    note = (
+        "A/P:\n- Cancer screening reviewed and up to date; immunizations reconciled.\n"
+        "- Otitis externa, acute. Ciprofloxacin-dexamethasone drops.\n"
+    )
+    assert _labels(note, "problem") == ["acute_uncomplicated"]

@@ -65,11 +65,17 @@ def test_detector_joint_injection_bills_no_separate_96372() -> None:
         # a procedure dated in the past, an order list, and "given" as a preposition
         "Had incision and drainage of a right axillary abscess with us 8 days ago; unrelated problem today.",
         "Orders entered today: echocardiogram, ambulatory ECG monitor.",
+        "Ordered today: Holter, ambulatory ECG monitor and a TSH.",
+        "Ordered this visit \u2192 echocardiogram, 30-day ECG event monitor.",
         "Impression 1: chest pain (uncertain course) given ECG without ischemic changes.",
     ],
 )
 def test_detector_no_service_from_ordered_planned_or_declined(sentence: str) -> None:
     assert _lines("ASSESSMENT AND PLAN:\n" + sentence + "\n") == []
+
+
+def test_detector_a_test_done_beside_an_order_is_still_performed() -> None:
+    assert _lines("ASSESSMENT AND PLAN:\nLabs ordered; ECG in clinic today: sinus rhythm, my read.\n") != []
 
 
 @pytest.mark.parametrize(
