@@ -113,8 +113,7 @@ def _names_procedure(reason: str, cues: EmCues) -> bool:
         )
         # the head noun ends the phrase ("knee injection") or a complement follows it ("removal of skin tags")
         if head is None or not (
-            head.end() == len(phrase)
-            or re.match(r" (?:of|to|on|at|in|under|up to|with|for)\b", phrase[head.end() :])
+            head.end() == len(phrase) or re.match(r" (?:of|to|on|at|in|under|up to|with|for)\b", phrase[head.end() :])
         ):
             return False
     return True
