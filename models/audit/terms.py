@@ -47,6 +47,7 @@ class TermFold:
 
     see: tuple[str, ...]
     within: str | None
+    wording: str = ""  # the see wording as written ("non-ST elevation"), for readers that split words themselves
 
 
 class ClinicalTerms:
@@ -68,7 +69,7 @@ class ClinicalTerms:
         for term, see, within in rows:
             key = term if term.isupper() else term.lower()
             named = [t.norm for t in tokenize(within)]
-            self._folds[key] = TermFold(tuple(t.norm for t in tokenize(see)), named[0] if named else None)
+            self._folds[key] = TermFold(tuple(t.norm for t in tokenize(see)), named[0] if named else None, see)
             (capitals if term.isupper() else any_case).append(re.escape(key))
         self._any_case = _alternation(any_case, re.I)
         self._capitals = _alternation(capitals, 0)
@@ -121,6 +122,26 @@ def index_terms() -> dict[str, tuple[str, ...]]:
     for code, term in _read_rows(INDEX_TERMS_FILE, ("code", "term")):
         out.setdefault(code, []).append(term)
     return {code: tuple(terms) for code, terms in out.items()}
+
+
+def fold_text(text: str) -> str:
+    """``text`` with each clinical term written as the wording it stands for (a term whose ``within`` word the text
+    does not name stays as written): for readers that take words, not tokens (the HCC condition finder), so that the
+    audit's readers share one vocabulary."""
+    terms = clinical_terms()
+    tokens = tokenize(text)
+    if not any(t.lower in terms.first_words for t in tokens):
+        return text
+    found = terms.matches(text)
+    norms = {t.norm for t in tokens}.union(*(fold.see for _, _, fold in found))
+    out: list[str] = []
+    position = 0
+    for start, end, fold in found:
+        if (fold.within is not None and fold.within not in norms) or start < position:
+            continue
+        out += [text[position:start], fold.wording or " ".join(fold.see)]
+        position = end
+    return "".join(out) + text[position:]
 
 
 def fold_tokens(text: str, tokens: list[Token]) -> list[Token]:

@@ -130,13 +130,18 @@ _NUMBERS = {
     "iiib": "3b",
 }
 # Word endings of the same condition in another form: adjective for noun ("schizophrenic", "psychotic",
-# "alcoholic"), British for American spelling ("anaemia", "oesophagitis", "haemorrhage").
+# "alcoholic"), British for American spelling ("anaemia", "oesophagitis", "haemorrhage", "behavioural",
+# "generalised").
+# Also the adjective of a condition named by its noun ("hypertensive" hypertension, "obese" obesity). Adverbs are
+# left alone: most are status words, and some fold onto a title's axis value ("essentially", "partially").
 _FORMS: tuple[tuple[str, tuple[str, ...]], ...] = (
     ("otic", ("osis",)),
     ("ic", ("ia", "ism", "y")),
     ("ed", ("e", "")),
+    ("ive", ("ion",)),
+    ("e", ("ity",)),
 )
-_SPELLING = (("ae", "e"), ("oe", "e"))
+_SPELLING = (("ae", "e"), ("oe", "e"), ("our", "or"), ("ise", "ize"), ("isa", "iza"))
 # ICD-10-CM index: diabetes "out of control", "poorly controlled", "inadequately controlled" is diabetes with
 # hyperglycemia (E11.65); the same words about another condition name no manifestation.
 _DIABETES = re.compile(r"diabet|\bt[12]dm\b|\bdm[12]?\b|\bniddm\b|\biddm\b")
@@ -359,10 +364,22 @@ class HccConditionFinder:
         # each title's IDF weight, summed in title order as the exact score below sums it
         self.title_weight = np.asarray([sum(self.idf[w] for w in ws) for _, _, ws in self.codes], dtype=np.float64)
         self._memo: dict[tuple[frozenset[str], bool], tuple[str, str, float, int] | None] = {}
+        self._words_memo: dict[str, frozenset[str]] = {}  # item text -> its words (notes repeat their names)
 
     def _item_words(self, text: str) -> set[str]:
-        """An item's words, each one no title has read as the title word it is a form of (if any)."""
-        return {self._fold(w) for w in _words(text)}
+        """An item's words, each one no title has read as the title word it is a form of (if any).
+
+        The clinical wordings the audit's other readers know ("T2D", "pAF", lay terms, index cross-references:
+        ``models/audit/data/clinical_terms_v1.csv``) are read as the wording they stand for first, so that a name
+        the diagnosis and specificity readers understand is one this finder understands too."""
+        words = self._words_memo.get(text)
+        if words is None:
+            from models.audit.terms import fold_text  # models.audit imports this module: imported on first use
+
+            if len(self._words_memo) >= _MEMO_SIZE:
+                self._words_memo.clear()
+            words = self._words_memo[text] = frozenset(self._fold(w) for w in _words(fold_text(text)))
+        return set(words)
 
     def _fold(self, word: str) -> str:
         vocabulary = self.title_vocabulary
@@ -501,9 +518,10 @@ class HccConditionFinder:
         """The conditions the name part of ``body[start:]`` (an assessment item without its markers) states.
 
         Where the name ends is read several ways, and the reading the classification explains best wins (on a tie
-        the one listed first: the one that states more): a parenthesis right after the name may qualify it
-        ("chronic kidney disease (stage 3a)") or report a finding ("HFrEF (EF 30%)"); "on" may start the treatment
-        ("PAF on warfarin"); a sentence may lead into the name ("As for the decompensated HFrEF, ...").
+        one that names the condition plainly, then the one listed first: the one that states more): a parenthesis
+        right after the name may qualify it ("chronic kidney disease (stage 3a)") or report a finding ("HFrEF (EF
+        30%)"); "on" may start the treatment ("PAF on warfarin"); a sentence may lead into the name ("As for the
+        decompensated HFrEF, ...").
         """
         segment = body[start:].lstrip()
         best: list[ConditionMatch] = []
@@ -512,9 +530,19 @@ class HccConditionFinder:
         if lead is not None and not {w for w in self._item_words(lead.group(0)) if len(w) > 2} & self.title_vocabulary:
             texts.append(segment[lead.end() :])  # the words before "the" name nothing ("irritated skin tags of the")
         for text in texts:
-            for raw, blanks in _readings(text):
+            readings = _readings(text)
+            # a comma may end the name before words no title has ("BPAD type 2, euthymic"): a reading up to it is
+            # tried where all it leaves off is such words (a status word or a remark, never a stage or a site)
+            # (where it leaves off stopwords only, it reads the same words: not tried again)
+            for name, rest in _comma_ends(text):
+                left_off = self._item_words(rest)
+                if left_off and not left_off & self.title_vocabulary:
+                    readings.append((name, ()))
+            for raw, blanks in readings:
                 found = self._name_matches(doc, line, text, raw, blanks)
-                if found and (not best or found[0].coverage > best[0].coverage):
+                # "paroxysmal atrial fib on Coumadin": the drug weighs nothing in the coverage, but leaves the
+                # longer reading unable to stand for a mention
+                if found and (not best or (found[0].coverage, found[0].named) > (best[0].coverage, best[0].named)):
                     best = found
         return best
 
@@ -530,13 +558,17 @@ class HccConditionFinder:
         offset = line.start + (len(line.text) - len(segment))
         if not assert_span(doc, offset, offset + len(name), use_section=False).present:
             return []
-        repaired = doc.norm[offset : offset + len(name)]
+        # the typo-repaired text in the note's own case: some shorthand is read in capitals only ("T2D", "OM")
+        stop = offset + len(name)
+        repaired = "".join(
+            o if o.lower() == n else n for o, n in zip(doc.text[offset:stop], doc.norm[offset:stop], strict=True)
+        )
         for start, end in blanks:
             if start < len(repaired):
                 repaired = repaired[:start] + " " * (min(end, len(repaired)) - start) + repaired[end:]
         if status_words is not None:
             repaired = repaired[: status_words[0]] + " " + repaired[status_words[1] :]
-        repaired = re.sub(r"^(?:dx|diagnosis)\s*", "", repaired)
+        repaired = re.sub(r"^(?:dx|diagnosis)\s*", "", repaired, flags=re.IGNORECASE)
         known = self._item_words(repaired) <= self.idf.keys()
         return [
             ConditionMatch(code, title, score, Evidence(offset, offset + len(name), name), known, complete)
@@ -572,3 +604,12 @@ def _readings(segment: str) -> list[tuple[str, Blanks]]:
         if on is not None:
             out.append((reading[: on.start()], blanks))
     return out
+
+
+def _comma_ends(segment: str) -> list[tuple[str, str]]:
+    """The condition name opening ``segment`` cut at each of its first commas, last first: (name, what it leaves
+    off)."""
+    cut = _NAME_END.search(segment)
+    name = segment if cut is None else segment[: cut.start()]
+    commas = [m.start() for m in re.finditer(",", name)][:3]
+    return [(name[:comma], name[comma:]) for comma in reversed(commas) if name[:comma].strip()]

@@ -1,7 +1,7 @@
 """Clinical terms read as the ICD-10-CM wording they stand for (models/audit/terms.py)."""
 
 from models.audit.support import clinical_tokens
-from models.audit.terms import index_terms
+from models.audit.terms import fold_text, index_terms
 
 
 def _norms(text: str) -> list[str]:
@@ -39,3 +39,14 @@ def test_spinal_levels_name_their_region_without_reading_labs_or_heart_sounds():
 
 def test_index_terms_are_listed_under_billable_codes():
     assert "Atypical chest pain" in index_terms()["R07.89"]
+
+
+def test_fold_text_writes_each_term_as_its_wording_for_readers_of_plain_text():
+    assert (
+        fold_text("T2D with NSTEMI") == "type 2 diabetes mellitus with non-ST elevation (NSTEMI) myocardial infarction"
+    )
+    assert fold_text("BPAD type 2, euthymic") == "bipolar disorder type 2, euthymic"
+    # "within" as for tokens: the subterm applies only where its condition is named, and capitals stay capitals
+    assert fold_text("hypertension, poorly controlled") == "hypertension, poorly controlled"
+    assert "hyperglycemia" in fold_text("T2D, poorly controlled")
+    assert fold_text("the mi of the note") == "the mi of the note"

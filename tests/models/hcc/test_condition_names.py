@@ -157,3 +157,37 @@ def _named(item: str) -> list[str]:
 )
 def test_other_names_word_forms_and_item_ends(item: str, codes: list[str]) -> None:
     assert _named(item) == codes
+
+
+def _plainly_named(finder: HccConditionFinder, item: str) -> list[tuple[str, str]]:
+    note = f"IMPRESSION/PLAN:  {item}\n"
+    return [
+        (m.icd10cm, note[m.evidence.start : m.evidence.end]) for m in finder.find(ClinicalDocument(note)) if m.named
+    ]
+
+
+@pytest.mark.parametrize(
+    ("item", "named"),
+    [
+        # shorthand the audit's term table knows (models/audit/data/clinical_terms_v1.csv), in the note's own case
+        ("1.  T2D with diabetic CKD, well controlled.  continue metformin.", [("E11.22", "T2D with diabetic CKD")]),
+        ("#2 BPAD type 2, euthymic.  continue lithium.", [("F31.81", "BPAD type 2")]),
+        ("2.  NSTEMI - troponin trending down.  heparin drip.", [("I21.4", "NSTEMI")]),
+        # a drug after "on" weighs nothing in the coverage: the reading without it names the condition plainly
+        (
+            "Problem 1:  paroxysmal atrial fib on Coumadin, INR 2.4.  continue warfarin.",
+            [("I48.0", "paroxysmal atrial fib")],
+        ),
+    ],
+)
+def test_shorthand_and_treatments_leave_the_condition_plainly_named(
+    finder: HccConditionFinder, item: str, named: list[tuple[str, str]]
+) -> None:
+    assert _plainly_named(finder, item) == named
+
+
+def test_british_spellings_and_adjectives_read_as_title_words(finder: HccConditionFinder) -> None:
+    words = finder._item_words("obese, behavioural disturbance, generalised")
+    assert {"obesity", "behavioral", "generalized"} <= words
+    # a word the titles have stays as written
+    assert "hypertensive" in finder._item_words("hypertensive heart disease")
