@@ -108,6 +108,9 @@ _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
     # "complicated by" links a condition to its manifestation as "with" does (guideline I.A.15): "DM type 2
     # complicated by chronic kidney disease, stage 3A" is E11.22 with N18.31
     (re.compile(r"\bcomplicated by\b"), "with"),
+    # "secondary to", "caused by" link a manifestation to its cause as "due to" does: "CKD 3a secondary to T2DM"
+    # names no secondary diabetes (E08-E13's "secondary" is a type of diabetes, a word of the name)
+    (re.compile(r"\b(?:secondary to|caused by|attributed to)\b"), "due to"),
     # "acute on chronic" (I50.23; "acute and chronic" in J96.2-) is one value of the acuity axis, not "acute" beside
     # a stopword
     (re.compile(r"\bacute (?:on|and) chronic\b"), "acuteonchronic"),
@@ -224,6 +227,8 @@ def _words(text: str) -> list[str]:
 
 
 _DIABETES_WORDS = frozenset(_words("diabetes"))
+_DIABETES_CATEGORIES = frozenset({"E08", "E09", "E10", "E11", "E13"})
+_KIDNEY_STAGE_WORDS = frozenset(_words("chronic kidney disease"))
 _DIABETES_TYPED = frozenset(_words("type 1 type 2 secondary drug induced gestational pregnancy neonatal"))
 _TYPE_2_WORDS = frozenset(_words("type 2 diabetes mellitus"))
 # words that state a diabetes type other than 2 (guideline I.C.4.a.2: of unstated type it is type 2)
@@ -429,6 +434,11 @@ class HccConditionFinder:
                 found.append((*best[:3], title_words - {"unspecified"} <= words))
             if not words & title_words:
                 break
+            if best[0][:3] in _DIABETES_CATEGORIES and words & _KIDNEY_STAGE_WORDS:
+                # E08-E13 .22 "with diabetic chronic kidney disease": the tabular's "use additional code to identify
+                # the stage of chronic kidney disease" (N18.1-N18.6): the kidney words stay for the stage's own code
+                # ("CKD 3a secondary to T2DM" is E11.22 and N18.31)
+                title_words -= _KIDNEY_STAGE_WORDS
             words -= title_words
         codes = [c for c, _, _, _ in found]
         for diabetes in [c for c in codes if c[:3] in ("E10", "E11", "E13")]:

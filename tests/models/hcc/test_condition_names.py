@@ -191,3 +191,10 @@ def test_british_spellings_and_adjectives_read_as_title_words(finder: HccConditi
     assert {"obesity", "behavioral", "generalized"} <= words
     # a word the titles have stays as written
     assert "hypertensive" in finder._item_words("hypertensive heart disease")
+
+
+def test_a_kidney_stage_linked_to_diabetes_by_secondary_to_gives_both_codes(finder: HccConditionFinder) -> None:
+    note = "IMPRESSION/PLAN:  1.  chronic kidney disease 3a secondary to T2DM - eGFR 51, stable.\n"
+    codes = [m.icd10cm for m in finder.find(ClinicalDocument(note))]
+    # "secondary to" is a link, not secondary diabetes; the stage keeps its own code beside the combination code
+    assert codes == ["E11.22", "N18.31"]
