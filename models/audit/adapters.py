@@ -637,6 +637,7 @@ class SpecificityFinder:
         # through its category's inclusion term and "chronic" through its title; I50.20 only the first), then the
         # billed title's words it keeps (J45.41 keeps the exacerbation of J45.901, J45.40 drops it)
         hits: list[tuple[tuple[int, int], str, int]] = []
+        shown: dict[str, frozenset[str]] = {}  # the words that show each candidate
         for c in candidates:
             if not billed_named and c.code in self._vague:
                 continue
@@ -646,11 +647,22 @@ class SpecificityFinder:
                 if c.gate and billed_named and not billed_at[at]:
                     continue
                 if stated := [extra for extra in c.alternatives if extra <= words]:
-                    hits.append(((len(frozenset().union(*stated)), c.kept), c.code, at))
+                    union = frozenset().union(*stated)
+                    hits.append(((len(union), c.kept), c.code, at))
+                    shown[c.code] = shown.get(c.code, frozenset()) | union
         if not hits:
             return None
         best = max(score for score, _, _ in hits)
         top = {code: at for score, code, at in reversed(hits) if score == best}
+        if len(top) > 1:
+            # a code whose own title leaves an axis unspecified, tied through other words than the one code that
+            # specifies it, was shown by a word that also says something else ("chronic" of "paroxysmal AF, chronic
+            # and unchanged" is I48.20's, Chronic atrial fibrillation, unspecified): the specified code is what the
+            # note shows. Tied through the same words ("right" of S82.891A and S82.91XA), nothing is settled.
+            settled = [code for code in top if code not in self._vague]
+            vague = frozenset().union(*(shown[code] for code in top if code in self._vague))
+            if len(settled) == 1 and vague and not shown[settled[0]] <= vague:
+                top = {settled[0]: top[settled[0]]}
         # a tie (right against left) means the note does not settle it: a CDI query, not a code
         if len(top) != 1:
             return None

@@ -256,6 +256,14 @@ def test_hcc_gap_needs_the_condition_stated_as_certain(codesets):
         # a parenthesis giving the diagnosis's usual name is read with it; one holding findings is not
         ("G56.00", "1. right median nerve entrapment at the wrist (carpal tunnel syndrome) - EMG.", "G56.01"),
         ("G56.00", "1. carpal tunnel syndrome (positive Tinel on the right) - night splint.", None),
+        # a code that leaves the axis unspecified ties only through a status word: the one that specifies it wins;
+        # alone, the status word still shows its code
+        ("I48.91", "1. paroxysmal atrial fibrillation, chronic and stable - continue apixaban.", "I48.0"),
+        ("I48.91", "1. atrial fibrillation, chronic - rate control.", "I48.20"),
+        ("H66.90", "1. otitis media of both ears, right and left - amoxicillin.", None),
+        # shorthand and lay terms shared with the HCC condition finder
+        ("I50.9", "1. chronic systolic HF - continue carvedilol.", "I50.22"),
+        ("H66.90", "1. left middle ear infection, acute - amoxicillin.", "H66.92"),
     ],
 )
 def test_specificity_reads_the_diagnostic_statement(codesets, billed, item, documented):
