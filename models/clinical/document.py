@@ -48,7 +48,8 @@ _KEYWORDS: tuple[tuple[str, SectionKind], ...] = (
     (r"\bfamily\b|\bfhx?\b|\bfam\b", "family"),
     (r"\bsocial\b|\bshx?\b|\bsoc\b|\bhabits\b|\blifestyle\b", "social"),
     (r"surgical", "psh"),
-    (r"review of systems|\bros\b|\bsystems?\b", "ros"),
+    # "On direct questioning, ...", "Systems enquiry": the review of systems as letters name it
+    (r"review of systems|\bros\b|\bsystems?\b|\bdirect questioning\b|\b(?:enquiry|inquiry)\b", "ros"),
     # a list of diagnoses qualified as carried ("Ongoing diagnoses", "Other chronic dx") is the problem list, unless it
     # says they were handled at this visit ("Chronic diagnoses managed today")
     (
@@ -77,12 +78,12 @@ _KEYWORDS: tuple[tuple[str, SectionKind], ...] = (
     (r"complaint|^reason\b|\bcc\b|concern|^why\b|\bc/o\b", "chief_complaint"),
     (
         r"present illness|\bhpi\b|subjective|\bsubj\b|\binterval\b|^history$|\baccount\b|\bnarrative\b|"
-        r"\bpresentation\b",
+        r"\bpresentation\b|\bstory\b",
         "hpi",
     ),
     (
         r"problem list|active problems?$|^problems?$|^probs?$|^pl$|chronic conditions|past medical|\bpmh\b|"
-        r"medical (?:history|hx)|past (?:history|hx)|\bproblems\b|\bconditions\b|\bpmhx\b|comorbid",
+        r"medical (?:history|hx)|past (?:history|hx)|\bproblems\b|\bconditions\b|\bpmhx\b|comorbid|\bbackground\b",
         "pmh",
     ),
     (r"allerg|intoleran|^all$|sensitivit|\badrs?\b|adverse (?:drug )?(?:reactions?|effects?)", "allergies"),
@@ -136,7 +137,7 @@ _MARKED_HEADER = re.compile(
     re.MULTILINE,
 )
 # A note whose named headers are run in with one mark ("Visit reason >> ...", "Thoughts and plan >> ...") is written
-# from a template: a paragraph opened by a short phrase and that mark ("Story so far >> ...") is its section too, even
+# from a template: a paragraph opened by a short phrase and that mark ("How it began >> ...") is its section too, even
 # when we cannot name it, and ends the section above it. A problem line inside a paragraph ("Chest pain -- likely
 # musculoskeletal") opens no paragraph.
 _TEMPLATE_MARK_USES = 2
@@ -165,6 +166,18 @@ _ALONE_HEADER = re.compile(
     re.MULTILINE,
 )
 _BRACKETS = {"<": ">", "[": "]"}
+# A letter or narrative note has no header lines: each paragraph opens with a short phrase naming its subject, run on
+# into the paragraph and set off by a comma, a full stop or a colon ("On examination, ...", "As to allergies, ...",
+# "My impression is as follows. ...", "The current medicines are ..."). Read only where the note has almost no
+# headers of its own, so that a headed note's paragraphs keep the sections their headers give them.
+_LINKING = r"[ \t]+(?:are|is|was|were|include[sd]?|comprise[sd]?)\b"
+_LEAD_IN = re.compile(
+    rf"[ \t]*(?P<header>[A-Za-z][A-Za-z /&'-]{{0,80}}?)(?:[,:]|\.(?=\s)|$|(?={_LINKING}))", re.MULTILINE
+)
+# what a linking verb runs on to before the paragraph's own words ("... are as follows. ..."), if it ends soon
+_LINKED_CLAUSE = re.compile(rf"{_LINKING}[A-Za-z \t]{{0,30}}?(?:[,:]|\.(?=\s))")
+_LEAD_IN_WORDS = 10
+_LETTER_HEADERS = 1  # a note with at most this many headers of its own is read by its lead-in phrases
 # A singular item noun run in before the item's own words ("Problem: chronic heart failure. Course: stable.") labels
 # one entry of the list it stands in; a list of the patient's problems is named as a list ("Problems:", "Problem
 # list:") or stands alone on its line.
@@ -360,6 +373,8 @@ def find_sections(text: str) -> list[Section]:
         opens_paragraph = match.start() == 0 or _BLANK_LINE.fullmatch(text, max(0, match.start() - 2), match.start())
         if kind != "other" or (template_marks[match.group("mark")] >= _TEMPLATE_MARK_USES and opens_paragraph):
             marks.append((match.start(), match.end(), kind))
+    if sum(kind != "other" for _, _, kind in marks) <= _LETTER_HEADERS:
+        marks += _lead_in_marks(text)
     # a header at offset 0 replaces the default "other" opening; one mark per offset (the header's, longest)
     by_offset: dict[int, tuple[int, SectionKind]] = {}
     for offset, body, kind in marks:
@@ -373,6 +388,21 @@ def find_sections(text: str) -> list[Section]:
         if end > start:
             sections.append(Section(kind, start, end, min(max(body, start), end)))
     return _with_assessment_zones(text, _with_problem_lists(text, sections))
+
+
+def _lead_in_marks(text: str) -> list[tuple[int, int, SectionKind]]:
+    """Section marks of the paragraphs that open with a short phrase naming a section (see ``_LEAD_IN``)."""
+    marks: list[tuple[int, int, SectionKind]] = []
+    for start, stop in paragraphs(text):
+        match = _LEAD_IN.match(text, start, stop)
+        if match is None or len(match.group("header").split()) > _LEAD_IN_WORDS:
+            continue
+        kind = _section_kind(match.group("header"))
+        if kind != "other":
+            linked = _LINKED_CLAUSE.match(text, match.end(), stop)
+            body = linked.end() if linked else match.end()
+            marks.append((start, body + len(text[body:stop]) - len(text[body:stop].lstrip(" \t")), kind))
+    return marks
 
 
 def _without_quoting_labels(

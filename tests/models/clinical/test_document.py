@@ -184,13 +184,13 @@ def test_a_run_in_header_set_off_by_a_mark_other_than_a_colon_opens_its_section(
 
 
 def test_a_paragraph_run_in_with_the_template_mark_is_a_section_even_unnamed() -> None:
-    note = "Reason for visit >> cough\n\nThoughts and plan >> (1) cough, new.\n\nStory so far >> cough for a week.\n"
+    note = "Reason for visit >> cough\n\nThoughts and plan >> (1) cough, new.\n\nHow it began >> cough for a week.\n"
     assert _kinds(note) == ["chief_complaint", "plan", "other"]
     # a problem line inside the assessment paragraph opens no section
     note = "Reason for visit >> cough\n\nThoughts and plan >> (1) cough, new.\nChest pain >> likely musculoskeletal.\n"
     assert _kinds(note) == ["chief_complaint", "plan"]
     # one run-in header is no template
-    assert _kinds("Thoughts and plan >> (1) cough, new.\n\nStory so far >> cough for a week.\n") == ["plan"]
+    assert _kinds("Thoughts and plan >> (1) cough, new.\n\nHow it began >> cough for a week.\n") == ["plan"]
 
 
 def test_parenthesised_numbers_mark_assessment_items() -> None:
@@ -261,4 +261,26 @@ def test_numbered_section_headers_open_their_sections_and_numbered_problems_do_n
 def test_a_run_in_header_closed_by_a_full_stop_before_the_dash_opens_its_section() -> None:
     # the dictation and journal style: "History.\u2014 ...", "Impression. -- ..."
     note = "History.\u2014 cough for a week.\n\nImpression. -- 1) cough, new. Rest.\n"
+    assert _kinds(note) == ["hpi", "assessment"]
+
+
+def test_a_letter_without_headers_is_read_by_the_phrases_its_paragraphs_open_with() -> None:
+    note = (
+        "Dear Dr. Alvarez,\n\nMany thanks for sending this gentleman to the clinic.\n\n"
+        "His story begins in March, when he noticed ankle swelling.\n\n"
+        "On examination, the pulse was irregular and there was pitting oedema to the shins.\n\n"
+        "His medications include furosemide 40 mg and apixaban 5 mg twice daily.\n\n"
+        "In summary, his heart failure has worsened and I have increased the furosemide to 80 mg.\n"
+    )
+    assert _kinds(note) == ["other", "hpi", "exam", "medications", "assessment"]
+    doc = ClinicalDocument(note)
+    exam = next(s for s in doc.sections if s.kind == "exam")
+    assert note[exam.body_start :].startswith("the pulse was irregular")
+
+
+def test_opening_phrases_do_not_divide_a_note_that_has_headers() -> None:
+    note = (
+        "HPI: ankle swelling since March.\n\nLabs reviewed, creatinine 1.4.\n\n"
+        "Assessment: heart failure, worse. Increase furosemide.\n"
+    )
     assert _kinds(note) == ["hpi", "assessment"]
