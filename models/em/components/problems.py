@@ -101,6 +101,13 @@ _MEASUREMENT = re.compile(r"^(?:[\w-]+ ){0,3}(?:score|scale|index|status|grade)\
 _FIRST_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 # a short name set off by a colon or a spaced dash at the start of an item: "Pyelonephritis -- ...", "Gout: ..."
 _NAME_LABEL = re.compile(r"^(?P<name>[^\W\d_][^.:;,()|\n]{0,60}?)(?::\s|\s-{1,2}\s)")
+# a letter's item opens with the topic it turns to ("With regard to the gout, this has settled", "As for her
+# asthma, ..."): the problem is named after the turn
+_TOPIC_TURN = re.compile(
+    r"^(?:with (?:regard|respect|reference) to|as (?:for|regards|to)|regarding|concerning|in terms of|"
+    r"turning (?:now )?to|on the (?:matter|question|subject) of)\s+(?:the |her |his |their |this )?",
+    re.IGNORECASE,
+)
 _CHANGE = re.compile(
     r"\b(?:increas\w*|add(?:ed|ing)?|start\w*|switch\w*|titrat\w*|uptitrat\w*|escalat\w*|intensif\w*|new rx)\b"
 )
@@ -147,6 +154,8 @@ def annotate_problems(doc: ClinicalDocument, cues: EmCues | None = None) -> Clin
     marked = any(_MARKER.match(line.text) for line in candidates)
     for line in candidates:
         body = strip_bullet(line.text)
+        turn = _TOPIC_TURN.match(body)
+        body = body[turn.end() :] if turn else body
         lowered = line.norm[len(line.text) - len(body) :]
         header_like = _HEADER_ONLY.match(body) and (body.rstrip().endswith(":") or section_kind(body) != "other")
         if header_like or _NOT_A_PROBLEM.match(lowered) or _SOCIAL_LABEL.match(lowered) or _NOT_AN_ITEM.search(lowered):

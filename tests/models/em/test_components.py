@@ -1094,3 +1094,34 @@ def test_problems_a_preventive_checklist_line_is_no_problem() -> None:
         "- Otitis externa, acute. Ciprofloxacin-dexamethasone drops.\n"
     )
     assert _labels(note, "problem") == ["acute_uncomplicated"]
+
+
+@pytest.mark.parametrize(
+    ("item", "status"),
+    [
+        ("As regards her asthma, it is less well controlled than at the spring visit.", "chronic_progression"),
+        ("The gout is no longer being kept in check by allopurinol alone.", "chronic_progression"),
+        ("Regarding his hypothyroidism, he is in a good place on the current dose.", "chronic_stable"),
+        ("The eczema has been largely settled since the winter.", "chronic_stable"),
+        ("Concerning the GERD, I would not change anything at present.", "chronic_stable"),
+        ("With respect to the sprained ankle, it is recent, without any complicating injury.", "acute_uncomplicated"),
+    ],
+)
+def test_problems_a_letters_topic_turn_and_course_in_prose(item: str, status: str) -> None:
+    doc = run_pipeline(f"Impression and plan:\n{item}\n")
+    assert [m.label for m in doc.of("problem")] == [status]
+    assert not doc.of("problem")[0].attrs["name"].lower().startswith(("as regards", "regarding", "concerning", "with"))
+
+
+@pytest.mark.parametrize(
+    ("sentence", "label"),
+    [
+        ("Dr. Okafor from nephrology and I went over the results by phone.", "external_discussion"),
+        ("The oncologist and I discussed whether to delay the next cycle.", "external_discussion"),
+        ("We depended on his daughter for most of the history, as he is aphasic.", "independent_historian"),
+        ("Reviewing the tracing myself, there is a new left bundle branch block.", "independent_interpretation"),
+        ("Having seen the chest x-ray, I read it as a small apical pneumothorax.", "independent_interpretation"),
+    ],
+)
+def test_data_elements_told_in_letter_prose(sentence: str, label: str) -> None:
+    assert label in _labels(f"Plan:\n{sentence}\n", "data")
