@@ -168,8 +168,8 @@ _ALONE_HEADER = re.compile(
 _BRACKETS = {"<": ">", "[": "]"}
 # A letter or narrative note has no header lines: each paragraph opens with a short phrase naming its subject, run on
 # into the paragraph and set off by a comma, a full stop or a colon ("On examination, ...", "As to allergies, ...",
-# "My impression is as follows. ...", "The current medicines are ..."). Read only where the note has almost no
-# headers of its own, so that a headed note's paragraphs keep the sections their headers give them.
+# "My impression is as follows. ...", "The current medicines are ..."). Read only where the note has no header of
+# its own, so that a headed note's paragraphs keep the sections their headers give them.
 _LINKING = r"[ \t]+(?:are|is|was|were|include[sd]?|comprise[sd]?)\b"
 _LEAD_IN = re.compile(
     rf"[ \t]*(?P<header>[A-Za-z][A-Za-z /&'-]{{0,80}}?)(?:[,:]|\.(?=\s)|$|(?={_LINKING}))", re.MULTILINE
@@ -177,7 +177,7 @@ _LEAD_IN = re.compile(
 # what a linking verb runs on to before the paragraph's own words ("... are as follows. ..."), if it ends soon
 _LINKED_CLAUSE = re.compile(rf"{_LINKING}[A-Za-z \t]{{0,30}}?(?:[,:]|\.(?=\s))")
 _LEAD_IN_WORDS = 10
-_LETTER_HEADERS = 1  # a note with at most this many headers of its own is read by its lead-in phrases
+_LETTER_HEADERS = 0  # a note with at most this many headers of its own is read by its lead-in phrases
 # A singular item noun run in before the item's own words ("Problem: chronic heart failure. Course: stable.") labels
 # one entry of the list it stands in; a list of the patient's problems is named as a list ("Problems:", "Problem
 # list:") or stands alone on its line.
@@ -391,17 +391,21 @@ def find_sections(text: str) -> list[Section]:
 
 
 def _lead_in_marks(text: str) -> list[tuple[int, int, SectionKind]]:
-    """Section marks of the paragraphs that open with a short phrase naming a section (see ``_LEAD_IN``)."""
+    """Section marks of the paragraphs that open with a short phrase naming a section (see ``_LEAD_IN``). A letter's
+    phrase names its own paragraph only: a paragraph whose opening names nothing ("In clinic I also ...") is marked
+    ``other``, so that it does not run on in the section of the paragraph above."""
     marks: list[tuple[int, int, SectionKind]] = []
     for start, stop in paragraphs(text):
         match = _LEAD_IN.match(text, start, stop)
-        if match is None or len(match.group("header").split()) > _LEAD_IN_WORDS:
+        kind: SectionKind = "other"
+        if match is not None and len(match.group("header").split()) <= _LEAD_IN_WORDS:
+            kind = _section_kind(match.group("header"))
+        if match is None or kind == "other":
+            marks.append((start, start, "other"))
             continue
-        kind = _section_kind(match.group("header"))
-        if kind != "other":
-            linked = _LINKED_CLAUSE.match(text, match.end(), stop)
-            body = linked.end() if linked else match.end()
-            marks.append((start, body + len(text[body:stop]) - len(text[body:stop].lstrip(" \t")), kind))
+        linked = _LINKED_CLAUSE.match(text, match.end(), stop)
+        body = linked.end() if linked else match.end()
+        marks.append((start, body + len(text[body:stop]) - len(text[body:stop].lstrip(" \t")), kind))
     return marks
 
 

@@ -272,7 +272,7 @@ def test_a_letter_without_headers_is_read_by_the_phrases_its_paragraphs_open_wit
         "His medications include furosemide 40 mg and apixaban 5 mg twice daily.\n\n"
         "In summary, his heart failure has worsened and I have increased the furosemide to 80 mg.\n"
     )
-    assert _kinds(note) == ["other", "hpi", "exam", "medications", "assessment"]
+    assert _kinds(note) == ["other", "other", "hpi", "exam", "medications", "assessment"]
     doc = ClinicalDocument(note)
     exam = next(s for s in doc.sections if s.kind == "exam")
     assert note[exam.body_start :].startswith("the pulse was irregular")
