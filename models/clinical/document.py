@@ -83,7 +83,7 @@ _KEYWORDS: tuple[tuple[str, SectionKind], ...] = (
     ),
     (
         r"problem list|active problems?$|^problems?$|^probs?$|^pl$|chronic conditions|past medical|\bpmh\b|"
-        r"medical (?:history|hx)|past (?:history|hx)|\bproblems\b|\bconditions\b|\bpmhx\b|comorbid|\bbackground\b",
+        r"medical (?:history|hx)|past (?:history|hx)|\bproblems\b|\bconditions\b|\bpmhx\b|comorbid",
         "pmh",
     ),
     (r"allerg|intoleran|^all$|sensitivit|\badrs?\b|adverse (?:drug )?(?:reactions?|effects?)", "allergies"),
@@ -177,6 +177,9 @@ _LEAD_IN = re.compile(
 # what a linking verb runs on to before the paragraph's own words ("... are as follows. ..."), if it ends soon
 _LINKED_CLAUSE = re.compile(rf"{_LINKING}[A-Za-z \t]{{0,30}}?(?:[,:]|\.(?=\s))")
 _LEAD_IN_WORDS = 10
+# In a letter "By way of background, ..." opens the past history; a header "Background information:" heads anything
+# from the sources of the history to the story itself, so only the letter's opening phrase is read so.
+_LEAD_IN_PMH = re.compile(r"\bbackground\b", re.IGNORECASE)
 _LETTER_HEADERS = 0  # a note with at most this many headers of its own is read by its lead-in phrases
 # A singular item noun run in before the item's own words ("Problem: chronic heart failure. Course: stable.") labels
 # one entry of the list it stands in; a list of the patient's problems is named as a list ("Problems:", "Problem
@@ -400,6 +403,8 @@ def _lead_in_marks(text: str) -> list[tuple[int, int, SectionKind]]:
         kind: SectionKind = "other"
         if match is not None and len(match.group("header").split()) <= _LEAD_IN_WORDS:
             kind = _section_kind(match.group("header"))
+            if kind == "other" and _LEAD_IN_PMH.search(match.group("header")):
+                kind = "pmh"
         if match is None or kind == "other":
             marks.append((start, start, "other"))
             continue

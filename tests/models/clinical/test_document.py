@@ -268,11 +268,12 @@ def test_a_letter_without_headers_is_read_by_the_phrases_its_paragraphs_open_wit
     note = (
         "Dear Dr. Alvarez,\n\nMany thanks for sending this gentleman to the clinic.\n\n"
         "His story begins in March, when he noticed ankle swelling.\n\n"
+        "By way of background, he had a myocardial infarction in 2019.\n\n"
         "On examination, the pulse was irregular and there was pitting oedema to the shins.\n\n"
         "His medications include furosemide 40 mg and apixaban 5 mg twice daily.\n\n"
         "In summary, his heart failure has worsened and I have increased the furosemide to 80 mg.\n"
     )
-    assert _kinds(note) == ["other", "other", "hpi", "exam", "medications", "assessment"]
+    assert _kinds(note) == ["other", "other", "hpi", "pmh", "exam", "medications", "assessment"]
     doc = ClinicalDocument(note)
     exam = next(s for s in doc.sections if s.kind == "exam")
     assert note[exam.body_start :].startswith("the pulse was irregular")
