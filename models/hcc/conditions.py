@@ -554,7 +554,48 @@ class HccConditionFinder:
                 # longer reading unable to stand for a mention
                 if found and (not best or (found[0].coverage, found[0].named) > (best[0].coverage, best[0].named)):
                     best = found
+        if best and best[0].named:
+            return best
+        # a word no title has that no comma sets off ("DKD stage 3a eGFR 52", "COPD mostly controlled on
+        # tiotropium") or a status ("atrial fibrillation rate controlled on metoprolol"): a value, a drug, a lay or
+        # status word, after which the rest of the line is about the condition, not its name. The name is read up to
+        # it; it stands for a mention where it is read plainly and answers with codes the whole item does (or the
+        # whole item answers nothing): the cut may only make a reading plain, never change what it reads
+        for text in texts:
+            for cut in self._name_cuts(text):
+                if len(self._item_words(text[:cut])) < 2:
+                    continue  # one word before words no title has is too little to name ("Course: still a puzzle")
+                found = self._name_matches(doc, line, text, text[:cut].rstrip(" ,"))
+                if found and found[0].named and (not best or {m.icd10cm for m in found} <= {m.icd10cm for m in best}):
+                    return found
         return best
+
+    def _name_cuts(self, text: str) -> list[int]:
+        """Where the name opening ``text`` may end before words that are not part of it, after at least one word
+        titles have: its first word no title has, and its first status word ("stable", "rate controlled"); last
+        first."""
+        cut = _NAME_END.search(text)
+        name = text if cut is None else text[: cut.start()]
+        cuts: set[int] = set()
+        first_known: int | None = None
+        for token in re.finditer(r"[^\s,]+", name):
+            words = self._item_words(token.group(0))
+            if not words:
+                continue
+            if words <= self.idf.keys():
+                if first_known is None:
+                    first_known = token.end()
+                continue
+            if first_known is not None:
+                cuts.add(token.start())
+            break
+        if first_known is not None:
+            lowered = name.lower()
+            for label in default_cues().problem_status:
+                status = label.pattern.search(lowered, first_known)
+                if status is not None and name[: status.start()].strip():
+                    cuts.add(status.start())
+        return sorted(cuts, reverse=True)
 
     def _name_matches(
         self, doc: ClinicalDocument, line: Line, segment: str, raw: str, blanks: Blanks = ()

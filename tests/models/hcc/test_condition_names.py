@@ -198,3 +198,42 @@ def test_a_kidney_stage_linked_to_diabetes_by_secondary_to_gives_both_codes(find
     codes = [m.icd10cm for m in finder.find(ClinicalDocument(note))]
     # "secondary to" is a link, not secondary diabetes; the stage keeps its own code beside the combination code
     assert codes == ["E11.22", "N18.31"]
+
+
+@pytest.mark.parametrize(
+    ("item", "named"),
+    [
+        # a value, a lay or status word, or a drug that no comma sets off ends the name: the condition is still
+        # plainly named
+        (
+            "1. DKD stage 3a eGFR 52, stable. Continue empagliflozin.",
+            [("E11.22", "DKD stage 3a"), ("N18.31", "DKD stage 3a")],
+        ),
+        ("2. COPD mostly controlled on tiotropium. Refill inhaler.", [("J44.9", "COPD")]),
+        ("7. rheumatoid arthritis flaring lately, continue methotrexate.", [("M06.9", "rheumatoid arthritis")]),
+        (
+            "Problem 1:  MDD, recurrent, moderate PHQ-9 14, continue sertraline.",
+            [("F33.1", "MDD, recurrent, moderate")],
+        ),
+    ],
+)
+def test_words_after_the_name_that_no_title_has_leave_it_plainly_named(
+    finder: HccConditionFinder, item: str, named: list[tuple[str, str]]
+) -> None:
+    assert _plainly_named(finder, item) == named
+
+
+def test_a_cut_name_never_changes_the_code_or_names_what_the_item_does_not() -> None:
+    # the cut reading only makes the whole item's own reading plain: the sentence that reads "still" as Still's
+    # disease stays a suggestion at most
+    doc = ClinicalDocument(
+        "ASSESSMENT AND PLAN:\nthyroid nodule: I would call this still unexplained, could go either way.\n"
+    )
+    finder = _finder()
+    assert not any(m.named for m in finder.find(doc))
+
+
+def test_one_word_before_words_no_title_has_names_nothing(finder: HccConditionFinder) -> None:
+    # "still" alone, as Still's disease, is an ordinary word before a remark
+    item = "Problem: solitary thyroid nodule. Course: still a puzzle; where this is heading is hard to say."
+    assert "M08.28" not in [code for code, _ in _plainly_named(finder, item)]
