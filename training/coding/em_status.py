@@ -33,8 +33,9 @@ log = logging.getLogger(__name__)
 # before the model existed), K (the audit's check, whose E/M flags this model must not have seen) and G (physician
 # wording of session 6, measured before the E/M reader was changed for it); F (V's wording with condition names no
 # reader has seen: its status phrases are V's, and fitting them twice would only change the fit); E (the same for W);
-# I, O and WR3 (unseen writers of session 11, written to measure how the E/M reading generalises)
-HELD_BACK = ("E", "F", "G", "I", "K", "O", "S", "T", "WR3")
+# I, O and WR3 (unseen writers of session 11, written to measure how the E/M reading generalises) and WR4 (the same,
+# session 12: the measure of a wording-independent reading, which a fit on its wording would void)
+HELD_BACK = ("E", "F", "G", "I", "K", "O", "S", "T", "WR3", "WR4")
 FIT_SPLITS = ("train", "validation")
 # the generator's status names -> the E/M rules' (models.em.rules.ProblemStatus)
 RULE_STATUS = {

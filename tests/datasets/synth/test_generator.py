@@ -243,7 +243,7 @@ def test_generator_validation_family_is_used_only_when_asked(codesets: CodeSets)
 def test_generator_undrawn_family_is_used_only_when_named(codesets: CodeSets) -> None:
     knowledge = default_knowledge()
     undrawn = {n for n, f in knowledge.families.items() if not f.drawn}
-    assert undrawn == {"E", "F", "I", "O", "WR3"} and undrawn <= set(knowledge.family_names("validation"))
+    assert undrawn == {"E", "F", "I", "O", "WR3", "WR4"} and undrawn <= set(knowledge.family_names("validation"))
     assert not undrawn & set(knowledge.family_names("validation", drawn_only=True))
     drawn = generate_encounters(SynthConfig(n=60, seed=5, phrasing="validation"), codesets=codesets)
     assert not {(e.model_extra or {})["phrasing_family"] for e in drawn} & undrawn
@@ -266,9 +266,9 @@ def test_generator_unseen_name_family_differs_from_its_layout_only_in_condition_
         assert len(family.condition_names[condition.key]) == drawn_from, condition.key
 
 
-@pytest.mark.parametrize("letter", ["I", "O", "WR3"])
+@pytest.mark.parametrize("letter", ["I", "O", "WR3", "WR4"])
 def test_generator_unseen_writer_family_is_a_writer_of_its_own(letter: str) -> None:
-    # Families I, O and WR3 measure the E/M reading on an unseen writer: no header, template, status phrase or plan
+    # Families I, O, WR3 and WR4 measure the E/M reading on an unseen writer: no header, template, status phrase or plan
     # rewording may be borrowed from another family (the held-out family is left out, so that no failure message can
     # show it).
     knowledge = default_knowledge()
