@@ -20,7 +20,7 @@ from __future__ import annotations
 import itertools
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
 from typing import Any
@@ -52,15 +52,21 @@ def note_features(text: str) -> set[str]:
 ELEMENTS: tuple[str, ...] = ("problems", "data", "risk")
 
 
+_WORD_CACHE_LIMIT = 100_000
+
+
 @dataclass(frozen=True)
 class MdmSecondOpinion:
-    """Fitted weights per MDM element: feature -> row of ``weights[element]`` (one column per element level of
-    :data:`ELEMENT_ORDER`), plus the bias per level."""
+    """Fitted weights: feature -> row of ``weights``, whose columns are the levels of :data:`ELEMENT_ORDER` for each
+    element of :data:`ELEMENTS` in turn, plus the bias of each column."""
 
     version: str
     vocabulary: dict[str, int]
-    weights: dict[str, np.ndarray]
-    bias: dict[str, np.ndarray]
+    weights: np.ndarray
+    bias: np.ndarray
+    # word -> the rows of its word and word-piece features: a note's words mostly recur from note to note, and the
+    # pieces are most of the cost of reading a note
+    _word_rows: dict[str, tuple[int, ...]] = field(default_factory=dict, compare=False, repr=False)
 
     @classmethod
     def from_dict(cls, payload: dict[str, Any]) -> MdmSecondOpinion:
@@ -68,17 +74,35 @@ class MdmSecondOpinion:
             raise ValueError(f"EM130 second-opinion levels {payload['levels']} must be {ELEMENT_ORDER}; refit it.")
         vocabulary = {name: i for i, name in enumerate(payload["features"])}
         shape = (len(vocabulary), len(ELEMENT_ORDER))
-        weights = {e: np.asarray(payload["weights"][e], dtype=np.float64).reshape(shape) for e in ELEMENTS}
-        bias = {e: np.asarray(payload["bias"][e], dtype=np.float64) for e in ELEMENTS}
+        weights = np.hstack([np.asarray(payload["weights"][e], dtype=np.float64).reshape(shape) for e in ELEMENTS])
+        bias = np.concatenate([np.asarray(payload["bias"][e], dtype=np.float64) for e in ELEMENTS])
         return cls(payload["version"], vocabulary, weights, bias)
+
+    def _rows(self, text: str) -> list[int]:
+        """The rows of the note's features (as :func:`note_features` lists them) that the model knows."""
+        words = _WORD.findall(text.lower())
+        vocabulary = self.vocabulary
+        rows: set[int] = set()
+        if len(self._word_rows) > _WORD_CACHE_LIMIT:
+            self._word_rows.clear()
+        for word in set(words):
+            known = self._word_rows.get(word)
+            if known is None:
+                names = [f"w:{word}", *_pieces(word)]
+                known = self._word_rows[word] = tuple(i for n in names if (i := vocabulary.get(n)) is not None)
+            rows.update(known)
+        rows.update(i for a, b in itertools.pairwise(words) if (i := vocabulary.get(f"b:{a}_{b}")) is not None)
+        return list(rows)
 
     def element_probabilities(self, text: str) -> dict[str, dict[str, float]]:
         """Element -> probability of each of its levels, for the note."""
-        rows = [i for f in note_features(text) if (i := self.vocabulary.get(f)) is not None]
+        rows = self._rows(text)
+        scores = self.bias + (self.weights[rows].sum(axis=0) if rows else 0.0)
         out: dict[str, dict[str, float]] = {}
-        for element in ELEMENTS:
-            scores = self.bias[element] + (self.weights[element][rows].sum(axis=0) if rows else 0.0)
-            exp = np.exp(scores - scores.max())
+        width = len(ELEMENT_ORDER)
+        for k, element in enumerate(ELEMENTS):
+            column = scores[k * width : (k + 1) * width]
+            exp = np.exp(column - column.max())
             out[element] = dict(zip(ELEMENT_ORDER, (exp / exp.sum()).tolist(), strict=True))
         return out
 

@@ -43,11 +43,18 @@ def test_features_share_pieces_across_word_forms() -> None:
 
 def _toy(risk_moderate: float) -> MdmSecondOpinion:
     """One feature, ``w:insulin``, that moves only the risk element towards moderate."""
-    zeros = np.zeros((1, len(ELEMENT_ORDER)))
-    weights = {e: zeros.copy() for e in ELEMENTS}
-    weights["risk"][0, ELEMENT_ORDER.index("moderate")] = risk_moderate
-    bias = {e: np.array([0.0, 3.0, 0.0, -3.0]) for e in ELEMENTS}  # on its own: an element reads low
+    width = len(ELEMENT_ORDER)
+    weights = np.zeros((1, width * len(ELEMENTS)))
+    weights[0, ELEMENTS.index("risk") * width + ELEMENT_ORDER.index("moderate")] = risk_moderate
+    bias = np.tile([0.0, 3.0, 0.0, -3.0], len(ELEMENTS))  # on its own: every element reads low
     return MdmSecondOpinion("toy", {"w:insulin": 0}, weights, bias)
+
+
+def test_shipped_model_reads_exactly_the_features_it_was_fitted_on() -> None:
+    model = default_second_opinion()
+    expected = sorted(model.vocabulary[f] for f in note_features(MODERATE_NOTE) if f in model.vocabulary)
+    assert sorted(model._rows(MODERATE_NOTE)) == expected
+    assert sorted(model._rows(MODERATE_NOTE)) == expected  # and again from its word cache
 
 
 def test_an_element_the_rules_read_counts_as_met_and_the_text_decides_the_rest() -> None:
