@@ -24,6 +24,13 @@ class Thresholds(_Strict):
     """Minimum calibrated probability of the underlying model before a model-based check raises its flag."""
 
     em_level: float = Field(default=0.5, ge=0.0, le=1.0)
+    em_second_opinion: float = Field(
+        default=0.5,
+        ge=0.0,
+        le=1.0,
+        description="least probability, by the note-text second opinion, that the MDM is below the billed level's "
+        "before em_overcoded is raised (read only when em_second_opinion is on)",
+    )
     missed_service: float = Field(default=0.5, ge=0.0, le=1.0)
     unsupported_diagnosis: float = Field(default=0.5, ge=0.0, le=1.0)
     hcc_gap: float = Field(default=0.5, ge=0.0, le=1.0)
@@ -102,6 +109,11 @@ class AuditConfig(_Strict):
     risk: RiskWeights = RiskWeights()
     documentation: DocumentationConfig = DocumentationConfig()
     queries: bool = True
+    em_second_opinion: bool = Field(
+        default=False,
+        description="raise em_overcoded only when the note-text second opinion on the MDM level "
+        "(models/em/second_opinion.py) also finds the documentation below the billed level",
+    )
     use_icd10_suggester: bool = Field(
         default=False,
         description="feed the latest ICD-10-CM bundle's suggestions to the diagnosis, specificity and HCC checks",

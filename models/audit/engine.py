@@ -31,6 +31,7 @@ from models.audit.inputs import (
 from models.audit.registry import Check, get_check, missing_inputs
 from models.audit.risk import risk_score, split_dollars
 from models.clinical.document import unify_line_breaks
+from models.em.second_opinion import default_second_opinion
 
 ENGINE_VERSION = "audit-engine-1"
 _TABLES = ("ncci_ptp", "ncci_mue", "ncci_aoc", "pfs_rvu")
@@ -81,6 +82,8 @@ class AuditEngine:
             "checks": ",".join(self.config.checks),
         }
         ids.update(self.models.versions)
+        if self.config.em_second_opinion:  # it can withhold an em_overcoded flag
+            ids["em_second_opinion"] = default_second_opinion().version
         if self.cms is not None:
             ids["cms"] = ",".join(f"{v.name}:{v.version}" for v in self.cms.versions() if v.name in _TABLES)
         return ids

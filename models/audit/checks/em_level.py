@@ -4,16 +4,22 @@ The supported level comes from the E/M leveler (MDM 2-of-3 or total time, AMA CP
 settings, see :func:`datasets.codesets.em.em_code_for`) with its calibrated probabilities. The flag's confidence is
 the leveler's probability that the true level lies on the flagged side of the billed code (the sum over those
 levels when the leveler gives a distribution, else its probability of the supported level).
+
+With ``em_second_opinion`` on, an overcoding flag also needs the note-text second opinion
+(:mod:`models.em.second_opinion`) to find the MDM below the billed level: the rule readers can miss an element worded
+in a way they have not met, and the leveler's confidence cannot see that. The second opinion reads only the note's
+words, so it is only asked when the rule reading would flag (its cost falls on flagged notes only).
 """
 
 from __future__ import annotations
 
-from datasets.codesets.em import em_rank
+from datasets.codesets.em import em_level_rules, em_rank
 from models.audit.codes import is_problem_visit
 from models.audit.context import AuditContext
 from models.audit.flags import AuditFlag, EvidenceSpan
 from models.audit.inputs import EmFinding
 from models.audit.registry import register
+from models.em.second_opinion import MDM_ORDER, default_second_opinion
 
 
 def compare(billed: str, supported: str) -> int | None:
@@ -60,10 +66,22 @@ class EmLevelCheck:
         confidence = side_probability(finding, line.code, direction)
         if confidence < ctx.config.thresholds.em_level:
             return []
-        return [self._flag(ctx, index, line.code, finding, direction, confidence)]
+        below = None
+        if direction > 0 and ctx.config.em_second_opinion:
+            below = second_opinion_below(ctx.encounter.text, line.code, finding)
+            if below is not None and below < ctx.config.thresholds.em_second_opinion:
+                return []
+        return [self._flag(ctx, index, line.code, finding, direction, confidence, below)]
 
     def _flag(
-        self, ctx: AuditContext, index: int, billed: str, finding: EmFinding, direction: int, confidence: float
+        self,
+        ctx: AuditContext,
+        index: int,
+        billed: str,
+        finding: EmFinding,
+        direction: int,
+        confidence: float,
+        below: float | None = None,
     ) -> AuditFlag:
         supported = finding.supported_code
         mdm = finding.mdm
@@ -84,6 +102,15 @@ class EmLevelCheck:
                 EvidenceSpan(source="table", text="Missing for the billed level: " + "; ".join(finding.missing))
             )
         if direction > 0:
+            opinion = (
+                f" A reading of the note's text that does not depend on cue wording agrees (probability "
+                f"{below:.2f} that its medical decision making falls below what {billed} needs)."
+                if below is not None
+                else ""
+            )
+            details: dict[str, object] = {"mdm": dict(mdm), "time_minutes": finding.time_minutes}
+            if below is not None:
+                details["second_opinion_below"] = round(below, 4)
             return AuditFlag(
                 type="em_overcoded",
                 billed=billed,
@@ -96,6 +123,7 @@ class EmLevelCheck:
                     f"{billed} is billed, but the note supports {supported}: {mdm_text}, and {time_text}. The billed "
                     f"level needs more than the note shows"
                     + (f" ({'; '.join(finding.missing)})." if finding.missing else ".")
+                    + opinion
                 ),
                 action=(
                     f"Review the note; if nothing else supports {billed}, correct the claim to {supported}. Do not add "
@@ -108,7 +136,7 @@ class EmLevelCheck:
                     f"RVU difference between billed {billed} and supported {supported}.",
                 ),
                 rule_id=self.name,
-                details={"mdm": dict(mdm), "time_minutes": finding.time_minutes},
+                details=details,
             )
         return AuditFlag(
             type="em_undercoded",
@@ -129,3 +157,12 @@ class EmLevelCheck:
             rule_id=self.name,
             details={"mdm": dict(mdm), "time_minutes": finding.time_minutes},
         )
+
+
+def second_opinion_below(text: str, billed: str, finding: EmFinding) -> float | None:
+    """The second opinion's probability that the note's MDM is below the level ``billed`` needs, weighing only the
+    elements the rule readers found below it; None when the billed code has no MDM level (time-only codes)."""
+    needed = next((rule.mdm_level for rule in em_level_rules() if rule.code == billed), None)
+    if needed is None or needed not in MDM_ORDER:
+        return None
+    return default_second_opinion().probability_below(text, needed, dict(finding.mdm))
