@@ -42,6 +42,7 @@ AUDIT_COMPONENTS: tuple[tuple[str, str], ...] = (
     ("diagnosis_support", "models.audit.support:DiagnosisSupport.classify"),
     ("hcc_mapper", "models.hcc.mapper:HccMapper.analyse"),
     ("checks", "models.audit.engine:AuditEngine.run_checks"),
+    ("em_second_opinion", "models.em.second_opinion:MdmSecondOpinion.probability_below"),
     ("cdi_queries", "models.audit.cdi:QueryGenerator.generate"),
 )
 SUGGEST_COMPONENTS: tuple[tuple[str, str], ...] = (
