@@ -1,0 +1,141 @@
+"""Unseen-name probe: validation notes whose condition names are rewritten with other clinically correct names.
+
+The readers are lexical; family F tests names they have not seen, but some of F's names reached the term tables in
+earlier sessions. This probe writes a validation family's notes again with names of this module's own (synonyms,
+eponyms, lay terms, abbreviations a coder meets), never taken from any synthetic family's phrasing, so that a fix
+can be measured on names no table was fitted to. Gold codes stay: every name here codes to the same ICD-10-CM code
+as the one it replaces.
+
+Usage::
+
+    medcode synth --n 600 --seed 909 --phrasing validation --family V --out v.jsonl
+    python -m evaluation.synonym_probe --data v.jsonl --out v_syn.jsonl
+    medcode evaluate --task audit --data v_syn.jsonl --out m.json
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import re
+from pathlib import Path
+
+from datasets.synth.knowledge import load_knowledge
+
+# Condition key -> other names of the same condition ("{side}" where the condition has one). Conditions left out keep
+# their names.
+SYNONYMS: dict[str, tuple[str, ...]] = {
+    "t2dm_hyperglycemia": ("adult-onset diabetes, sugars running high", "type II diabetes mellitus, hyperglycemic"),
+    "t2dm_insulin_hyperglycemia": ("type II diabetes on insulin with high glucose readings",
+                                   "insulin-treated adult-onset diabetes, hyperglycemic"),
+    "t2dm_ckd": ("type II diabetes with diabetic kidney disease, stage 3a",
+                 "adult-onset diabetes with diabetic renal disease, CKD G3a"),
+    "t2dm_neuropathy": ("type II diabetic peripheral neuropathy", "adult-onset diabetes with diabetic polyneuropathy"),
+    "hyperlipidemia": ("mixed dyslipidemia", "raised cholesterol and triglycerides (mixed)"),
+    "graves": ("autoimmune hyperthyroidism of Graves type, no storm", "diffuse toxic goitre without crisis"),
+    "ckd3a": ("chronic renal insufficiency, stage 3a", "CKD G3a"),
+    "obesity_class3": ("grade 3 obesity, BMI 41", "class three obesity"),
+    "afib_doac": ("intermittent atrial fibrillation on apixaban", "paroxysmal auricular fibrillation, on a DOAC"),
+    "afib_warfarin": ("intermittent atrial fibrillation on warfarin", "paroxysmal auricular fibrillation, on Coumadin"),
+    "hf_chronic_systolic": ("chronic heart failure with reduced ejection fraction", "chronic systolic cardiac failure"),
+    "hf_acute_on_chronic": ("acute exacerbation of chronic systolic heart failure",
+                            "chronic HFrEF, now acutely decompensated"),
+    "copd_stable": ("chronic obstructive lung disease", "COPD (emphysema type), stable"),
+    "copd_exacerbation": ("COPD flare", "acute flare of chronic obstructive lung disease"),
+    "mdd_recurrent_moderate": ("recurrent major depression, moderate", "major depression, recurrent episode, moderate"),
+    "bipolar_lithium": ("bipolar affective disorder type II on lithium", "type 2 bipolar disorder"),
+    "alcohol_use_disorder": ("alcoholism, moderate", "alcohol addiction without complication"),
+    "opioid_use_disorder": ("opiate addiction on Suboxone", "opioid addiction on maintenance buprenorphine"),
+    "schizophrenia_clozapine": ("schizophrenic disorder on clozapine", "chronic schizophrenia, on Clozaril"),
+    "crohns": ("regional enteritis of the ileum, quiet", "terminal ileal Crohn disease without complication"),
+    "ulcerative_colitis_flare": ("left-sided UC, active", "ulcerative proctosigmoiditis extending to the splenic "
+                                 "flexure, flaring"),
+    "hep_c": ("chronic HCV infection", "chronic viral hepatitis C"),
+    "chest_pain_uncertain": ("chest wall type pain, atypical", "atypical chest discomfort of unclear cause"),
+    "chronic_cough": ("persistent cough for three months", "longstanding chronic cough"),
+    "strep_pharyngitis": ("group A strep throat infection", "streptococcal sore throat"),
+    "sinusitis": ("acute maxillary sinus infection", "acute sinusitis of the maxillary sinus"),
+    "cystitis": ("acute bladder infection, no blood in the urine", "acute cystitis, no gross hematuria"),
+    "otitis_media": ("acute {side} middle ear infection", "{side} acute otitis"),
+    "conjunctivitis": ("acute {side} conjunctival inflammation", "{side} eye, acute conjunctivitis"),
+    "allergic_reaction": ("allergic hives, acute", "urticaria from an allergy"),
+    "knee_oa": ("degenerative joint disease of the {side} knee", "{side} knee DJD"),
+    "shoulder_impingement": ("{side} rotator cuff impingement", "{side} shoulder impingement syndrome"),
+    "carpal_tunnel": ("{side} median nerve entrapment at the wrist", "{side} carpal tunnel entrapment"),
+    "lumbar_radiculopathy": ("lumbar nerve root irritation with radiculopathy", "radiculopathy of the lumbar spine"),
+    "gout_flare": ("podagra, {side} foot", "acute gouty arthritis of the {side} big toe"),
+    "common_wart": ("verrucae on the hands", "common hand warts"),
+    "acne": ("acne, comedonal and papular", "teenage acne vulgaris"),
+    "psoriasis": ("psoriasis en plaques", "chronic plaque-type psoriasis"),
+    "psoriasis_methotrexate": ("plaque-type psoriasis on methotrexate", "psoriasis en plaques on MTX"),
+    "abscess_axilla": ("{side} armpit abscess", "skin abscess of the {side} underarm"),
+    "gerd_esophagitis": ("erosive reflux esophagitis, no bleeding", "acid reflux with esophagitis"),
+    "ibs_d": ("diarrhea-predominant irritable bowel", "irritable colon with diarrhoea"),
+    "ruq_pain": ("right upper abdominal quadrant pain", "pain in the right upper abdomen"),
+    "adhd": ("ADHD, mixed presentation", "attention deficit disorder with hyperactivity, combined type"),
+    "ptsd_chronic": ("long-standing PTSD", "posttraumatic stress disorder, chronic course"),
+    "insomnia": ("primary sleeplessness", "nonorganic primary insomnia"),
+    "tobacco_use": ("cigarette smoker, nicotine dependent", "dependence on cigarette smoking"),
+    "gad": ("generalised anxiety", "chronic generalized anxiety"),
+    "asthma_stable": ("moderate persistent bronchial asthma without flare", "persistent asthma of moderate degree"),
+    "asthma_exacerbation": ("moderate persistent asthma, acutely exacerbated", "flare of moderate persistent asthma"),
+    "pelvic_pain": ("pain in the right side of the pelvis", "right lower pelvic pain"),
+}  # fmt: skip
+
+
+def _patterns() -> list[tuple[str, re.Pattern[str]]]:
+    """(condition key, pattern of one of its names as a note writes it), longest name first. Only the names a
+    validation family draws (``names[:-1]`` where there are three or more) are read."""
+    out: list[tuple[str, str]] = []
+    for condition in load_knowledge().conditions:
+        if condition.key not in SYNONYMS:
+            continue
+        names = condition.names[:-1] if len(condition.names) >= 3 else condition.names
+        out.extend((condition.key, name) for name in names)
+    out.sort(key=lambda kn: -len(kn[1]))
+    compiled: list[tuple[str, re.Pattern[str]]] = []
+    for key, name in out:
+        body = re.escape(name).replace(re.escape("{side}"), r"(?P<side>right|left)")
+        compiled.append((key, re.compile(rf"(?<![\w-]){body}(?![\w-])", re.IGNORECASE)))
+    return compiled
+
+
+def rewrite(text: str, rng: random.Random, patterns: list[tuple[str, re.Pattern[str]]]) -> tuple[str, int]:
+    """``text`` with each condition name replaced by one synonym (the same one throughout the note)."""
+    chosen: dict[str, str] = {}
+    count = 0
+    for key, pattern in patterns:
+
+        def replace(match: re.Match[str], key: str = key) -> str:
+            nonlocal count
+            count += 1
+            synonym = chosen.setdefault(key, rng.choice(SYNONYMS[key]))
+            side = match.groupdict().get("side")
+            return synonym.replace("{side}", (side or "").lower())
+
+        text = pattern.sub(replace, text)
+    return text, count
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, required=True)
+    parser.add_argument("--out", type=Path, required=True)
+    parser.add_argument("--seed", type=int, default=17)
+    args = parser.parse_args()
+    patterns = _patterns()
+    rng = random.Random(args.seed)
+    rewritten = notes = 0
+    with args.data.open() as source, args.out.open("w") as sink:
+        for raw in source:
+            record = json.loads(raw)
+            record["text"], n = rewrite(record["text"], rng, patterns)
+            rewritten += n
+            notes += n > 0
+            sink.write(json.dumps(record) + "\n")
+    print(f"rewrote {rewritten} names in {notes} notes -> {args.out}")
+
+
+if __name__ == "__main__":
+    main()
