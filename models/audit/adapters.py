@@ -26,6 +26,7 @@ from collections.abc import Collection, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
+from pathlib import Path
 from typing import Any
 
 from configs.audit import AuditConfig, load_audit_config
@@ -47,6 +48,7 @@ from models.audit.inputs import (
     ServiceFinding,
     Span,
 )
+from models.audit.semantic import TitleSpace
 from models.audit.support import (
     DiagnosisSupport,
     clinical_tokens,
@@ -57,6 +59,7 @@ from models.audit.support import (
     word_key,
 )
 from models.audit.terms import index_terms
+from models.clinical.assertion import assert_span
 from models.clinical.document import ClinicalDocument, Evidence
 from models.em.components._lines import lines
 from models.hcc.conditions import as_suggestions
@@ -730,6 +733,8 @@ class DefaultModels:
             config's pooled figures for anything a table lacks.
         em_bundle: id of the E/M bundle behind ``leveler`` (None: rules only). The shipped tables record the
             bundle they were fitted with; another one loaded warns (AUD207).
+        title_space: the ICD-10-CM titles' embedding space (:mod:`models.audit.semantic`) for assessment items the
+            HCC condition finder names nothing for, or None (no suggester bundle installed: lexical reading only).
     """
 
     def __init__(
@@ -741,6 +746,7 @@ class DefaultModels:
         hcc_scanner: Any = None,
         calibration: dict[str, Any] | None = None,
         em_bundle: str | None = None,
+        title_space: TitleSpace | None = None,
     ) -> None:
         self.codesets = codesets
         self.em_bundle = em_bundle
@@ -754,6 +760,7 @@ class DefaultModels:
         self.hcc_scanner = hcc_scanner
         self.support = DiagnosisSupport(codesets, config.documentation)
         self.specificity = SpecificityFinder(codesets, self.support)
+        self.title_space = title_space
         self.has_cms = codesets.has_cms  # looked up once: it lists the CMS source folders
 
     @property
@@ -919,6 +926,9 @@ class DefaultModels:
                 suggested = [(s.code, s.probability) for s in suggestions]
             elif self.hcc_scanner.finder is not None:
                 suggested, named = as_suggestions(self.hcc_scanner.finder.find(doc))
+                for code, where in self._named_conditions(doc):
+                    suggested.append((code, self.title_space.settings.confidence if self.title_space else 0.0))
+                    named.setdefault(code, []).append(where)
             else:
                 suggested = []
             analysis = self.hcc_scanner.mapper.analyse(encounter, suggested, doc, named)
@@ -950,6 +960,35 @@ class DefaultModels:
             versions=self.versions,
         )
 
+    def _named_conditions(self, doc: ClinicalDocument) -> list[tuple[str, Evidence]]:
+        """(HCC-mapped code, statement) for each affirmed assessment statement the HCC condition finder names nothing
+        for and whose nearest titles agree on one HCC (:meth:`models.audit.semantic.TitleSpace.condition`). The
+        statement is the code's named evidence: MEAT and the support status are read there as for any name."""
+        finder = self.hcc_scanner.finder if self.hcc_scanner is not None else None
+        if self.title_space is None or finder is None:
+            return []
+        model = self.hcc_scanner.mapper.models.get("V28")
+        if model is None:
+            return []
+
+        def hcc_of(code: str) -> tuple[str, ...]:
+            try:
+                return tuple(model.hccs_for(code))
+            except ValueError:  # a code the model's year does not know
+                return ()
+
+        out: list[tuple[str, Evidence]] = []
+        for part in assessment_statements(doc):
+            if finder.names_any(part.text):
+                continue
+            found = self.title_space.condition(part.text, hcc_of)
+            if found is not None:
+                # the name read is the evidence (a coder sees the words the code stands for)
+                start = part.start + max(part.text.find(found.name), 0)
+                code = finder.stated_type(found.code, found.name)
+                out.append((code, Evidence(start, start + len(found.name), found.name)))
+        return out
+
     def _stated(
         self,
         doc: ClinicalDocument,
@@ -971,6 +1010,20 @@ class DefaultModels:
             if self.support.status(doc, line, (span.start - line.start, span.end - line.start)) == "supported":
                 return True
         return False
+
+
+def assessment_statements(doc: ClinicalDocument) -> list[Any]:
+    """The diagnostic statements of the assessment and plan that state a current, certain condition of the patient
+    (not negated, hedged, past or a relative's): what the semantic specificity fallback reads."""
+    parts, _ = _statements(doc)
+    return [
+        part
+        for line_parts in parts
+        for part in line_parts
+        if part.section != "chief_complaint"
+        and part.text.strip()
+        and assert_span(doc, part.start, part.end, use_section=False).present
+    ]
 
 
 def problems_coded(doc: ClinicalDocument, support: dict[str, tuple[DxStatus, tuple[Span, ...]]]) -> bool:
@@ -1033,8 +1086,12 @@ def load_default_models(
         suggester = Icd10Suggester.load(bundle)
     scanner = HccScanner.default(suggest=None)
     em_bundle = latest_bundle("em")
+    # the suggester bundle's title embeddings and word-piece table serve the specificity fallback even where the
+    # suggester itself is not used
+    icd10_folder = bundle or latest_bundle("icd10")
+    title_space = TitleSpace.from_bundle(Path(icd10_folder)) if icd10_folder is not None else None
     models = DefaultModels(
-        codesets, config, load_leveler(em_bundle), suggester, scanner, calibration, em_bundle_id(em_bundle)
+        codesets, config, load_leveler(em_bundle), suggester, scanner, calibration, em_bundle_id(em_bundle), title_space
     )
     models.load_tables()
     return models

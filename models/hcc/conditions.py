@@ -405,6 +405,11 @@ class HccConditionFinder:
         best = self._best(self._item_words(text))
         return None if best is None else best[:3]
 
+    def names_any(self, text: str) -> bool:
+        """Whether the words of ``text`` name some billable code's condition above ``min_coverage`` (HCC-mapped or
+        not): what the lexical reading leaves unnamed is for a semantic reader to try."""
+        return self._best(self._item_words(text)) is not None
+
     def match_all(self, text: str, limit: int = 2) -> list[tuple[str, str, float]]:
         """Up to ``limit`` codes for one item: the best match, then the best for the words it left unexplained.
 
@@ -502,12 +507,23 @@ class HccConditionFinder:
             return None
         row = -best[2]
         code, title, _ = self.codes[row]
+        twin = self._unstated_type_twin(code, words)
+        if twin is not None:
+            code, title, row = self.codes[twin][0], self.codes[twin][1], twin
+        return code, title, best[0], row
+
+    def _unstated_type_twin(self, code: str, words: set[str]) -> int | None:
+        """Row of the type 2 code for a diabetes code of another type whose type the item's words do not state."""
         if code[:3] in ("E08", "E09", "E10", "E13") and not words & _NOT_TYPE_2_WORDS:
             # ICD-10-CM guideline I.C.4.a.2: diabetes of unstated type is type 2 (E11)
-            twin = self.by_code.get("E11" + code[3:])
-            if twin is not None:
-                code, title, row = self.codes[twin][0], self.codes[twin][1], twin
-        return code, title, best[0], row
+            return self.by_code.get("E11" + code[3:])
+        return None
+
+    def stated_type(self, code: str, text: str) -> str:
+        """``code``, or its type 2 twin where it is a diabetes code of a type ``text`` does not state (guideline
+        I.C.4.a.2), for a code read from ``text`` by other means than the titles' words."""
+        twin = self._unstated_type_twin(code, self._item_words(text))
+        return code if twin is None else self.codes[twin][0]
 
     def find(self, doc: ClinicalDocument) -> list[ConditionMatch]:
         """Documented conditions of the assessment/plan (one per item; the item's name part is matched)."""

@@ -1,0 +1,176 @@
+"""Semantic fallback of the HCC condition finder: the payment condition of an assessment item written in words no
+title or term table has (synonyms, eponyms, lay terms: "opiate addiction on Suboxone", "acute flare of chronic
+obstructive lung disease").
+
+Items and ICD-10-CM titles meet in the MiniLM sentence-embedding space of the ICD-10-CM suggester bundle: every
+title's embedding is precomputed there (``title_embeddings.npy``, with its k-means clusters), and an item's name is
+embedded by the bundle's static word-piece table (:class:`models.icd10.dense.PieceEncoder`: well under a
+millisecond, numpy only; no torch and no ONNX session). Only items the lexical finder names nothing for are read, and
+an answer is taken only where the ``agree`` nearest titles all map to one HCC with the nearest at ``condition_floor``
+or above: a lookalike of another HCC, or of a condition outside the model, breaks the agreement.
+
+The same space does not tell an unspecified code's more specific siblings apart. Tried for ``unspecified_code``
+(billed code's title against its category siblings' titles, a sibling taken when it beat the billed title and every
+other sibling by a margin): on validation notes (seed 505, 600, + family F seed 512, 400) no margin reached a
+precision above .04 (2 right of 50 answers); the static piece vectors weigh the condition's words, shared by every
+sibling, far above the one detail word that sets a sibling apart.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+import numpy.typing as npt
+
+from models.clinical.assertion import qualifies_a_test
+from models.icd10.dense import (
+    QUERY_PIECES_FILE,
+    TITLE_CLUSTERS_FILE,
+    TITLE_EMBEDDINGS_FILE,
+    TOKENIZER_FILE,
+    PieceEncoder,
+    TitleIndex,
+)
+
+KNOWLEDGE, TITLES = "knowledge.json", "titles.json"  # the code and the title of each embedding row
+MAX_QUERY_TOKENS = 48  # the bundle's dense query budget (configs/icd10.py DenseSettings.max_tokens)
+PROBE = 8  # title clusters searched per statement (of 256), as the suggester's dense retrieval probes
+# Where the name of an item's condition ends: a comma, a parenthesis or a dash sets off its status or detail, a verb
+# starts a sentence about it ("..., this is worsening"); the agreement of the nearest titles is read on the name alone
+_NAME_END = re.compile(r",|;|\(|\[|\s[-\u2013\u2014]+\s|\s(?:is|are|was|were|remains?)\s", re.IGNORECASE)
+# Words that lead into the name in a sentence ("For the ...", "With regard to the ...")
+_LEAD_IN = re.compile(r"^(?:[\w']+\s+){0,4}?the\s+", re.IGNORECASE)
+_CONTENT_WORD = re.compile(r"[A-Za-z]{3,}")
+MIN_NAME_WORDS = 2  # a lone word the word-piece table cuts into pieces ("SDOH") averages to noise near any title
+# A title with no detail of its axes: the code of a condition named plainly ("opioid dependence, uncomplicated")
+_PLAIN_TITLE = re.compile(r"\bunspecified\b|\buncomplicated\b|\bwithout complications?\b", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class SemanticSettings:
+    """How clearly an answer must win (fitted on validation families with ``evaluation/semantic_fit.py``; never on
+    the held-out or the names-test family).
+
+    Attributes:
+        agree: how many of the nearest titles must map to the one HCC.
+        condition_floor: similarity of the nearest title below which an item names no condition the titles know.
+        confidence: precision of the answers at these thresholds on the fitting data (the findings' confidence).
+    """
+
+    # validation seed 505 (600 notes, all families) + family F seed 512 (400): 10 answers, all of the note's gold
+    # HCC; agreement of two titles was not counted a priori, and lower floors answered lookalikes ("ETOH
+    # dependence" as Crohn disease at .67, "left cerumen impaction" as a brain injury at .61)
+    agree: int = 3
+    condition_floor: float = 0.80
+    confidence: float = 0.9
+
+
+@dataclass(frozen=True)
+class SemanticMatch:
+    """The code an item's condition name stands for, the name read, and its similarity to the code's title and to
+    the nearest title."""
+
+    code: str
+    name: str
+    similarity: float
+    nearest: float
+
+
+class TitleSpace:
+    """Statements against ICD-10-CM titles in the suggester bundle's embedding space (see module docstring).
+
+    Args:
+        encoder: the bundle's word-piece encoder (statements -> L2-normalised embeddings).
+        codes: the code of each title row.
+        titles: the title of each row.
+        index: the title embeddings and their clusters.
+        settings: the win thresholds.
+    """
+
+    def __init__(
+        self,
+        encoder: PieceEncoder,
+        codes: Sequence[str],
+        titles: Sequence[str],
+        index: TitleIndex,
+        settings: SemanticSettings | None = None,
+    ) -> None:
+        self.encoder = encoder
+        self.codes = list(codes)
+        self.titles = list(titles)
+        self.row = {code: i for i, code in enumerate(self.codes)}
+        self.index = index
+        self.settings = settings or SemanticSettings()
+
+    @classmethod
+    def from_bundle(cls, folder: Path, settings: SemanticSettings | None = None) -> TitleSpace | None:
+        """The title space of an ICD-10-CM suggester bundle folder, or None where the bundle lacks the dense files
+        (a bundle from before dense retrieval: retrain it with ``medcode train --task icd10`` to enable this)."""
+        needed = (QUERY_PIECES_FILE, TOKENIZER_FILE, TITLE_EMBEDDINGS_FILE, TITLE_CLUSTERS_FILE, KNOWLEDGE, TITLES)
+        if not all((folder / name).is_file() for name in needed):
+            return None
+        codes = json.loads((folder / KNOWLEDGE).read_text(encoding="utf-8"))["codes"]
+        titles = json.loads((folder / TITLES).read_text(encoding="utf-8"))
+        # float16 on disk; float32 once at load so that a statement costs a few small matrix products
+        embeddings = np.load(folder / TITLE_EMBEDDINGS_FILE).astype(np.float32)
+        clusters = np.load(folder / TITLE_CLUSTERS_FILE)
+        index = TitleIndex.from_clusters(embeddings, clusters["centroids"], clusters["cluster_of"])
+        pieces = np.load(folder / QUERY_PIECES_FILE).astype(np.float32)
+        encoder = PieceEncoder(pieces, folder / TOKENIZER_FILE, MAX_QUERY_TOKENS)
+        return cls(encoder, codes, titles, index, settings)
+
+    def embed(self, statements: Sequence[str]) -> npt.NDArray[np.float32]:
+        return self.encoder([text.lower() for text in statements])
+
+    def nearest(self, statement: str, k: int) -> list[tuple[str, float]]:
+        """The ``k`` nearest titles of one statement (searched in its ``PROBE`` nearest clusters), nearest first."""
+        query = self.embed([statement])[0]
+        index = self.index
+        probe = min(PROBE, len(index.centroids))
+        clusters = np.argpartition(-(index.centroids @ query), probe - 1)[:probe]
+        offsets = index.offsets.tolist()
+        # slices of ``blocks`` are views: each probed cluster's titles are scored where they lie, none copied
+        spans = [(offsets[c], offsets[c + 1]) for c in clusters.tolist()]
+        scores = np.concatenate([index.blocks[start:stop] @ query for start, stop in spans])
+        rows = np.concatenate([np.arange(start, stop) for start, stop in spans])
+        top = np.argsort(-scores, kind="stable")[:k]
+        return [(self.codes[int(index.members[rows[i]])], float(scores[i])) for i in top.tolist()]
+
+    def condition(self, statement: str, hcc_of: Callable[[str], tuple[str, ...]]) -> SemanticMatch | None:
+        """The HCC-mapped code one statement's condition name names, or None: its ``agree`` nearest titles all map
+        to one HCC and the nearest reaches ``condition_floor``. The code is the plainest of them (unspecified or
+        uncomplicated: a name with no detail codes to it), else the nearest."""
+        s = self.settings
+        name = condition_name(statement)
+        if name is None:
+            return None
+        near = self.nearest(name, s.agree + 1)
+        if len(near) < s.agree or near[0][1] < s.condition_floor:
+            return None
+        hccs = {hcc_of(code) for code, _ in near[: s.agree]}
+        if len(hccs) != 1 or not next(iter(hccs)):
+            return None
+        agreeing = near[: s.agree]
+        code, similarity = next(
+            ((c, v) for c, v in agreeing if _PLAIN_TITLE.search(self.titles[self.row[c]])), agreeing[0]
+        )
+        return SemanticMatch(code, name, similarity, near[0][1])
+
+
+def condition_name(statement: str) -> str | None:
+    """The condition name opening an assessment statement: after a lead-in ("For the"), before its status or
+    detail ("opiate addiction on Suboxone, stable" -> "opiate addiction on Suboxone"); None where it is too short
+    to read or names the object of a test ("SDOH screen")."""
+    lead = _LEAD_IN.match(statement)
+    name = statement[lead.end() :] if lead is not None else statement
+    end = _NAME_END.search(name)
+    name = (name[: end.start()] if end is not None else name).strip()
+    words = _CONTENT_WORD.findall(name)
+    if len(words) < MIN_NAME_WORDS or qualifies_a_test(words[-1]):
+        return None
+    return name
