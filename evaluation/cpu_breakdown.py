@@ -44,6 +44,7 @@ AUDIT_COMPONENTS: tuple[tuple[str, str], ...] = (
     ("checks", "models.audit.engine:AuditEngine.run_checks"),
     ("em_second_opinion", "models.em.second_opinion:MdmSecondOpinion.probability_below"),
     ("cdi_queries", "models.audit.cdi:QueryGenerator.generate"),
+    ("hcc_semantic", "models.audit.adapters:DefaultModels._named_conditions"),
 )
 SUGGEST_COMPONENTS: tuple[tuple[str, str], ...] = (
     *AUDIT_COMPONENTS[:14],

@@ -28,7 +28,7 @@ FLOORS = tuple(x / 100 for x in range(45, 81, 5))
 def statements(paths: list[Path]) -> list[dict[str, Any]]:
     """Per unnamed statement: its nearest titles with their HCCs, and the note's gold HCCs."""
     from models.audit import load_default_engine
-    from models.audit.adapters import assessment_statements
+    from models.audit.adapters import unnamed_items
     from models.audit.semantic import condition_name
 
     warnings.simplefilter("ignore")
@@ -50,12 +50,9 @@ def statements(paths: list[Path]) -> list[dict[str, Any]]:
             bare = encounter.without_labels()
             doc = models.parse(bare)
             models.coding(bare, doc)
-            for part in assessment_statements(doc):
-                if finder.names_any(part.text):
-                    continue
+            for part in unnamed_items(doc, finder):
                 name = condition_name(part.text)
-                if name is None:
-                    continue
+                assert name is not None
                 near = titles.nearest(name, max(AGREE) + 1)
                 out.append(
                     {

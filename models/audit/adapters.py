@@ -48,7 +48,7 @@ from models.audit.inputs import (
     ServiceFinding,
     Span,
 )
-from models.audit.semantic import TitleSpace
+from models.audit.semantic import TitleSpace, condition_name
 from models.audit.support import (
     DiagnosisSupport,
     clinical_tokens,
@@ -978,9 +978,7 @@ class DefaultModels:
                 return ()
 
         out: list[tuple[str, Evidence]] = []
-        for part in assessment_statements(doc):
-            if finder.names_any(part.text):
-                continue
+        for part in unnamed_items(doc, finder):
             found = self.title_space.condition(part.text, hcc_of)
             if found is not None:
                 # the name read is the evidence (a coder sees the words the code stands for)
@@ -1012,16 +1010,19 @@ class DefaultModels:
         return False
 
 
-def assessment_statements(doc: ClinicalDocument) -> list[Any]:
-    """The diagnostic statements of the assessment and plan that state a current, certain condition of the patient
-    (not negated, hedged, past or a relative's): what the semantic specificity fallback reads."""
+def unnamed_items(doc: ClinicalDocument, finder: Any) -> list[Any]:
+    """The diagnostic statements of the assessment and plan that the HCC condition finder (``finder``) names nothing
+    for and that state a current, certain condition of the patient (not negated, hedged, past or a relative's): what
+    the semantic reader tries. The cheap tests come first: most statements are named, and the assertion reading is
+    the costly one."""
     parts, _ = _statements(doc)
     return [
         part
         for line_parts in parts
         for part in line_parts
         if part.section != "chief_complaint"
-        and part.text.strip()
+        and condition_name(part.text) is not None
+        and not finder.names_any(part.text)
         and assert_span(doc, part.start, part.end, use_section=False).present
     ]
 

@@ -46,6 +46,7 @@ _NAME_END = re.compile(r",|;|\(|\[|\s[-\u2013\u2014]+\s|\s(?:is|are|was|were|rem
 # Words that lead into the name in a sentence ("For the ...", "With regard to the ...")
 _LEAD_IN = re.compile(r"^(?:[\w']+\s+){0,4}?the\s+", re.IGNORECASE)
 _CONTENT_WORD = re.compile(r"[A-Za-z]{3,}")
+MEMO_SIZE = 20_000  # names whose nearest titles are remembered
 MIN_NAME_WORDS = 2  # a lone word the word-piece table cuts into pieces ("SDOH") averages to noise near any title
 # A title with no detail of its axes: the code of a condition named plainly ("opioid dependence, uncomplicated")
 _PLAIN_TITLE = re.compile(r"\bunspecified\b|\buncomplicated\b|\bwithout complications?\b", re.IGNORECASE)
@@ -106,6 +107,8 @@ class TitleSpace:
         self.row = {code: i for i, code in enumerate(self.codes)}
         self.index = index
         self.settings = settings or SemanticSettings()
+        self._offsets: list[int] = index.offsets.tolist()
+        self._nearest: dict[tuple[str, int], list[tuple[str, float]]] = {}  # notes repeat their problems' names
 
     @classmethod
     def from_bundle(cls, folder: Path, settings: SemanticSettings | None = None) -> TitleSpace | None:
@@ -129,16 +132,26 @@ class TitleSpace:
 
     def nearest(self, statement: str, k: int) -> list[tuple[str, float]]:
         """The ``k`` nearest titles of one statement (searched in its ``PROBE`` nearest clusters), nearest first."""
+        key = (statement, k)
+        if key not in self._nearest:
+            if len(self._nearest) >= MEMO_SIZE:
+                self._nearest.clear()
+            self._nearest[key] = self._search(statement, k)
+        return self._nearest[key]
+
+    def _search(self, statement: str, k: int) -> list[tuple[str, float]]:
         query = self.embed([statement])[0]
         index = self.index
         probe = min(PROBE, len(index.centroids))
         clusters = np.argpartition(-(index.centroids @ query), probe - 1)[:probe]
-        offsets = index.offsets.tolist()
+        offsets = self._offsets
         # slices of ``blocks`` are views: each probed cluster's titles are scored where they lie, none copied
         spans = [(offsets[c], offsets[c + 1]) for c in clusters.tolist()]
         scores = np.concatenate([index.blocks[start:stop] @ query for start, stop in spans])
         rows = np.concatenate([np.arange(start, stop) for start, stop in spans])
-        top = np.argsort(-scores, kind="stable")[:k]
+        k = min(k, len(scores))
+        head = np.argpartition(-scores, k - 1)[:k]
+        top = head[np.argsort(-scores[head], kind="stable")]
         return [(self.codes[int(index.members[rows[i]])], float(scores[i])) for i in top.tolist()]
 
     def condition(self, statement: str, hcc_of: Callable[[str], tuple[str, ...]]) -> SemanticMatch | None:
