@@ -108,3 +108,14 @@ def test_an_unnamed_item_with_a_clear_condition_is_an_hcc_gap_only_where_it_is_s
     # the assertion rules still apply to what the semantic reader names
     assert gaps("no " + item) == set()
     assert gaps("rule out " + item) == set()
+
+
+def test_a_plain_title_stands_for_the_name_only_as_near_as_the_nearest():
+    rows = [
+        ("E99.1", "Sugar disease with a complication", [1.0, 0.0, 0.0]),
+        ("E99.9", "Sugar disease, unspecified", [1.0, 0.5, 0.0]),
+        ("E99.2", "Sugar disease with another complication", [1.0, 0.2, 0.0]),
+    ]
+    space = _space(rows, agree=3, condition_floor=0.8)
+    found = space.condition("sugar sickness with the complication", _HCC.get)  # type: ignore[arg-type]
+    assert found is not None and found.code == "E99.1"
