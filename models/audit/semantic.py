@@ -34,7 +34,6 @@ from models.icd10.dense import (
     TITLE_EMBEDDINGS_FILE,
     TOKENIZER_FILE,
     PieceEncoder,
-    TitleIndex,
 )
 
 KNOWLEDGE, TITLES = "knowledge.json", "titles.json"  # the code and the title of each embedding row
@@ -80,6 +79,29 @@ class SemanticSettings:
 
 
 @dataclass(frozen=True)
+class ClusteredTitles:
+    """Title embeddings stored cluster by cluster: rows ``offsets[c]:offsets[c + 1]`` of ``blocks`` are cluster
+    ``c``'s titles, ``members`` their rows in the bundle's code order. Only the cluster-ordered copy is kept, in
+    float32 (62 MB for the ~40k titles), as the suggester's :class:`models.icd10.dense.TitleIndex` keeps both."""
+
+    centroids: npt.NDArray[np.float32]  # [clusters, dim]
+    members: npt.NDArray[np.int32]  # [codes]
+    offsets: npt.NDArray[np.int64]  # [clusters + 1]
+    blocks: npt.NDArray[np.float32]  # [codes, dim], L2-normalised
+
+    @classmethod
+    def build(
+        cls, embeddings: npt.NDArray[np.floating], centroids: npt.NDArray[np.float32], cluster_of: npt.NDArray[np.int32]
+    ) -> ClusteredTitles:
+        """Titles ``embeddings`` (any float type) whose row ``i`` belongs to cluster ``cluster_of[i]``."""
+        members = np.argsort(cluster_of, kind="stable").astype(np.int32)
+        offsets = np.zeros(len(centroids) + 1, np.int64)
+        np.cumsum(np.bincount(cluster_of, minlength=len(centroids)), out=offsets[1:])
+        blocks = np.ascontiguousarray(embeddings[members], dtype=np.float32)
+        return cls(np.asarray(centroids, np.float32), members, offsets, blocks)
+
+
+@dataclass(frozen=True)
 class SemanticMatch:
     """The code an item's condition name stands for, the name read, and its similarity to the code's title and to
     the nearest title."""
@@ -97,7 +119,7 @@ class TitleSpace:
         encoder: the bundle's word-piece encoder (statements -> L2-normalised embeddings).
         codes: the code of each title row.
         titles: the title of each row.
-        index: the title embeddings and their clusters.
+        index: the title embeddings by cluster.
         settings: the win thresholds.
     """
 
@@ -106,7 +128,7 @@ class TitleSpace:
         encoder: PieceEncoder,
         codes: Sequence[str],
         titles: Sequence[str],
-        index: TitleIndex,
+        index: ClusteredTitles,
         settings: SemanticSettings | None = None,
     ) -> None:
         self.encoder = encoder
@@ -127,11 +149,12 @@ class TitleSpace:
             return None
         codes = json.loads((folder / KNOWLEDGE).read_text(encoding="utf-8"))["codes"]
         titles = json.loads((folder / TITLES).read_text(encoding="utf-8"))
-        # float16 on disk; float32 once at load so that a statement costs a few small matrix products
-        embeddings = np.load(folder / TITLE_EMBEDDINGS_FILE).astype(np.float32)
         clusters = np.load(folder / TITLE_CLUSTERS_FILE)
-        index = TitleIndex.from_clusters(embeddings, clusters["centroids"], clusters["cluster_of"])
-        pieces = np.load(folder / QUERY_PIECES_FILE).astype(np.float32)
+        index = ClusteredTitles.build(
+            np.load(folder / TITLE_EMBEDDINGS_FILE), clusters["centroids"], clusters["cluster_of"]
+        )
+        # the piece table stays float16 as stored (23 MB, not 47): a name's mean of a few pieces loses nothing
+        pieces = np.load(folder / QUERY_PIECES_FILE)
         encoder = PieceEncoder(pieces, folder / TOKENIZER_FILE, MAX_QUERY_TOKENS)
         return cls(encoder, codes, titles, index, settings)
 

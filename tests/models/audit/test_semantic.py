@@ -5,8 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from models.audit.semantic import SemanticSettings, TitleSpace, condition_name
-from models.icd10.dense import TitleIndex
+from models.audit.semantic import ClusteredTitles, SemanticSettings, TitleSpace, condition_name
 
 # a toy space: three axes, one per condition family; a statement's words point along them
 _AXES = {"sugar": 0, "lung": 1, "mood": 2}
@@ -31,7 +30,7 @@ def _space(rows: list[tuple[str, str, list[float]]], **settings: float) -> Title
     titles = [title for _, title, _ in rows]
     vectors = np.asarray([v for _, _, v in rows], np.float32)
     vectors /= np.linalg.norm(vectors, axis=1, keepdims=True)
-    index = TitleIndex.from_clusters(vectors, vectors[:1].copy(), np.zeros(len(rows), np.int32))
+    index = ClusteredTitles.build(vectors, vectors[:1].copy(), np.zeros(len(rows), np.int32))
     return TitleSpace(_WordAxes(), codes, titles, index, SemanticSettings(**settings))  # type: ignore[arg-type]
 
 
