@@ -165,6 +165,8 @@ _NON_STEM = 4  # letters of a word "non" may be glued onto ("none" is no prefix)
 # "not" states the next word absent in a note ("oesophagitis, not bleeding"), never in a title: G43.909's "not
 # intractable" is the classification's default, which a note stating nothing about intractability also meets
 _NOT = "not"
+# Words that end an absence word's reach in a note's phrase (NegEx scope terminators): what follows is stated again
+_SCOPE_ENDS = frozenset({"but", "with", "however", "although", "though", "except", "which", "this", "that"})
 
 
 _SIDES = frozenset({word_key("right"), word_key("left")})
@@ -206,11 +208,19 @@ def _polar_words(text: str, note: bool = False) -> set[str]:
             out.discard(last)
             out.add(f"-{last}")
             last = None
+        elif note and token.norm in _SCOPE_ENDS:
+            absent = False
+            if (key := content_key(token.norm)) is not None:
+                last = key
+                out.add(key)
+                clause.append(key)
         elif (key := content_key(token.norm)) is not None:
             last = f"-{key}" if absent else key
             out.add(last)
             clause.append(last)
-            absent = False
+            # in a note an absence word reaches over its whole phrase ("no gross hematuria", "no acute
+            # exacerbation"), up to punctuation or a word that turns the clause; a title states one word absent
+            absent = absent and note
     # a right or left condition is one of that side ("right pelvic pain" is "pelvic pain, right side")
     if out & _SIDES:
         out.add(_SIDE)

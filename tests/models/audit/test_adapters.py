@@ -264,6 +264,10 @@ def test_hcc_gap_needs_the_condition_stated_as_certain(codesets):
         # shorthand and lay terms shared with the HCC condition finder
         ("I50.9", "1. chronic systolic HF - continue carvedilol.", "I50.22"),
         ("H66.90", "1. left middle ear infection, acute - amoxicillin.", "H66.92"),
+        # an absence word reaches over its phrase: "no visible hematuria" states no hematuria; a word that turns
+        # the clause ends its reach
+        ("N30.00", "1. acute bladder infection (cystitis), no visible hematuria - cephalexin.", None),
+        ("N39.0", "1. acute cystitis, no fever but hematuria on dipstick - cephalexin.", "N30.01"),
     ],
 )
 def test_specificity_reads_the_diagnostic_statement(codesets, billed, item, documented):
