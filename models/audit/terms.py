@@ -5,7 +5,9 @@ shorthand ("DJD", "IBS-D", "OD") and the phrases the ICD-10-CM Alphabetic Index 
 diabetes is diabetes with hyperglycemia; "degenerative arthritis" is osteoarthritis). The tabular titles and
 inclusion terms the audit matches against have none of them. ``data/clinical_terms_v1.csv`` lists each such term
 with the title wording it stands for (``see``, as the index's "see" cross-reference), optionally only ``within`` a
-text that also names another condition (the index entry is a subterm of it), and its source.
+text that also names another condition (the index entry is a subterm of it), and its source. A term may be listed
+once per condition it reads differently in ("poorly controlled" diabetes is with hyperglycemia, a poorly controlled
+migraine is intractable): the row whose condition the text names applies, else the row without one.
 
 A spinal level names its region ("L4 radiculopathy" is lumbar; "C5-C6" is cervical): ICD-10-CM titles name the
 region only. A single level is read as a region for the lumbar spine only: "T4", "C3" and "S1" are also a thyroid
@@ -59,7 +61,7 @@ class ClinicalTerms:
     """
 
     def __init__(self, rows: list[tuple[str, str, str]]) -> None:
-        self._folds: dict[str, TermFold] = {}
+        self._folds: dict[str, tuple[TermFold, ...]] = {}
         # the first word of every term, lower case as tokens carry it: most lines hold none, and are not searched
         self.first_words: frozenset[str] = frozenset(
             [t.lower for term, _, _ in rows for t in tokenize(term)[:1]] + list(_SPINAL_FIRST_WORDS)
@@ -69,21 +71,24 @@ class ClinicalTerms:
         for term, see, within in rows:
             key = term if term.isupper() else term.lower()
             named = [t.norm for t in tokenize(within)]
-            self._folds[key] = TermFold(tuple(t.norm for t in tokenize(see)), named[0] if named else None, see)
-            (capitals if term.isupper() else any_case).append(re.escape(key))
+            fold = TermFold(tuple(t.norm for t in tokenize(see)), named[0] if named else None, see)
+            if key not in self._folds:
+                (capitals if term.isupper() else any_case).append(re.escape(key))
+            self._folds[key] = (*self._folds.get(key, ()), fold)
         self._any_case = _alternation(any_case, re.I)
         self._capitals = _alternation(capitals, 0)
 
-    def matches(self, text: str) -> list[tuple[int, int, TermFold]]:
-        """(start, end, fold) of each term in ``text``, and of each spinal level, left to right."""
-        found: list[tuple[int, int, TermFold]] = []
+    def matches(self, text: str) -> list[tuple[int, int, tuple[TermFold, ...]]]:
+        """(start, end, folds) of each term in ``text`` (its rows, one per condition it is read within), and of each
+        spinal level, left to right."""
+        found: list[tuple[int, int, tuple[TermFold, ...]]] = []
         for pattern, folded in ((self._any_case, str.lower), (self._capitals, str)):
             if pattern is not None:
                 found.extend((m.start(), m.end(), self._folds[folded(m.group())]) for m in pattern.finditer(text))
         for pattern, region in _SPINAL_LEVELS:
             for m in pattern.finditer(text):
                 if not any(start <= m.start() < end for start, end, _ in found):
-                    found.append((m.start(), m.end(), TermFold((region,), None)))
+                    found.append((m.start(), m.end(), (TermFold((region,), None),)))
         return sorted(found, key=lambda f: f[0])
 
 
@@ -92,6 +97,20 @@ def _alternation(terms: list[str], flags: int) -> re.Pattern[str] | None:
         return None
     # longest first: "gouty arthritis" before "gouty"
     return re.compile(r"(?<![\w-])(?:" + "|".join(sorted(terms, key=len, reverse=True)) + r")(?![\w-])", flags)
+
+
+def _named(found: list[tuple[int, int, tuple[TermFold, ...]]], norms: set[str]) -> list[tuple[int, int, TermFold]]:
+    """The fold that applies at each term found: the row whose condition the text names, else the row without one
+    (a term whose every row names a condition the text does not name stays as written). The text names what its
+    words name and what its unconditional terms stand for ("T2D, out of control")."""
+    named = norms.union(*(fold.see for _, _, folds in found for fold in folds if fold.within is None))
+    out: list[tuple[int, int, TermFold]] = []
+    for start, end, folds in found:
+        fold = next((f for f in folds if f.within is not None and f.within in named), None)
+        fold = fold or next((f for f in folds if f.within is None), None)
+        if fold is not None:
+            out.append((start, end, fold))
+    return out
 
 
 def _read_rows(name: str, required: tuple[str, ...], optional: tuple[str, ...] = ()) -> list[tuple[str, ...]]:
@@ -132,12 +151,10 @@ def fold_text(text: str) -> str:
     tokens = tokenize(text)
     if not any(t.lower in terms.first_words for t in tokens):
         return text
-    found = terms.matches(text)
-    norms = {t.norm for t in tokens}.union(*(fold.see for _, _, fold in found))
     out: list[str] = []
     position = 0
-    for start, end, fold in found:
-        if (fold.within is not None and fold.within not in norms) or start < position:
+    for start, end, fold in _named(terms.matches(text), {t.norm for t in tokens}):
+        if start < position:
             continue
         out += [text[position:start], fold.wording or " ".join(fold.see)]
         position = end
@@ -150,16 +167,12 @@ def fold_tokens(text: str, tokens: list[Token]) -> list[Token]:
     terms = clinical_terms()
     if not any(t.lower in terms.first_words for t in tokens):
         return tokens
-    found = terms.matches(text)
+    found = _named(terms.matches(text), {t.norm for t in tokens})
     if not found:
         return tokens
-    # what the text names, also through another term ("T2D, out of control")
-    norms = {t.norm for t in tokens}.union(*(fold.see for _, _, fold in found))
     out: list[Token] = []
     position = 0
     for start, end, fold in found:
-        if fold.within is not None and fold.within not in norms:
-            continue
         if start < position:  # overlaps a term already folded
             continue
         out.extend(t for t in tokens if position <= t.start < start)

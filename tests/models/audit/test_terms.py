@@ -1,7 +1,10 @@
 """Clinical terms read as the ICD-10-CM wording they stand for (models/audit/terms.py)."""
 
+import pytest
+
 from models.audit.support import clinical_tokens
 from models.audit.terms import fold_text, index_terms
+from models.icd10.text import tokenize
 
 
 def _norms(text: str) -> list[str]:
@@ -50,3 +53,65 @@ def test_fold_text_writes_each_term_as_its_wording_for_readers_of_plain_text():
     assert fold_text("hypertension, poorly controlled") == "hypertension, poorly controlled"
     assert "hyperglycemia" in fold_text("T2D, poorly controlled")
     assert fold_text("the mi of the note") == "the mi of the note"
+
+
+@pytest.mark.parametrize(
+    ("text", "read_as"),
+    [
+        # acuity
+        ("bronchiectasis flare-up, sputum purulent", "exacerbation"),
+        ("myasthenia flares since the infection", "exacerbation"),
+        ("decompensated chronic diastolic CHF", "acute"),
+        # heart failure type
+        ("HFmrEF, EF 45%", "diastolic"),
+        # laterality
+        ("osteoarthritis involving both hips", "bilateral"),
+        ("pitting edema bilaterally", "bilateral"),
+        ("stasis dermatitis LLE", "left"),
+        # CKD and pressure ulcer stage forms
+        ("CKD stage IV, nephrology following", "4"),
+        ("diabetic kidney disease, KDIGO G3b A2", "stage"),
+        ("CKD4 due to hypertension", "stage"),
+        ("pressure injury of the left heel, stage II", "ulcer"),
+        ("deep tissue pressure injury over the coccyx", "damage"),
+        # class, grade and degree
+        ("morbid obesity, class II, BMI 37", "2"),
+        ("obesity class three", "3"),
+        ("prolapsing hemorrhoids, grade IV", "fourth"),
+        # episode, remission and psychosis words of major depression
+        ("major depression, first episode, severe", "single"),
+        ("MDD, partially remitted", "remission"),
+        ("major depressive disorder, recurrent, severe without psychosis", "psychotic"),
+        # ADHD presentation (DSM-5) read as the ICD-10-CM type
+        ("ADHD, predominantly inattentive presentation", "type"),
+        # control wording
+        ("type 1 diabetes with poor glycemic control", "hyperglycemia"),
+        ("chronic migraine, treatment-resistant", "intractable"),
+        ("seizure disorder, pharmacoresistant", "intractable"),
+        # spellings and lay terms
+        ("long-standing persistent atrial fibrillation", "longstanding"),
+        ("nocturnal low blood sugars on insulin", "hypoglycemia"),
+        ("sleeplessness for months", "insomnia"),
+        ("T2DM on metformin", "type"),
+    ],
+)
+def test_axis_words_are_read_as_the_title_wording(text: str, read_as: str) -> None:
+    assert read_as in _norms(text)
+    assert read_as not in [t.norm for t in tokenize(text)]
+
+
+def test_a_term_reads_as_the_row_of_the_condition_named():
+    # "poorly controlled" is with hyperglycemia in diabetes, intractable in migraine, and nothing in hypertension
+    assert "hyperglycemia" in _norms("type 1 diabetes, poorly controlled")
+    assert "intractable" in _norms("migraine with aura, poorly controlled")
+    assert "intractable" not in _norms("type 1 diabetes, poorly controlled")
+    assert _norms("hypertension, poorly controlled") == [t.norm for t in tokenize("hypertension, poorly controlled")]
+    # a grade is an obesity class, a hemorrhoid degree, and nothing where neither is named
+    assert "class" in _norms("obesity grade 2")
+    assert "second" in _norms("grade 2 hemorrhoids")
+    assert _norms("grade 2 ankle sprain") == [t.norm for t in tokenize("grade 2 ankle sprain")]
+    # a stage in Roman numerals is the titles' numeral, or a hemorrhoid degree where hemorrhoids are named
+    assert "3" in _norms("sacral ulcer, stage III")
+    assert "third" in _norms("stage III internal hemorrhoids")
+    # refractory stays refractory outside migraine and epilepsy (refractory anemia is a title of its own)
+    assert "refractory" in _norms("refractory anemia")
