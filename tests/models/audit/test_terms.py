@@ -53,6 +53,8 @@ def test_fold_text_writes_each_term_as_its_wording_for_readers_of_plain_text():
     assert fold_text("hypertension, poorly controlled") == "hypertension, poorly controlled"
     assert "hyperglycemia" in fold_text("T2D, poorly controlled")
     assert fold_text("the mi of the note") == "the mi of the note"
+    # decompensated heart failure is an exacerbation of chronic failure (Coding Clinic): acute on chronic
+    assert "acute on chronic systolic" in fold_text("decompensated systolic heart failure")
 
 
 @pytest.mark.parametrize(
