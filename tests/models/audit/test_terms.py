@@ -117,3 +117,47 @@ def test_a_term_reads_as_the_row_of_the_condition_named():
     assert "third" in _norms("stage III internal hemorrhoids")
     # refractory stays refractory outside migraine and epilepsy (refractory anemia is a title of its own)
     assert "refractory" in _norms("refractory anemia")
+
+
+@pytest.mark.parametrize(
+    ("text", "read_as"),
+    [
+        # substance use: addiction is dependence, opiate/heroin/narcotic is opioid, EtOH is alcohol
+        ("opiate addiction, on buprenorphine-naloxone", ["opioid", "dependence"]),
+        ("heroin dependence, in early remission", ["opioid", "dependence"]),
+        ("narcotic addiction since the accident", ["opioid", "dependence"]),
+        ("EtOH abuse, counseled", ["alcohol"]),
+        ("ETOH dependence with withdrawal", ["alcohol"]),
+        # heart failure and COPD wording
+        ("cardiac insufficiency, on furosemide", ["heart", "failure"]),
+        ("congestive cardiac failure, euvolemic today", ["congestive", "heart", "failure"]),
+        ("chronic obstructive airways disease, stable on tiotropium", ["lung"]),
+        # kidney failure wording and dialysis dependence
+        ("end-stage kidney disease, MWF sessions", ["end", "stage", "kidney", "disease"]),
+        ("dialysis-dependent since March", ["dependence", "dialysis"]),
+        # obesity, depression, paralysis, peripheral arterial disease, RA serology
+        ("severe obesity, counseled on diet", ["morbid"]),
+        ("major depression, recurrent, on sertraline", ["depressive", "disorder"]),
+        ("tetraplegia after the C5 injury", ["quadriplegia"]),
+        ("spastic paraparesis", ["paraplegia"]),
+        ("peripheral artery disease, walking program", ["vascular"]),
+        ("seropositive rheumatoid arthritis on methotrexate", ["rheumatoid", "factor"]),
+    ],
+)
+def test_hcc_condition_wordings_are_read_as_the_index_wording(text: str, read_as: list[str]) -> None:
+    norms = _norms(text)
+    assert all(word in norms for word in read_as), norms
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "heroin overdose, naloxone given",  # poisoning, not dependence: heroin stays heroin
+        "narcotic pain medication refilled",
+        "seropositive for hepatitis B surface antibody",  # serology outside rheumatoid arthritis
+        "the pad of the index finger",  # lower case pad is not peripheral arterial disease
+        "depression screen negative, no major concerns",
+    ],
+)
+def test_near_misses_stay_as_written(text: str) -> None:
+    assert _norms(text) == [t.norm for t in tokenize(text)]
