@@ -208,19 +208,17 @@ def _polar_words(text: str, note: bool = False) -> set[str]:
             out.discard(last)
             out.add(f"-{last}")
             last = None
-        elif note and token.norm in _SCOPE_ENDS:
-            absent = False
-            if (key := content_key(token.norm)) is not None:
-                last = key
-                out.add(key)
-                clause.append(key)
         elif (key := content_key(token.norm)) is not None:
-            last = f"-{key}" if absent else key
+            # in a note an absence word reaches over its whole phrase ("no gross hematuria", "no acute
+            # exacerbation"), up to punctuation or a word that turns the clause (itself stated); a title states one
+            # word absent
+            turns = note and token.norm in _SCOPE_ENDS
+            last = f"-{key}" if absent and not turns else key
             out.add(last)
             clause.append(last)
-            # in a note an absence word reaches over its whole phrase ("no gross hematuria", "no acute
-            # exacerbation"), up to punctuation or a word that turns the clause; a title states one word absent
-            absent = absent and note
+            absent = absent and note and not turns
+        elif note and token.norm in _SCOPE_ENDS:
+            absent = False
     # a right or left condition is one of that side ("right pelvic pain" is "pelvic pain, right side")
     if out & _SIDES:
         out.add(_SIDE)
@@ -936,8 +934,8 @@ class DefaultModels:
                 suggested = [(s.code, s.probability) for s in suggestions]
             elif self.hcc_scanner.finder is not None:
                 suggested, named = as_suggestions(self.hcc_scanner.finder.find(doc))
-                for code, where in self._named_conditions(doc):
-                    suggested.append((code, self.title_space.settings.confidence if self.title_space else 0.0))
+                for code, confidence, where in self._named_conditions(doc):
+                    suggested.append((code, confidence))
                     named.setdefault(code, []).append(where)
             else:
                 suggested = []
@@ -970,10 +968,11 @@ class DefaultModels:
             versions=self.versions,
         )
 
-    def _named_conditions(self, doc: ClinicalDocument) -> list[tuple[str, Evidence]]:
-        """(HCC-mapped code, statement) for each affirmed assessment statement the HCC condition finder names nothing
-        for and whose nearest titles agree on one HCC (:meth:`models.audit.semantic.TitleSpace.condition`). The
-        statement is the code's named evidence: MEAT and the support status are read there as for any name."""
+    def _named_conditions(self, doc: ClinicalDocument) -> list[tuple[str, float, Evidence]]:
+        """(HCC-mapped code, the semantic reader's confidence, statement) for each affirmed assessment statement the
+        HCC condition finder names nothing for and whose nearest titles agree on one HCC
+        (:meth:`models.audit.semantic.TitleSpace.condition`). The statement is the code's named evidence: MEAT and
+        the support status are read there as for any name."""
         finder = self.hcc_scanner.finder if self.hcc_scanner is not None else None
         if self.title_space is None or finder is None:
             return []
@@ -987,14 +986,15 @@ class DefaultModels:
             except ValueError:  # a code the model's year does not know
                 return ()
 
-        out: list[tuple[str, Evidence]] = []
+        out: list[tuple[str, float, Evidence]] = []
+        confidence = self.title_space.settings.confidence
         for part in unnamed_items(doc, finder):
             found = self.title_space.condition(part.text, hcc_of)
             if found is not None:
                 # the name read is the evidence (a coder sees the words the code stands for)
                 start = part.start + max(part.text.find(found.name), 0)
                 code = finder.stated_type(found.code, found.name)
-                out.append((code, Evidence(start, start + len(found.name), found.name)))
+                out.append((code, confidence, Evidence(start, start + len(found.name), found.name)))
         return out
 
     def _stated(
@@ -1097,7 +1097,7 @@ def load_default_models(
         suggester = Icd10Suggester.load(bundle)
     scanner = HccScanner.default(suggest=None)
     em_bundle = latest_bundle("em")
-    # the suggester bundle's title embeddings and word-piece table serve the specificity fallback even where the
+    # the suggester bundle's title embeddings and word-piece table serve the semantic HCC fallback even where the
     # suggester itself is not used
     icd10_folder = bundle or latest_bundle("icd10")
     title_space = TitleSpace.from_bundle(Path(icd10_folder)) if icd10_folder is not None else None

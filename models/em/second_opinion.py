@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from importlib import resources
@@ -27,29 +26,23 @@ from typing import Any
 
 import numpy as np
 
+from models.em.status import WORD, word_pieces
+
 MDM_ORDER: tuple[str, ...] = ("straightforward", "low", "moderate", "high")
 # an element's levels, in the order of MDM_ORDER (a straightforward MDM needs a minimal element)
 ELEMENT_ORDER: tuple[str, ...] = ("minimal", "low", "moderate", "high")
-_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+")
-
-
-def _pieces(word: str) -> list[str]:
-    padded = f"<{word}>"
-    return [f"c:{padded[i : i + n]}" for n in (3, 4, 5) for i in range(len(padded) - n + 1)]
+ELEMENTS: tuple[str, ...] = ("problems", "data", "risk")
 
 
 def note_features(text: str) -> set[str]:
     """The note's features, present or not: words, adjacent word pairs and the 3- to 5-letter pieces of each word
     (with its boundaries), so that another inflection of a documented term still shares most of its features."""
-    words = _WORD.findall(text.lower())
+    words = WORD.findall(text.lower())
     out = {f"w:{w}" for w in words}
     out.update(f"b:{a}_{b}" for a, b in itertools.pairwise(words))
     for word in set(words):
-        out.update(_pieces(word))
+        out.update(word_pieces(word))
     return out
-
-
-ELEMENTS: tuple[str, ...] = ("problems", "data", "risk")
 
 
 _WORD_CACHE_LIMIT = 100_000
@@ -80,7 +73,7 @@ class MdmSecondOpinion:
 
     def _rows(self, text: str) -> list[int]:
         """The rows of the note's features (as :func:`note_features` lists them) that the model knows."""
-        words = _WORD.findall(text.lower())
+        words = WORD.findall(text.lower())
         vocabulary = self.vocabulary
         rows: set[int] = set()
         if len(self._word_rows) > _WORD_CACHE_LIMIT:
@@ -88,7 +81,7 @@ class MdmSecondOpinion:
         for word in set(words):
             known = self._word_rows.get(word)
             if known is None:
-                names = [f"w:{word}", *_pieces(word)]
+                names = [f"w:{word}", *word_pieces(word)]
                 known = self._word_rows[word] = tuple(i for n in names if (i := vocabulary.get(n)) is not None)
             rows.update(known)
         rows.update(i for a, b in itertools.pairwise(words) if (i := vocabulary.get(f"b:{a}_{b}")) is not None)

@@ -26,7 +26,7 @@ from typing import Any
 import numpy as np
 
 NONE = "none"
-_WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+")
+WORD = re.compile(r"[a-z]+(?:'[a-z]+)?|\d+")
 # clause boundaries inside an item: sentence and list marks, brackets, a dash set off by spaces, a line break
 _CLAUSE = re.compile(r"[.;:()\[\]|\n]+|\s-{1,2}\s|\s->\s")
 
@@ -34,14 +34,18 @@ _CLAUSE = re.compile(r"[.;:()\[\]|\n]+|\s-{1,2}\s|\s->\s")
 def features(text: str) -> list[str]:
     """The clause's features: words, word pairs and the 3- to 5-letter pieces of each word (with its boundaries),
     so that "deteriorating" shares pieces with "deterioration" and "decompensating" with "decompensated"."""
-    words = _WORD.findall(text.lower())
+    words = WORD.findall(text.lower())
     out = [f"w:{w}" for w in words]
     out += [f"b:{a}_{b}" for a, b in itertools.pairwise(words)]
     for word in words:
-        padded = f"<{word}>"
-        for n in (3, 4, 5):
-            out += [f"c:{padded[i : i + n]}" for i in range(len(padded) - n + 1)]
+        out += word_pieces(word)
     return out
+
+
+def word_pieces(word: str) -> list[str]:
+    """The 3- to 5-letter pieces of one word, its boundaries marked (``<dete``, ``ing>``)."""
+    padded = f"<{word}>"
+    return [f"c:{padded[i : i + n]}" for n in (3, 4, 5) for i in range(len(padded) - n + 1)]
 
 
 def clauses(text: str) -> Iterator[tuple[int, int]]:
@@ -50,7 +54,7 @@ def clauses(text: str) -> Iterator[tuple[int, int]]:
     for boundary in [*_CLAUSE.finditer(text), None]:
         stop = len(text) if boundary is None else boundary.start()
         chunk = text[position:stop]
-        if _WORD.search(chunk):
+        if WORD.search(chunk):
             lead = len(chunk) - len(chunk.lstrip())
             yield position + lead, position + len(chunk.rstrip())
         if boundary is not None:
