@@ -50,7 +50,12 @@ _SOURCE_LEAD = re.compile(
 )
 # words of a clause, not of a test's name
 _CLAUSE = re.compile(r"\b(?:i|we|you|is|are|was|were|would|will|has|have|this|that|it)\b")
-_LISTED = re.compile(r"(?:\s*(?:placed|today))?\s*:\s*(?P<items>[^.\n]+)")
+# the words that may stand between an order cue and its list's colon: "Orders placed this visit: ...", "Orders for
+# today's visit: ...", "Ordered today:"
+_LISTED = re.compile(
+    r"(?:\s*(?:placed|entered|today|now|(?:(?:at|during|for|from)\s+)?(?:this|today's)\s+"
+    r"(?:visit|encounter|appointment)))*\s*:\s*(?P<items>[^.\n]+)"
+)
 # (the source told with "per" first: in "Per the sleep center, urinalysis: negative" the colon follows the test)
 _RESULT_LEAD = re.compile(r"[\W_]*(?:per [^,;:]{1,80},\s*|(?P<source>[^:]{1,80}):\s*)?")
 _MODALITIES = ("ultrasound", "ct", "mri", "x-ray", "monitor", "echocardiogram")
@@ -96,7 +101,15 @@ _RECORDS = re.compile(
     r"(?:discharge |visit |clinic )?summar(?:y|ies))\b"
 )
 # the patient's own records ("her food records", "his glucose log notes") come from no other source
-_OWN_RECORDS = re.compile(r"\b(?:her|his|their|patient's|pt's|own)\s+(?:[a-z-]+\s+)?$")
+# A clinician or a place of care named before the records is their source ("the patient's cardiologist
+# documentation", "her nephrology clinic notes").
+_RECORDS_SOURCE_NOUN = (
+    r"(?:dr\.?|doctor|pcp|physician|specialist|surgeon|consultant|hospitalist|\w+olog(?:ist|y)|"
+    r"clinic|office|hospital|center|centre|ed|er|emergency|urgent care|practice)"
+)
+_OWN_RECORDS = re.compile(
+    r"\b(?:her|his|their|patient's|pt's|own)\s+(?:(?!" + _RECORDS_SOURCE_NOUN + r"\b)[a-z-]+\s+)?$"
+)
 # what may stand before the test a sentence opens with: "The", "Outside result", "Repeat", a bullet
 _SUBJECT_LEAD = re.compile(
     r"^[\W_]*(?:(?:the|an?|outside|external|prior|previous|recent|old|repeat|results?|reports?|labs?|of)\s+)*$"
@@ -111,7 +124,9 @@ _SUBJECT_TAIL = re.compile(
 
 
 # where "documentation" comes from when it is another source's ("outside documentation", "documents from the clinic")
-_RECORD_SOURCE = re.compile(r"\b(?:from|by|sent|outside|external|prior|previous|old|received)\b")
+_RECORD_SOURCE = re.compile(
+    r"\b(?:from|by|sent|outside|external|prior|previous|old|received|" + _RECORDS_SOURCE_NOUN + r")\b"
+)
 
 
 # a result (or results) taken from a source named next: "Result from the hospital discharge summary, CBC: ..."

@@ -199,6 +199,9 @@ def test_data_test_names_start_a_word() -> None:
         "Prior records from the sleep center were obtained and reviewed.",
         "Notes faxed from the urgent care clinic.",
         "I read through the chart from the patient's previous clinic.",
+        # the source named before the records, with no "from": a clinician or a place of care
+        "I reviewed the patient's cardiologist documentation.",
+        "Reviewed her nephrology clinic notes.",
     ],
 )
 def test_data_external_notes_in_other_words(sentence: str) -> None:
@@ -494,6 +497,10 @@ def test_data_a_reading_act_about_something_else_reviews_no_test() -> None:
 def test_data_orders_sent_or_pointed_at() -> None:
     assert _labels("PLAN:\nSent: TSH, lipid panel.\n", "data") == ["test_ordered", "test_ordered"]
     assert _labels("PLAN:\nOrdered today -> hemoglobin A1c\n", "data") == ["test_ordered"]
+    # the visit named between the order cue and its list
+    three = ["test_ordered", "test_ordered", "test_ordered"]
+    assert _labels("PLAN:\nOrders placed this visit: prothrombin time with INR, BNP, lipid panel.\n", "data") == three
+    assert _labels("PLAN:\nOrders for today's visit: CBC, PSA, testosterone level.\n", "data") == three
 
 
 def test_data_consult_with_a_specialist_is_a_discussion() -> None:

@@ -68,6 +68,10 @@ def test_detector_joint_injection_bills_no_separate_96372() -> None:
         "Ordered today: Holter, ambulatory ECG monitor and a TSH.",
         "Ordered this visit \u2192 echocardiogram, 30-day ECG event monitor.",
         "Impression 1: chest pain (uncertain course) given ECG without ischemic changes.",
+        # an ambulatory monitor is another service, sent out, whatever the sentence's cue of today
+        "I have requested echocardiogram, ambulatory ECG monitor, prothrombin time with INR today.",
+        "Labs/imaging: echocardiogram, ambulatory ECG monitor to be drawn or scheduled today.",
+        "ECG patch placed today for 14 days of monitoring.",
     ],
 )
 def test_detector_no_service_from_ordered_planned_or_declined(sentence: str) -> None:
