@@ -66,6 +66,26 @@ _STATUS: dict[str, dict[str, tuple[str, ...]]] = {
             "uncertain etiology and uncertain course", "new and unexplained; prognosis not yet clear",
         ),
     },
+    # a second battery per status, in the idioms of hurried notes (written for session 13's probe)
+    "status_progression_idiom": {
+        "chronic_progression": (
+            "not where we want it", "drifting up", "slipping", "worsening control", "trending the wrong way",
+            "uncontrolled on the current regimen", "more frequent episodes lately", "failing current therapy",
+            "needs escalation", "worse over the past month", "breakthrough episodes", "lost ground since last visit",
+        ),
+    },
+    "status_stable_idiom": {
+        "stable_chronic": (
+            "well controlled on the current regimen", "no change", "steady", "in good control", "remains at target",
+            "asymptomatic on therapy", "under control", "doing fine, no concerns", "maintained on current dose",
+        ),
+    },
+    "status_uncertain_idiom": {
+        "undiagnosed_uncertain": (
+            "unclear cause, workup in progress", "no diagnosis yet; course uncertain", "etiology undetermined",
+            "differential still broad, outlook unclear", "not yet explained; may or may not settle",
+        ),
+    },
     "status_threat": {
         "threat": (
             "potentially life-threatening", "a threat to organ function", "concern for a limb-threatening process",
@@ -102,6 +122,13 @@ _TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
             "Drawing {tests} today.", "{tests} requested.", "Ordered: {tests}.", "Pt to get {tests} this week.",
         )
     },
+    "orders_idiom": {
+        "order_tests": (
+            "Orders placed this visit: {tests}.", "Lab slip given for {tests}.", "Sending pt to the lab for {tests}.",
+            "Requisition for {tests} provided.", "Plan to check {tests}.", "Getting {tests}.",
+            "{tests} will be collected today.", "We'll send off {tests}.", "Labs: {tests} (ordered).",
+        )
+    },
     "results": {
         "review_result": (
             "{test} ({source}): {value}.", "{source} {test}: {value} - reviewed.",
@@ -114,6 +141,13 @@ _TEMPLATES: dict[str, dict[str, tuple[str, ...]]] = {
         "external_notes": (
             "Records from {source} reviewed.", "Reviewed the {source} note.", "{source} notes reviewed and summarized.",
             "Obtained and read the records from {source}.", "Outside documentation from {source} reviewed.",
+        )
+    },
+    "external_records_idiom": {
+        "external_notes": (
+            "I reviewed the {source} documentation.", "{source} consult note reviewed.",
+            "Reviewed correspondence from {source}.", "Records obtained from {source} and reviewed.",
+            "Read the letter from {source}.", "Old chart from {source} reviewed in full.",
         )
     },
     "historian": {
