@@ -166,19 +166,39 @@ def _continues(doc: ClinicalDocument, previous: Line, line: Line) -> bool:
     return word is not None and section_kind(word.group("word")) in _PART_KINDS
 
 
+def _part_header_between(doc: ClinicalDocument, previous: Line, line: Line) -> bool:
+    """Whether the one line between ``previous`` and ``line`` is a bare label of a part of an item ("  Plan:" over
+    "  - no changes to escitalopram"): the label is read as a section header and has no line of its own."""
+    between = doc.norm[previous.end : line.start].split("\n")
+    if len(between) != 3:
+        return False
+    label = _PART_LABEL_MARK.match(between[1].strip())
+    return (
+        label is not None
+        and not between[1].strip()[label.end() :].strip()
+        and (
+            section_kind(label.group("label")) in _PART_KINDS
+            or _COURSE_LABEL.fullmatch(label.group("label")) is not None
+        )
+    )
+
+
 def items(doc: ClinicalDocument, sections: frozenset[str]) -> list[Line]:
     """Lines in ``sections``, each joined with the lines that go on with it: those indented under it (a
     problem-oriented block: "# Asthma" with "  - stable; lungs clear" and "  - continue albuterol" under it is one
-    item) and those that continue its sentence or are labelled as a part of it (see ``_continues``)."""
+    item, and so are bullets under an indented part label: "#1 GAD: at goal" over "  Plan:" over "  - no changes to
+    escitalopram") and those that continue its sentence or are labelled as a part of it (see ``_continues``)."""
     out: list[Line] = []
     head_indent = 0
     for line in lines(doc, sections):
         indent = _indent(doc, line)
         previous = out[-1] if out else None
-        if (
-            previous is not None
-            and (indent > head_indent or _continues(doc, previous, line))
-            and (doc.text.count("\n", previous.end, line.start) == 1)
+        if previous is not None and (
+            (
+                (indent > head_indent or _continues(doc, previous, line))
+                and doc.text.count("\n", previous.end, line.start) == 1
+            )
+            or (indent > head_indent and _part_header_between(doc, previous, line))
         ):
             text = doc.text[previous.start : line.end]
             out[-1] = Line(previous.start, line.end, text, previous.section, doc.norm[previous.start : line.end])

@@ -566,6 +566,19 @@ def test_labelled_lines_indented_under_a_problem_belong_to_it() -> None:
     assert _labels(note, "problem") == ["chronic_stable", "acute_uncomplicated"]
 
 
+def test_bullets_under_a_bare_part_label_belong_to_the_problem_above() -> None:
+    note = (
+        "A&P (by problem #):\n"
+        "#1 ADHD, combined type: stable/controlled on current regimen.\n"
+        "  Plan:\n"
+        "  - no changes to methylphenidate ER 36 mg, PDMP reviewed.\n"
+    )
+    assert _labels(note, "problem") == ["chronic_stable"]
+    # a plan header of the whole assessment, not indented under an item, does not join its bullets to the last item
+    note = "ASSESSMENT:\n1. Hypertension - stable.\nPlan:\n- Cough - new, uncomplicated; honey.\n"
+    assert _labels(note, "problem") == ["chronic_stable", "acute_uncomplicated"]
+
+
 def _tests_ordered(plan: str) -> list[str]:
     note = f"ASSESSMENT AND PLAN:\n1. Fatigue - new, uncertain.\n{plan}\n"
     return [str(m.attrs["test"]) for m in run_pipeline(note).of("data") if m.label == "test_ordered"]
