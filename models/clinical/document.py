@@ -95,7 +95,7 @@ _KEYWORDS: tuple[tuple[str, SectionKind], ...] = (
     (r"exam|objective|\bobj\b|vital|\bpe\b|(?:physical|clinical) findings|^o/e$", "exam"),
     (r"procedure|\bprocs?\b|\binterventions?\b", "procedure"),
     (r"\blabs?\b|laborator|result|data|diagnostic|imaging|studies|investigations?|\bwork-?up\b", "data"),
-    (r"prevent|health maint|\bhm\b|immuniz|wellness|screening", "preventive"),
+    (r"prevent|health (?:care )?maint|\bhc?m\b|immuniz|wellness|screening", "preventive"),
     (r"\btime\b", "time"),
 )
 # Words section headers are made of in real notes ("HISTORY OF PRESENT ILLNESS", "Current Outpatient Medications",

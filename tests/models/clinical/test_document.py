@@ -87,6 +87,10 @@ def test_mixed_case_opening_is_a_header_only_when_made_of_header_words() -> None
         ("Chronic issues", "pmh"),
         ("Past issues", "pmh"),
         ("Social issues", "social"),
+        # health (care) maintenance, however abbreviated, is the preventive part of the assessment
+        ("HCM", "preventive"),
+        ("HM", "preventive"),
+        ("Health care maintenance", "preventive"),
     ],
 )
 def test_header_vocabulary_by_keyword(header: str, kind: str) -> None:
