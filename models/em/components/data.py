@@ -101,6 +101,12 @@ _RECORDS = re.compile(
     r"(?:discharge |visit |clinic )?summar(?:y|ies))\b"
 )
 # the patient's own records ("her food records", "his glucose log notes") come from no other source
+# records the practice or the patient keeps, named by what they record ("vaccine record reconciled", "blood pressure
+# log and glucose records reviewed"): no other source's notes
+_KEPT_RECORDS = re.compile(
+    r"\b(?:vaccines?|vaccinations?|immuni[sz]ations?|shots?|food|diet|glucose|sugar|bp|blood pressure|symptom|"
+    r"sleep|headache|seizure|weight)\s+$"
+)
 # A clinician or a place of care named before the records is their source ("the patient's cardiologist
 # documentation", "her nephrology clinic notes").
 _RECORDS_SOURCE_NOUN = (
@@ -153,7 +159,7 @@ def records_read(lowered: str, start: int = 0) -> re.Match[str] | None:
         # cardiologist" (a result named in the sentence is a result reviewed instead)
         received = _RECEIVED_FROM.search(lowered, start)
         return received if received is not None and _READING.search(lowered, start) else None
-    if _OWN_RECORDS.search(lowered[: records.start()]):
+    if _OWN_RECORDS.search(lowered[: records.start()]) or _KEPT_RECORDS.search(lowered[: records.start()]):
         return None
     if records.group(0).startswith("document") and not _RECORD_SOURCE.search(lowered, start):
         return None  # "including review and documentation": the physician's own writing, not another source's

@@ -509,6 +509,9 @@ def test_data_consult_with_a_specialist_is_a_discussion() -> None:
     note = "HPI:\nHe met with his primary care physician and after discussion is considering a biopsy.\n"
     assert _labels(note, "data") == []
     assert _labels("ASSESSMENT:\nI did carefully review her food records.\n", "data") == []
+    # nor are the records the practice keeps of what it gave, read beside something else reviewed
+    note = "PREVENTIVE:\nScreening tests reviewed and ordered as due, vaccine record reconciled.\n"
+    assert "external_note" not in _labels(note, "data")
 
 
 _KNEE_INJECTION = (
