@@ -56,10 +56,12 @@ UNCERTAIN_BEFORE = re.compile(
     r"not (?:yet )?(?:confirmed|proven|established)|unconfirmed|(?:possibility|chance) of|"
     r"(?:see|find out|determine|establish) (?:if|whether))\b|\?"
 )
-# ... and when they follow it: "melanoma not excluded", "pneumonia cannot be ruled out", "CHF vs COPD", "angina?",
+# ... and when they follow it: "melanoma not excluded", "pneumonia cannot be ruled out", "fracture has not been
+# excluded yet", "CHF vs COPD", "angina?",
 # "cirrhosis is also on the differential, felt less likely", "sepsis felt to be unlikely".
 UNCERTAIN_AFTER = re.compile(
-    r"^\W{0,3}(?:\?|(?:is |was )?(?:not|cannot be|can't be|to be) (?:yet |fully )?(?:excluded|ruled out)|vs\.?\b|"
+    r"^\W{0,3}(?:\?|(?:is |was |has |have )?(?:not|cannot be|can't be|to be)(?: yet| fully)?(?: been)? "
+    r"(?:yet |fully )?(?:excluded|ruled out)|vs\.?\b|"
     r"versus\b|(?:(?:is|was|remains?|still) )+(?:also )?(?:possible|suspected|questionable)\b|"
     # without a copula the adjective is predicative only where no noun follows it: "pneumonia possible, CXR
     # ordered" hedges the pneumonia, "chest pain, possible ACS" hedges the ACS

@@ -51,6 +51,14 @@ def test_diagnosis_support_status(support, code, status):
     assert all(NOTE[s.start : s.end] == s.text for s in evidence)
 
 
+def test_a_condition_not_yet_excluded_is_uncertain(support):
+    note = (
+        "ASSESSMENT AND PLAN:\n1) right wrist sprain, no fracture on films: splint for comfort, recheck in 2 weeks."
+        " scaphoid fracture has not been excluded yet.\n"
+    )
+    assert support.classify(ClinicalDocument(note), "S62.009A")[0] != "supported"
+
+
 def test_generic_title_words_are_no_mention(support):
     # "chronic" and "disease" of N18.31 are in the line but do not name chronic kidney disease
     note = "ASSESSMENT AND PLAN:\n1. Crohn disease, stable chronic: continue budesonide.\n"
