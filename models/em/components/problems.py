@@ -77,6 +77,12 @@ _NEGATED_BEFORE = re.compile(
 )
 # a course the problem risks taking, not the one it takes ("at risk of serious deterioration without urgent care")
 _RISK_OF = re.compile(r"\brisks? (?:of|for)\s+(?:[a-z-]+\s+){0,2}$")
+# a symptom or sign brought under control ("bleeding controlled w/ pressure", "pain well controlled with ibuprofen")
+# tells how today's care went, not the stable course of a chronic illness
+_FINDING_CONTROLLED = re.compile(
+    r"\b(?:bleeding|hemorrhage|oozing|pain|nausea|vomiting|itch(?:ing)?|swelling|fever|discomfort|spasms?)\s+"
+    r"(?:(?:is|was|now|well|adequately|fully|easily|quickly)\s+)*$"
+)
 # where the name ends for the learned status: a clause mark or a spaced dash, not the hyphen of "moderate-to-severe"
 _NAME_END = re.compile(r"[:(|,;.\[]|\s-{1,2}\s|\s->\s")
 # a clause that opens with a negation states no status of its own ("no recent exacerbations")
@@ -139,6 +145,8 @@ def _status(head: str, start: int, cues: EmCues) -> tuple[str, int, int] | None:
             # "no evidence of decompensation" is not a severe exacerbation, nor "at risk of serious deterioration"
             # a worsening course
             if _NEGATED_BEFORE.search(head[: match.start()]) or _RISK_OF.search(head[: match.start()]):
+                continue
+            if label.label == "chronic_stable" and _FINDING_CONTROLLED.search(head[: match.start()]):
                 continue
             return label.label, match.start(), match.end()
     return None

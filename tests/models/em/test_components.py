@@ -569,6 +569,20 @@ def test_labelled_lines_indented_under_a_problem_belong_to_it() -> None:
     assert _labels(note, "problem") == ["chronic_stable", "acute_uncomplicated"]
 
 
+def test_a_symptom_brought_under_control_is_no_stable_course() -> None:
+    note = (
+        "ASSESSMENT AND PLAN:\n1. left hand laceration, new acute problem without complications. Bleeding controlled"
+        " with pressure. Wound care.\n"
+    )
+    assert _labels(note, "problem") == ["acute_uncomplicated"]
+    # the control of a chronic illness's measure or of its symptoms is its stable course
+    assert _labels("ASSESSMENT AND PLAN:\n1. Hypertension - BP controlled on lisinopril.\n", "problem") == [
+        "chronic_stable"
+    ]
+    note = "ASSESSMENT AND PLAN:\n1. Chronic low back pain - pain well controlled on current regimen.\n"
+    assert _labels(note, "problem") == ["chronic_stable"]
+
+
 def test_bullets_under_a_bare_part_label_belong_to_the_problem_above() -> None:
     note = (
         "A&P (by problem #):\n"
