@@ -151,7 +151,7 @@ _INLINE_HEADERS = re.compile(
     r"medication list|allergies|allergy list|physical exam(?:ination)?|exam|pe|objective|vitals|vital signs|"
     r"labs|data reviewed|results|diagnostics|labs/imaging|procedures?|procedure note|proc|"
     r"assessment and plan|assessment & plan|assessment/plan|a/p|a&p|assessment|impression|plan|"
-    r"health maintenance|preventive care|preventive services|hm|s|o|a|p)[ \t]*:",
+    r"health maintenance|health care maintenance|preventive care|preventive services|hm|hcm|s|o|a|p)[ \t]*:",
     re.IGNORECASE | re.MULTILINE,
 )
 # A header alone on its line, with whatever marks the template uses ("Results:", "== Objective ==", "**Plan**",

@@ -290,6 +290,21 @@ def test_specificity_reads_the_problems_a_preventive_visit_addresses(codesets):
     assert found is not None and found[0] == "G56.01"
 
 
+def test_specificity_reads_a_problem_under_a_health_care_maintenance_heading(codesets):
+    # "HCM" heads the preventive block of a wellness visit as "HM" does; the problem assessed there is a statement
+    models = load_default_models(codesets, calibration={})
+    note = (
+        "A&P (by problem #):\nHCM:\nHRA reviewed. Written screening schedule given.\n"
+        "Separately identifiable problem-oriented E/M today for:\n#1 primary osteoarthritis of the right knee\n"
+        "  - uncontrolled; trending worse despite adherence\n  - Plan: no changes to meloxicam.\n"
+    )
+    found = models.specificity.find(ClinicalDocument(note), "M17.10")
+    assert found is not None and found[0] == "M17.11"
+    # the side is still needed
+    found = models.specificity.find(ClinicalDocument(note.replace(" of the right knee", " of the knee")), "M17.10")
+    assert found is None
+
+
 def test_specificity_prefers_the_assessment_to_a_complaint_listing_other_sides(codesets):
     models = load_default_models(codesets, calibration={})
     note = (
