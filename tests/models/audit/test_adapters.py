@@ -268,6 +268,19 @@ def test_hcc_gap_needs_the_condition_stated_as_certain(codesets):
         # the clause ends its reach
         ("N30.00", "1. acute bladder infection (cystitis), no visible hematuria - cephalexin.", None),
         ("N39.0", "1. acute cystitis, no fever but hematuria on dipstick - cephalexin.", "N30.01"),
+        # chest pain without typical angina's exertional feature is atypical chest pain (Index: R07.89)
+        ("R07.9", "1. chest pain, non-exertional, etiology unclear - stress test.", "R07.89"),
+        ("R07.9", "1. nonexertional chest pain - reassurance.", "R07.89"),
+        ("R07.9", "1. exertional chest pain - stress test.", None),
+        # glycemia above goal is inadequately controlled diabetes, with hyperglycemia; "not at goal" and
+        # "uncontrolled" name no direction, and "at goal" is controlled
+        ("E11.9", "1. T2DM on basal insulin, above goal - up-titrate glargine.", "E11.65"),
+        ("E11.9", "1. type 2 diabetes, A1c above target - add GLP-1 agonist.", "E11.65"),
+        ("E11.9", "1. type 2 diabetes, not at goal - add GLP-1 agonist.", None),
+        ("E11.9", "1. type 2 diabetes, uncontrolled - add GLP-1 agonist.", None),
+        ("E11.9", "1. type 2 diabetes, at goal - continue metformin.", None),
+        # a sinus infection is sinusitis (Index: Infection, sinus - see Sinusitis)
+        ("J01.90", "1. acute maxillary sinus infection - amoxicillin.", "J01.00"),
     ],
 )
 def test_specificity_reads_the_diagnostic_statement(codesets, billed, item, documented):

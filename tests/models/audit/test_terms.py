@@ -28,6 +28,10 @@ def test_capital_abbreviations_only_in_capitals():
 def test_an_index_subterm_applies_only_within_its_condition():
     assert "hyperglycemia" in _norms("type 2 diabetes, poorly controlled")
     assert "hyperglycemia" not in _norms("hypertension, poorly controlled")
+    assert "hyperglycemia" in _norms("T2DM on basal insulin, above goal")
+    assert "hyperglycemia" not in _norms("essential hypertension above goal")
+    assert "atypical" in _norms("chest pain, non-exertional")
+    assert "atypical" not in _norms("non-exertional dyspnea")
     # the condition may itself be named by another term
     assert "hyperglycemia" in _norms("T2D, out of control")
 
