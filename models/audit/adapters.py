@@ -37,7 +37,7 @@ from datasets.schema import Encounter
 from models.audit.anatomy import site_lexicon
 from models.audit.codes import is_problem_visit
 from models.audit.errors import CalibrationMismatchWarning
-from models.audit.icd_links import coded_elsewhere, unspecified_title, vague_title
+from models.audit.icd_links import class_members, coded_elsewhere, unspecified_title, vague_title
 from models.audit.inputs import (
     DiagnosisFinding,
     DocumentedCode,
@@ -397,12 +397,14 @@ def _each_variant(term: str) -> tuple[str, ...]:
 class Candidate:
     """A more specific code for a billed one: the alternative word sets that each show it (distinguishing title
     words, or an inclusion term's), the number of the billed title's words it keeps, and, for a condition an
-    excludes note codes in another category, the words of that note's term the statements must state."""
+    excludes note codes in another category, the words of that note's term the statements must state (none for a
+    member of a class the note names by examples: its own words name it) and that it is coded ``elsewhere``."""
 
     code: str
     alternatives: tuple[frozenset[str], ...]
     kept: int
     gate: frozenset[str] = frozenset()
+    elsewhere: bool = False
 
 
 class SpecificityFinder:
@@ -427,6 +429,7 @@ class SpecificityFinder:
         self.support = support
         self._candidates: dict[str, tuple[list[Candidate], list[tuple[frozenset[str], str]]]] = {}
         self._elsewhere: dict[tuple[str, int], list[Candidate]] = {}
+        self._members: dict[str, list[Candidate]] = {}
         self._by_category: dict[str, list[tuple[str, str]]] | None = None
         # the billable records ``by_category`` reads: a category's candidates are looked up here, not one by one in
         # the code-set database (~70 children per billed code)
@@ -482,7 +485,8 @@ class SpecificityFinder:
         """The more specific billable codes for a billed code whose title leaves a detail open: of its category,
         and of the conditions its excludes notes code elsewhere (see :class:`Candidate`)."""
         own, gates = self._own_candidates(billed)
-        return [*own, *(c for at in range(len(gates)) for c in self._coded_elsewhere(billed, at))]
+        elsewhere = (c for at in range(len(gates)) for c in self._coded_elsewhere(billed, at))
+        return [*own, *elsewhere, *self._class_candidates(billed)]
 
     def _own_candidates(self, billed: str) -> tuple[list[Candidate], list[tuple[frozenset[str], str]]]:
         """The candidates of the billed code's own category, and the (gate, code prefix) of each condition its
@@ -556,6 +560,25 @@ class SpecificityFinder:
             self._elsewhere[key] = out
         return self._elsewhere[key]
 
+    def _class_candidates(self, billed: str) -> list[Candidate]:
+        """The candidates of the classes the billed code's excludes notes name by examples
+        (:func:`models.audit.icd_links.class_members`): each shown by its own names, as a code of another category."""
+        if billed not in self._members:
+            item = self._item(billed)
+            out: list[Candidate] = []
+            for member in (
+                class_members(self.codesets.icd10cm, billed) if item and unspecified_title(item.title) else ()
+            ):
+                record = self._item(member)
+                if record is None:
+                    continue
+                alternatives = [frozenset(_title_words(record.title))]
+                alternatives += [frozenset(_title_words(t)) for t, _ in self._inclusion_terms(member, billed)]
+                found = self._candidate(member, record.title, [a for a in alternatives if a], 0)
+                out.append(dataclasses.replace(found, elsewhere=True))
+            self._members[billed] = out
+        return self._members[billed]
+
     def _candidate(
         self, code: str, title: str, alternatives: list[frozenset[str]], kept: int, gate: frozenset[str] = frozenset()
     ) -> Candidate:
@@ -568,8 +591,9 @@ class SpecificityFinder:
         (``claimed``) is a condition of its own, never the more specific form of ``billed`` ("IBS with diarrhea" is
         no Crohn disease)."""
         own, gates = self._own_candidates(billed)
+        members = [c for c in self._class_candidates(billed) if c.code not in claimed]
         candidates = [c for c in own if c.code not in claimed]
-        if not candidates and not gates:
+        if not candidates and not gates and not members:
             return None
         parts, joined = _statements(doc)
         if gates:
@@ -582,6 +606,7 @@ class SpecificityFinder:
             for at, (gate, _) in enumerate(gates):
                 if any(gate <= words for words in statement_words):
                     candidates += [c for c in self._coded_elsewhere(billed, at) if c.code not in claimed]
+        candidates += members
         # the lines that name the condition, as billed or as one of its specific codes ("abscess of the left axilla"
         # does not name "Cutaneous abscess of limb, unspecified" but names L02.412)
         names = (billed, *(c.code for c in candidates))
@@ -655,7 +680,7 @@ class SpecificityFinder:
             for at, words in enumerate(statements):
                 # a condition coded elsewhere is read where the billed one is named, when it is named at all:
                 # another item's condition ("IBS with diarrhea" beside "Crohn's ileitis") is a code of its own
-                if c.gate and billed_named and not billed_at[at]:
+                if (c.gate or c.elsewhere) and billed_named and not billed_at[at]:
                     continue
                 if stated := [extra for extra in c.alternatives if extra <= words]:
                     union = frozenset().union(*stated)

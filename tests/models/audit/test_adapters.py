@@ -268,6 +268,11 @@ def test_hcc_gap_needs_the_condition_stated_as_certain(codesets):
         # the clause ends its reach
         ("N30.00", "1. acute bladder infection (cystitis), no visible hematuria - cephalexin.", None),
         ("N39.0", "1. acute cystitis, no fever but hematuria on dipstick - cephalexin.", "N30.01"),
+        # an excludes note naming a class by examples ("urinary tract infection of specified site, such as:
+        # cystitis, urethritis") takes in the other infections of its examples' blocks: pyelonephritis is one
+        ("N39.0", "1. acute pyelonephritis - cefpodoxime, urine culture sent.", "N10"),
+        ("N39.0", "1. hydronephrosis, right - urology referral.", None),  # a kidney condition, no infection
+        ("N39.0", "1. CKD 3a - recheck BMP.", None),
         # chest pain without typical angina's exertional feature is atypical chest pain (Index: R07.89)
         ("R07.9", "1. chest pain, non-exertional, etiology unclear - stress test.", "R07.89"),
         ("R07.9", "1. nonexertional chest pain - reassurance.", "R07.89"),

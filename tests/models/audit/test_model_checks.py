@@ -126,6 +126,13 @@ def test_unspecified_code_coded_elsewhere_by_an_excludes_note(cms, codesets):
     assert [(f.type, f.billed, f.supported) for f in audit.flags] == [("unspecified_code", "N39.0", "N30.00")]
 
 
+def test_unspecified_code_member_of_a_class_an_excludes_note_names_by_examples(cms, codesets):
+    documented = (DocumentedCode("N10", 0.9, (span("type 2 diabetes with hyperglycemia"),)),)
+    lines = [{"code": "99213", "dx": ["N39.0"]}]
+    audit = engine(codesets, diagnoses=FixedDiagnoses((), documented)).audit(make_encounter(lines, text=NOTE))
+    assert [(f.type, f.billed, f.supported) for f in audit.flags] == [("unspecified_code", "N39.0", "N10")]
+
+
 def test_unspecified_code_other_category_not_flagged(cms, codesets):
     documented = (DocumentedCode("I10", 0.9),)
     lines = [{"code": "99213", "dx": ["E11.9"]}]
