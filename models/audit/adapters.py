@@ -60,7 +60,7 @@ from models.audit.support import (
 )
 from models.audit.terms import index_terms
 from models.clinical.assertion import assert_span
-from models.clinical.document import ClinicalDocument, Evidence
+from models.clinical.document import ClinicalDocument, Evidence, section_kind
 from models.em.components._lines import lines
 from models.hcc.conditions import as_suggestions
 from models.icd10.knowledge import clean_title
@@ -345,6 +345,9 @@ def _with_clause(line: Any, statement: Any) -> tuple[Any, Any | None] | None:
 
 # how far into a line a status or heading before a colon reaches ("new - dx unclear: chronic cough")
 _LEAD_BEFORE_COLON = 40
+# a findings label run in under a problem ("Exam: right conjunctival injection w/ mucopurulent discharge", "Labs:
+# A1c 9.4") quotes what the diagnosis rests on: what follows it is no diagnostic statement
+_FINDINGS_LABELS = frozenset({"exam", "data", "hpi", "ros"})
 
 
 def diagnostic_statements(line: Any) -> list[Any]:
@@ -353,7 +356,7 @@ def diagnostic_statements(line: Any) -> list[Any]:
     part that names the condition."""
     first = diagnostic_statement(line)
     colon = line.norm.find(": ", first.start - line.start, first.start - line.start + _LEAD_BEFORE_COLON)
-    if colon < 0 or colon < first.end - line.start:
+    if colon < 0 or colon < first.end - line.start or section_kind(first.text) in _FINDINGS_LABELS:
         return [first]
     rest = colon + 1 + len(line.norm[colon + 1 :]) - len(line.norm[colon + 1 :].lstrip())
     after = dataclasses.replace(line, start=line.start + rest, text=line.text[rest:], norm=line.norm[rest:])
@@ -398,13 +401,17 @@ class Candidate:
     """A more specific code for a billed one: the alternative word sets that each show it (distinguishing title
     words, or an inclusion term's), the number of the billed title's words it keeps, and, for a condition an
     excludes note codes in another category, the words of that note's term the statements must state (none for a
-    member of a class the note names by examples: its own words name it) and that it is coded ``elsewhere``."""
+    member of a class the note names by examples: its own words name it) and that it is coded ``elsewhere``; for a
+    code of the billed category, the words of its title and inclusion terms (``named``) and those its title adds to
+    the billed one's (``distinct``): those alone do not name the condition."""
 
     code: str
     alternatives: tuple[frozenset[str], ...]
     kept: int
     gate: frozenset[str] = frozenset()
     elsewhere: bool = False
+    distinct: frozenset[str] = frozenset()
+    named: frozenset[str] = frozenset()
 
 
 class SpecificityFinder:
@@ -532,7 +539,9 @@ class SpecificityFinder:
                             if term_extra and term_extra not in alternatives:
                                 alternatives.append(term_extra)
                     if alternatives:
-                        out.append(self._candidate(child, title, alternatives, len(base & words)))
+                        found = self._candidate(child, title, alternatives, len(base & words))
+                        named_by = frozenset(words).union(*alternatives)
+                        out.append(dataclasses.replace(found, distinct=extra, named=named_by))
                 # an unspecified condition may be documented as one the classification codes elsewhere (a title
                 # stating an axis absent names its condition already: only its own category is more specific)
                 for term, prefix in coded_elsewhere(icd, billed) if unspecified_title(item.title) else ():
@@ -607,15 +616,23 @@ class SpecificityFinder:
                 if any(gate <= words for words in statement_words):
                     candidates += [c for c in self._coded_elsewhere(billed, at) if c.code not in claimed]
         candidates += members
+
         # the lines that name the condition, as billed or as one of its specific codes ("abscess of the left axilla"
         # does not name "Cutaneous abscess of limb, unspecified" but names L02.412)
-        names = (billed, *(c.code for c in candidates))
+        def names(part: Any) -> bool:
+            # a code of the billed category is named by more than the words that set it apart: "atopic" alone
+            # ("atopic eczema flare-up") distinguishes "Acute atopic conjunctivitis", but names no conjunctivitis
+            return self.support.affirmed(doc, part, billed) or any(
+                self.support.affirmed(doc, part, c.code)
+                and (not c.distinct or bool((_text_words(part) & c.named) - c.distinct))
+                for c in candidates
+            )
 
         def naming(line_parts: list[Any]) -> Any | None:
             # a line's first statement that names it: the part after a colon only where the part before names
             # nothing ("acute conjunctivitis, left eye: injection with mucopurulent discharge" is read before its
             # colon)
-            return next((p for p in line_parts if any(self.support.affirmed(doc, p, c) for c in names)), None)
+            return next((p for p in line_parts if names(p)), None)
 
         named = [naming(line_parts) for line_parts in parts]
         found = self._read(doc, billed, candidates, [part for part in named if part is not None])

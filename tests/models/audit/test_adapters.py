@@ -286,6 +286,16 @@ def test_hcc_gap_needs_the_condition_stated_as_certain(codesets):
         ("E11.9", "1. type 2 diabetes, at goal - continue metformin.", None),
         # a sinus infection is sinusitis (Index: Infection, sinus - see Sinusitis)
         ("J01.90", "1. acute maxillary sinus infection - amoxicillin.", "J01.00"),
+        # another item's distinguishing word names no condition of the billed category: "atopic" of an eczema item
+        # is no atopic conjunctivitis
+        ("H10.31", "1. atopic eczema flare-up - triamcinolone.\n2. right pink eye - drops.", None),
+        ("H10.30", "1. atopic eczema flare-up - triamcinolone.\n2. right atopic conjunctivitis - drops.", "H10.11"),
+        # a findings label run in under the problem quotes the exam, no diagnostic statement
+        (
+            "H10.31",
+            "1. acute conjunctivitis, right eye\nExam: right conjunctival injection w/ mucopurulent discharge.",
+            None,
+        ),
     ],
 )
 def test_specificity_reads_the_diagnostic_statement(codesets, billed, item, documented):
