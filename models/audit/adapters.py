@@ -955,7 +955,7 @@ class DefaultModels:
             if found is not None:
                 key = f"n={min(found[1], 3)}"
                 confidence = float(found[1]) if raw else self._specific_confidence(key)
-                specific.append(DocumentedCode(found[0], confidence, (found[2],), "specificity"))
+                specific.append(DocumentedCode(found[0], confidence, (found[2],), "specificity", code))
         if specific:
             documented = (*(documented or ()), *specific)
         elif documented is None and self.suggester is None:

@@ -103,6 +103,9 @@ class DocumentedCode:
     confidence: float
     evidence: tuple[Span, ...] = ()
     source: str = "suggester"  # or "title_match" (assessment item), "specificity" (category words of a billed code)
+    # the billed code the specificity finder read it as the more specific form of: a claim billing two codes of one
+    # category (M75.40 impingement, M75.100 cuff tear) has it for that one only
+    billed: str | None = None
 
 
 @dataclass(frozen=True)

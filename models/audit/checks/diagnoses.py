@@ -69,6 +69,8 @@ def specific_alternatives(ctx: AuditContext) -> dict[str, DocumentedCode]:
         if candidate.code in billed or candidate.confidence < threshold:
             continue
         for code in billed:
+            if candidate.billed not in (None, code):
+                continue
             if less_specific(icd, code, candidate.code) and (
                 code not in best or candidate.confidence > best[code].confidence
             ):

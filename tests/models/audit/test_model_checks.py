@@ -133,6 +133,17 @@ def test_unspecified_code_member_of_a_class_an_excludes_note_names_by_examples(c
     assert [(f.type, f.billed, f.supported) for f in audit.flags] == [("unspecified_code", "N39.0", "N10")]
 
 
+def test_unspecified_code_found_for_one_billed_code_is_not_offered_for_another(cms, codesets):
+    # the finder read M75.41 as the specific form of M75.40 (impingement); the cuff tear M75.100 of the same category
+    # is another condition
+    documented = (
+        DocumentedCode("M75.41", 0.9, (span("type 2 diabetes with hyperglycemia"),), "specificity", "M75.40"),
+    )
+    lines = [{"code": "99213", "dx": ["M75.40", "M75.100"]}]
+    audit = engine(codesets, diagnoses=FixedDiagnoses((), documented)).audit(make_encounter(lines, text=NOTE))
+    assert [(f.type, f.billed, f.supported) for f in audit.flags] == [("unspecified_code", "M75.40", "M75.41")]
+
+
 def test_unspecified_code_other_category_not_flagged(cms, codesets):
     documented = (DocumentedCode("I10", 0.9),)
     lines = [{"code": "99213", "dx": ["E11.9"]}]
