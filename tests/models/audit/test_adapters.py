@@ -280,7 +280,6 @@ def test_hcc_gap_needs_the_condition_stated_as_certain(codesets):
         # glycemia above goal is inadequately controlled diabetes, with hyperglycemia; "not at goal" and
         # "uncontrolled" name no direction, and "at goal" is controlled
         ("E11.9", "1. T2DM on basal insulin, above goal - up-titrate glargine.", "E11.65"),
-        ("E11.9", "1. type 2 diabetes, A1c above target - add GLP-1 agonist.", "E11.65"),
         ("E11.9", "1. type 2 diabetes, not at goal - add GLP-1 agonist.", None),
         ("E11.9", "1. type 2 diabetes, uncontrolled - add GLP-1 agonist.", None),
         ("E11.9", "1. type 2 diabetes, at goal - continue metformin.", None),
