@@ -55,7 +55,7 @@ _STEM = {"diabetic": "diabetes", "renal": "kidney", "kidneys": "kidney", "depres
 _STOP = frozenset(
     {"a", "an", "the", "of", "and", "or", "in", "on", "with", "due", "to",
      "by", "as", "for", "not", "elsewhere", "classified", "type", "disorder", "disease", "diseases", "without",
-     "complications", "mention", "current", "episode", "use", "status", "is", "at", "goal", "stable", "chronic",
+     "complications", "mention", "current", "episode", "use", "status", "is", "at", "goal", "stable",
      "uncomplicated", "s", "w", "tx", "pt", "severity", "illness", "condition"}
 )  # fmt: skip
 _WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)?|w/o|w/")
@@ -118,6 +118,10 @@ _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\b([a-z]+)-free\b"), r"without \1"),
     # KDIGO GFR categories: "CKD G3a" is chronic kidney disease stage 3a
     (re.compile(r"\bg([1-5][ab]?)\b"), r"stage \1"),
+    # What a "without" clause names is absent: it is the default of its axis, so in a title it is no word an item
+    # must state ("severe without psychotic features" is what "severe" says, F32.2), and in an item it states no
+    # value ("COPD without exacerbation" is not J44.1). The clause runs to a comma or a "with".
+    (re.compile(r"\b(?:without|w/o)\b(?:(?!\bwith\b)[^,;])*"), " "),
 )
 # Number words and Roman numerals as the digits titles mostly write ("class three obesity", "type II diabetes").
 _NUMBERS = {
@@ -189,6 +193,37 @@ def _essential_and_optional(title: str) -> tuple[tuple[str, ...], tuple[str, ...
     words = tuple(dict.fromkeys(_words(re.sub(r"\([^)]*\)", " ", title))))
     optional = dict.fromkeys(_words(" ".join(re.findall(r"\(([^)]*)\)", title))))
     return words, tuple(w for w in optional if w not in words)
+
+
+# A "with" clause of a title names a second condition the code stands for together with the first: the
+# code is a reading of an item only where the item states something of each ("morbid obesity" is not "Morbid
+# (severe) obesity with alveolar hypoventilation", E66.2; "rectal bleeding" is not "Crohn's disease, unspecified, with
+# rectal bleeding", K50.911). A clause that offers "unspecified" is stated by its absence.
+_WITH = re.compile(r"\bwith\b|\bw/(?!o)", re.IGNORECASE)
+_NO_VALUE = frozenset({"unspecified", "other", "specified"})
+# Acuity words: "chronic" picks a code where the classification splits the condition by acuity (I82.4- acute,
+# I82.5- chronic DVT) and says nothing where it does not ("chronic schizophrenia" is F20.9): it counts against a
+# row only where the row has an acuity word itself.
+# A row's acuity words are its code title's, "without" clauses included ("Other pulmonary embolism without acute cor
+# pulmonale" is no reading of "chronic pulmonary embolism", I27.82).
+_ACUITY = re.compile(r"\b(?:acute|chronic|subacute)\b", re.IGNORECASE)
+_SOFT = "chronic"
+
+
+def _combination(text: str) -> tuple[frozenset[str], tuple[frozenset[str], ...]]:
+    """A title's (or other name's) head words and the words each of its "with" clauses adds to them; both empty
+    where it has no clause an item has to state."""
+    pieces = _WITH.split(re.sub(r"\([^)]*\)|\[[^]]*\]", " ", text))
+    named = set(_words(pieces[0]))
+    clauses: list[frozenset[str]] = []
+    for piece in pieces[1:]:
+        words = set(_words(piece))
+        own = words - named - _NO_VALUE
+        if own and "unspecified" not in words:
+            clauses.append(frozenset(own))
+        named |= words
+    head = frozenset(_words(pieces[0])) - _NO_VALUE
+    return (head, tuple(clauses)) if clauses else (frozenset(), ())
 
 
 def _none(code: str) -> list[tuple[str, str]]:
@@ -302,6 +337,8 @@ class HccConditionFinder:
         self.optional: list[tuple[str, ...]] = []
         self.mapped: list[bool] = []
         self.by_code: dict[str, int] = {}
+        combinations: list[tuple[frozenset[str], tuple[frozenset[str], ...]]] = []
+        acuity: list[bool] = []
         for code, title in titles:
             try:
                 mapped = any(m.hccs_for(code) for m in models)
@@ -313,6 +350,8 @@ class HccConditionFinder:
                 self.codes.append((code, title, words))
                 self.optional.append(optional)
                 self.mapped.append(mapped)
+                combinations.append(_combination(title))
+                acuity.append(_ACUITY.search(title) is not None)
         df: Counter[str] = Counter(w for _, _, ws in self.codes for w in ws)
         n = len(self.codes) or 1
         self.idf = {w: math.log(1 + n / c) for w, c in df.items()}
@@ -343,17 +382,29 @@ class HccConditionFinder:
                 for words in (self.codes[row][2],)
             )[2]
         seen: set[tuple[int, tuple[str, ...], tuple[str, ...]]] = set()
+        # an other name listed under a category answers with the category's default code where the item states no
+        # value of its axes; where it states the words that set one of the category's codes apart from the default
+        # ("chronic DVT of right femoral vein": "right"), with that code (see _stated_sibling)
+        self.siblings: dict[int, tuple[int, ...]] = {}
         for row, owner, phrase in listed:
+            siblings: tuple[int, ...] = ()
             if owner != self.codes[row][0]:
                 row = default[owner]
+                first = bisect.bisect_left(codes, (owner, -1))
+                siblings = tuple(r for _, r in codes[first : bisect.bisect_left(codes, (owner + "\uffff", -1))])
             code, title, title_words = self.codes[row]
-            words, optional = _essential_and_optional(re.sub(r"\[[^]]*\]|\bNOS\b", " ", phrase))
+            name = re.sub(r"\[[^]]*\]|\bNOS\b", " ", phrase)
+            words, optional = _essential_and_optional(name)
             if not words or (words, optional) == (title_words, self.optional[row]) or (row, words, optional) in seen:
                 continue
             seen.add((row, words, optional))
+            if siblings:
+                self.siblings[len(self.codes)] = siblings
             self.codes.append((code, title, words))
             self.optional.append(optional)
             self.mapped.append(self.mapped[row])
+            combinations.append(_combination(name))
+            acuity.append(acuity[row] or _ACUITY.search(name) is not None)
             for w in words + optional:
                 self.idf.setdefault(w, rarest)
         index: dict[str, list[int]] = {}
@@ -366,6 +417,25 @@ class HccConditionFinder:
             for w in ws:
                 optional_index.setdefault(w, []).append(i)
         self.optional_index = {w: np.asarray(rows, dtype=np.int64) for w, rows in optional_index.items()}
+        # rows with "with" clauses: each clause's own words, and each such row's head words (see _combination)
+        clause_index: dict[str, list[int]] = {}
+        clause_rows: list[int] = []
+        head_index: dict[str, list[int]] = {}
+        self.has_head = np.zeros(len(self.codes), dtype=bool)
+        self.combinations = combinations
+        for i, (head, clauses) in enumerate(combinations):
+            for clause in clauses:
+                for w in clause:
+                    clause_index.setdefault(w, []).append(len(clause_rows))
+                clause_rows.append(i)
+            if clauses and head:
+                self.has_head[i] = True
+                for w in head:
+                    head_index.setdefault(w, []).append(i)
+        self.clause_rows = np.asarray(clause_rows, dtype=np.int64)
+        self.clause_index = {w: np.asarray(ids, dtype=np.int64) for w, ids in clause_index.items()}
+        self.head_index = {w: np.asarray(rows, dtype=np.int64) for w, rows in head_index.items()}
+        self.acuity = np.asarray(acuity, dtype=bool)
         # each title's IDF weight, summed in title order as the exact score below sums it
         self.title_weight = np.asarray([sum(self.idf[w] for w in ws) for _, _, ws in self.codes], dtype=np.float64)
         self._memo: dict[tuple[frozenset[str], bool], tuple[str, str, float, int] | None] = {}
@@ -383,8 +453,17 @@ class HccConditionFinder:
 
             if len(self._words_memo) >= _MEMO_SIZE:
                 self._words_memo.clear()
-            words = self._words_memo[text] = frozenset(self._fold(w) for w in _words(fold_text(text)))
+            words = self._words_memo[text] = frozenset(f for w in _words(fold_text(text)) for f in self._folds(w))
         return set(words)
+
+    def _folds(self, word: str) -> list[str]:
+        """``word`` as title words: its form (:meth:`_fold`), or for a hyphenated word no title has, its parts
+        ("below-knee", "left-sided": titles write "below knee", "Left sided colitis")."""
+        folded = self._fold(word)
+        if folded in self.title_vocabulary or "-" not in word:
+            return [folded]
+        parts = [self._fold(p) for p in word.split("-") if p and p not in _STOP]
+        return parts if parts and all(p in self.title_vocabulary for p in parts) else [folded]
 
     def _fold(self, word: str) -> str:
         vocabulary = self.title_vocabulary
@@ -435,8 +514,11 @@ class HccConditionFinder:
                 break
             title_words = set(self.codes[best[3]][2])
             if self.mapped[best[3]]:
-                # "unspecified" is what a title says where the item states no value of the axis
-                found.append((*best[:3], title_words - {"unspecified"} <= words))
+                # "unspecified" is what a title says where the item states no value of the axis; "chronic" is often
+                # left unsaid of a condition chronic by its nature ("DKD stage 3a" is staged chronic kidney disease):
+                # the score weighs it, a plain naming does not need it
+                found.append((*best[:3], title_words - {"unspecified", _SOFT} <= words))
+            title_words |= set(self.optional[best[3]])  # what it explains: its stated modifiers too
             if not words & title_words:
                 break
             if best[0][:3] in _DIABETES_CATEGORIES and words & _KIDNEY_STAGE_WORDS:
@@ -449,7 +531,9 @@ class HccConditionFinder:
         for diabetes in [c for c in codes if c[:3] in ("E10", "E11", "E13")]:
             for other in codes:
                 suffix = {"N18": "22", "G62": "42", "G63": "42"}.get(other[:3])
-                if suffix and not diabetes.endswith(("22", "42")):
+                # a combination code read directly is stated by both parts as well ("T2DM with diabetic
+                # nephropathy, CKD 3a": E11.22 and N18.31)
+                if suffix and (diabetes.endswith(suffix) or not diabetes.endswith(("22", "42"))):
                     combined = f"{diabetes[:3]}.{suffix}"
                     found = [
                         (combined, "combination", 1.0, k) if c == diabetes else (c, t, v, k) for c, t, v, k in found
@@ -471,6 +555,7 @@ class HccConditionFinder:
         # resumed in another process has to give the same codes)
         weight = {w: self.idf.get(w, 0.0) for w in sorted(words)}
         item_total = math.fsum(weight.values())
+        soft = weight.get(_SOFT, 0.0)  # what a row without an acuity word leaves of the item unexplained less
         # F-measure of precision got/item_total and recall got/title_weight is 2*got/(title_weight + item_total):
         # one vector pass over the posting lists finds the titles that can win; only those are scored exactly
         # (title-order sums, as ranked before), so the answer and its coverage do not change
@@ -487,10 +572,11 @@ class HccConditionFinder:
                 extra[self.optional_index[w]] += weight[w]
             got += extra
         hit = np.flatnonzero(got[:searched])
+        hit = hit[~self._unstated_combination(words)[hit]]
         if not len(hit):
             return None
         weight_hit = self.title_weight[hit] if extra is None else self.title_weight[hit] + extra[hit]
-        approx = 2 * got[hit] / (weight_hit + item_total)
+        approx = 2 * got[hit] / (weight_hit + item_total - soft * ~self.acuity[hit])
         best: tuple[float, int, int] | None = None
         for i in hit[approx >= approx.max() - _TIE_MARGIN].tolist():
             _, _, title_words = self.codes[i]
@@ -498,19 +584,49 @@ class HccConditionFinder:
             total = sum(self.idf[w] for w in title_words) + optional
             got_i = sum(self.idf[w] for w in title_words if w in words) + optional
             recall = got_i / total if total else 0.0  # how much of the title the item states
-            precision = got_i / item_total if item_total else 0.0  # how much of the item the title explains
+            explained = item_total if self.acuity[i] else item_total - soft
+            precision = got_i / explained if explained else 0.0  # how much of the item the title explains
             score = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
             key = (round(score, 6), -len(title_words), -i)
             if best is None or key > best:
                 best = key
         if best is None or best[0] < self.min_coverage:
             return None
-        row = -best[2]
+        row = self._stated_sibling(-best[2], words)
         code, title, _ = self.codes[row]
         twin = self._unstated_type_twin(code, words)
         if twin is not None:
             code, title, row = self.codes[twin][0], self.codes[twin][1], twin
         return code, title, best[0], row
+
+    def _unstated_combination(self, words: set[str]) -> np.ndarray:
+        """Rows that name a combination the item does not state: a "with" clause none of whose own words it states,
+        or none of the words of the condition the clause goes with (see _combination)."""
+        stated = np.zeros(len(self.clause_rows), dtype=np.int64)
+        head = np.zeros(len(self.codes), dtype=np.int64)
+        for w in words:
+            if (ids := self.clause_index.get(w)) is not None:
+                stated[ids] += 1
+            if (rows := self.head_index.get(w)) is not None:
+                head[rows] += 1
+        out = self.has_head & (head == 0)
+        out[self.clause_rows[stated == 0]] = True
+        return out
+
+    def _stated_sibling(self, row: int, words: set[str]) -> int:
+        """``row``, or for an other name that answers with its category's default code, the row of the category's
+        code whose words besides the default's the item states (the most of them by weight)."""
+        siblings = self.siblings.get(row)
+        if siblings is None:
+            return row
+        default = set(self.codes[self.by_code[self.codes[row][0]]][2])
+        best: tuple[float, int, int] | None = None
+        for sibling in siblings:
+            own = set(self.codes[sibling][2]) - default - _NO_VALUE
+            if own and own <= words:
+                key = (math.fsum(self.idf[w] for w in sorted(own)), -len(self.codes[sibling][2]), -sibling)
+                best = key if best is None or key > best else best
+        return row if best is None else -best[2]
 
     def _unstated_type_twin(self, code: str, words: set[str]) -> int | None:
         """Row of the type 2 code for a diabetes code of another type whose type the item's words do not state."""
@@ -669,8 +785,16 @@ def _readings(segment: str) -> list[tuple[str, Blanks]]:
     for reading, blanks, start in [*through, (name, (), 0)]:
         on = _ON_TREATMENT.search(reading, start)
         if on is not None:
+            # the name may go on after the treatment ("T2DM on basal insulin, above goal", "type 2 diabetes on
+            # insulin with hyperglycemia"): read with the treatment left out as well, before the reading cut at it
+            after = _AFTER_TREATMENT.search(reading, on.end())
+            if after is not None and reading[after.end() :].strip(" ,"):
+                out.append((reading, (*blanks, (on.start(), after.start()))))
             out.append((reading[: on.start()], blanks))
     return out
+
+
+_AFTER_TREATMENT = re.compile(r",|\bwith\b|\bw/(?!o)", re.IGNORECASE)
 
 
 def _comma_ends(segment: str) -> list[tuple[str, str]]:
