@@ -46,7 +46,7 @@ _ABBREVIATIONS: dict[str, str] = {
     "w/": "with", "w/o": "without", "htn": "hypertension", "hld": "hyperlipidemia", "osa": "obstructive sleep apnea",
     "hep": "hepatitis", "af": "atrial fibrillation", "dkd": "diabetic kidney disease",
     "dpn": "diabetic polyneuropathy", "etoh": "alcohol", "ihd": "ischemic heart disease",
-    "hf": "heart failure", "fib": "fibrillation",
+    "hf": "heart failure", "fib": "fibrillation", "bmi": "body mass index bmi",
 }  # fmt: skip
 _STEM = {"diabetic": "diabetes", "renal": "kidney", "kidneys": "kidney", "depressive": "depressive",
          "cardiac": "heart", "hepatic": "liver", "pulmonary": "pulmonary", "neuropathy": "neuropathy",
@@ -58,7 +58,10 @@ _STOP = frozenset(
      "complications", "mention", "current", "episode", "use", "status", "is", "at", "goal", "stable",
      "uncomplicated", "s", "w", "tx", "pt", "severity", "illness", "condition"}
 )  # fmt: skip
-_WORD = re.compile(r"[a-z0-9]+(?:-[a-z0-9]+)?|w/o|w/")
+# a decimal number, or a range of them, is one word ("Body mass index [BMI] 40.0-44.9, adult"; "BMI 41.3")
+_WORD = re.compile(r"\d+\.\d+(?:-\d+\.\d+)?|[a-z0-9]+(?:-[a-z0-9]+)?|w/o|w/")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_RANGE = re.compile(r"(\d+(?:\.\d+)?)-(\d+(?:\.\d+)?)")
 # Scores within this of the best approximate one are recomputed exactly (covers float error and 6-place rounding).
 _TIE_MARGIN = 1e-5
 NAMED_COVERAGE = 0.8  # see ConditionMatch.named; validation data (synth --phrasing validation, seed 404)
@@ -66,11 +69,12 @@ _MEMO_SIZE = 50_000  # item word sets whose best title is remembered (notes repe
 
 
 # Where an item's condition name ends: " - " (or "--", an en or em dash), " | ", ":", "(", a full stop, ";",
-# "status", a bracketed remark ("AECOPD [not controlled]", "CKD 3a [1]"), a relative clause ("chronic hepatitis C,
+# "status" (not "status post", nor a status that ends the name or its part before a comma: "amputation status,
+# left"), a bracketed remark ("AECOPD [not controlled]", "CKD 3a [1]"), a relative clause ("chronic hepatitis C,
 # which is uncontrolled") or the verb of a sentence that has the condition as its subject ("the alcohol use disorder,
 # moderate is slipping").
 _NAME_END = re.compile(
-    r"\s(?:--?|[|\u2013\u2014])\s|:|\(|\[|\.\s|;|\bstatus\b|"
+    r"\s(?:--?|[|\u2013\u2014])\s|:|\(|\[|\.\s|;|\bstatus\b(?!\s*(?:post\b|,|$))|"
     r",?\s+(?:which|that|who)\s+(?:is|are|was|were|remains?|has|have)\b|"
     r"\s(?:is|are|was|were|remains?|seems?|appears?|looks?)\s",
     re.IGNORECASE,
@@ -116,12 +120,18 @@ _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(r"\bacute (?:on|and) chronic\b"), "acuteonchronic"),
     # "angina-free", "symptom-free" state an absence, as the classification words it ("without angina pectoris")
     (re.compile(r"\b([a-z]+)-free\b"), r"without \1"),
+    # ICD-10-CM index: "Status (post), amputation - see Absence, by site, acquired" (Z89.-): an amputation done is
+    # the limb's acquired absence; one planned ("scheduled for amputation") is neither
+    (re.compile(r"\bbka\b"), "below knee amputation"),
+    (re.compile(r"\b(?:status post|s/p)\s+((?:[a-z-]+\s+){0,3}?)amputation\b"), r"acquired absence \1"),
+    (re.compile(r"\bamputation status\b"), "acquired absence"),
     # KDIGO GFR categories: "CKD G3a" is chronic kidney disease stage 3a
     (re.compile(r"\bg([1-5][ab]?)\b"), r"stage \1"),
     # What a "without" clause names is absent: it is the default of its axis, so in a title it is no word an item
     # must state ("severe without psychotic features" is what "severe" says, F32.2), and in an item it states no
-    # value ("COPD without exacerbation" is not J44.1). The clause runs to a comma or a "with".
-    (re.compile(r"\b(?:without|w/o)\b(?:(?!\bwith\b)[^,;])*"), " "),
+    # value ("COPD without exacerbation" is not J44.1). The clause runs to a comma, a "with" or an "in" ("without
+    # complications in remission", E11.A).
+    (re.compile(r"\b(?:without|w/o)\b(?:(?!\b(?:with|in)\b)[^,;])*"), " "),
 )
 # Number words and Roman numerals as the digits titles mostly write ("class three obesity", "type II diabetes").
 _NUMBERS = {
@@ -360,6 +370,14 @@ class HccConditionFinder:
         df_optional: Counter[str] = Counter(w for ws in self.optional for w in ws if w not in self.idf)
         self.idf.update({w: math.log(1 + n / c) for w, c in df_optional.items()})
         self.title_vocabulary = frozenset(self.idf)  # what an item's word forms are folded to
+        # a value an item states falls in a range a title states ("BMI 42" is "BMI 40.0-44.9", Z68.41): each range
+        # with the words of the titles it is in, so that a value is read as a range of what the item names
+        self.ranges: dict[str, tuple[float, float, frozenset[str]]] = {}
+        for _, _, words in self.codes:
+            for w in words:
+                if (bounds := _RANGE.fullmatch(w)) is not None:
+                    low, high, context = self.ranges.get(w, (float(bounds[1]), float(bounds[2]), frozenset()))
+                    self.ranges[w] = (low, high, context | {c for c in words if not c[0].isdigit()})
         self.n_titles = len(self.codes)
         # other names follow the titles, so that a title wins a tie; a word no title has gets the rarest weight
         rarest = math.log(1 + n)
@@ -439,6 +457,11 @@ class HccConditionFinder:
         # each title's IDF weight, summed in title order as the exact score below sums it
         self.title_weight = np.asarray([sum(self.idf[w] for w in ws) for _, _, ws in self.codes], dtype=np.float64)
         self._memo: dict[tuple[frozenset[str], bool], tuple[str, str, float, int] | None] = {}
+        self.category_rows: dict[str, list[int]] = {}  # title rows of each three-character category
+        for i in range(self.n_titles):
+            self.category_rows.setdefault(self.codes[i][0][:3], []).append(i)
+        # category -> (the words all its titles share, its default row: see _answer)
+        self._category_defaults: dict[str, tuple[frozenset[str], int]] = {}
         self._words_memo: dict[str, frozenset[str]] = {}  # item text -> its words (notes repeat their names)
 
     def _item_words(self, text: str) -> set[str]:
@@ -453,8 +476,25 @@ class HccConditionFinder:
 
             if len(self._words_memo) >= _MEMO_SIZE:
                 self._words_memo.clear()
-            words = self._words_memo[text] = frozenset(f for w in _words(fold_text(text)) for f in self._folds(w))
+            folded = {f for w in _words(fold_text(text)) for f in self._folds(w)}
+            words = self._words_memo[text] = frozenset(self._in_ranges(folded))
         return set(words)
+
+    def _in_ranges(self, words: set[str]) -> set[str]:
+        """``words`` with each number that falls in a range of a title that shares another of the words read as
+        that range (of those, the ones whose titles share the most)."""
+        out = set(words)
+        for w in words:
+            if _NUMBER.fullmatch(w):
+                value = float(w)
+                # the ranges whose titles share most with the item ("BMI 42": the BMI range, not an age group's)
+                shared = {
+                    r: len(context & words) for r, (low, high, context) in self.ranges.items() if low <= value <= high
+                }
+                most = max(shared.values(), default=0)
+                if most:
+                    out = (out - {w}) | {r for r, n in shared.items() if n == most}
+        return out
 
     def _folds(self, word: str) -> list[str]:
         """``word`` as title words: its form (:meth:`_fold`), or for a hyphenated word no title has, its parts
@@ -592,7 +632,7 @@ class HccConditionFinder:
                 best = key
         if best is None or best[0] < self.min_coverage:
             return None
-        row = self._stated_sibling(-best[2], words)
+        row = self._answer(-best[2], words)
         code, title, _ = self.codes[row]
         twin = self._unstated_type_twin(code, words)
         if twin is not None:
@@ -612,6 +652,25 @@ class HccConditionFinder:
         out = self.has_head & (head == 0)
         out[self.clause_rows[stated == 0]] = True
         return out
+
+    def _answer(self, row: int, words: set[str]) -> int:
+        """The row whose code answers for the best-matching ``row``: the code of an other name's category whose own
+        words the item states (:meth:`_stated_sibling`); for an item that states nothing but words of its category's
+        name, and not all of the row's, the category's default code ("lupus" is M32.9, not M32.14 "Glomerular
+        disease in systemic lupus erythematosus", whose other name "lupus renal disease" it half states: it names no
+        organ)."""
+        row = self._stated_sibling(row, words)
+        if set(self.codes[row][2]) - {"unspecified", _SOFT} <= words:
+            return row
+        category = self.codes[row][0][:3]
+        if category not in self._category_defaults:
+            rows = self.category_rows.get(category, [])
+            common = frozenset.intersection(*(frozenset(self.codes[r][2]) for r in rows)) if rows else frozenset()
+            default = min((len(set(self.codes[r][2]) - {"unspecified"}), "unspecified" in self.codes[r][2], r) for r in
+                          rows)[2] if rows else row  # fmt: skip
+            self._category_defaults[category] = (common, default)
+        common, default = self._category_defaults[category]
+        return default if words and words <= common else row
 
     def _stated_sibling(self, row: int, words: set[str]) -> int:
         """``row``, or for an other name that answers with its category's default code, the row of the category's

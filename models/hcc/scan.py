@@ -65,7 +65,12 @@ def _finder(versions: tuple[str, ...]) -> HccConditionFinder:
 def other_names(icd: Icd10cm) -> Callable[[str], list[tuple[str, str]]]:
     """A code's inclusion terms and its ancestors' down to the three-character category, each with the code it is
     listed under ("Terminal ileitis" under K50.0 names K50.00's condition; see
-    :class:`~models.hcc.conditions.HccConditionFinder` for which descendant an ancestor's term answers with)."""
+    :class:`~models.hcc.conditions.HccConditionFinder` for which descendant an ancestor's term answers with), and the
+    Alphabetic Index entries that lead to it and that its titles and inclusion terms lack ("Lupus, nephritis" is
+    M32.14; ``models/audit/data/icd10cm_index_terms_v1.csv``), which the audit's other readers know too."""
+    from models.audit.terms import index_terms  # models.audit imports this module: imported on first use
+
+    index = index_terms()
     own: dict[str, tuple[str, ...]] = {}  # terms of each code of the hierarchy, read once (categories share them)
 
     def names(code: str) -> list[tuple[str, str]]:
@@ -75,7 +80,7 @@ def other_names(icd: Icd10cm) -> Callable[[str], list[tuple[str, str]]]:
                 continue
             if item_code not in own:
                 item = icd.find_code(item_code)
-                own[item_code] = item.inclusion_terms if item is not None else ()
+                own[item_code] = (*(item.inclusion_terms if item is not None else ()), *index.get(item_code, ()))
             out.extend((item_code, term) for term in own[item_code])
         return out
 

@@ -20,6 +20,7 @@ ITEMS = (
     "chronic DVT of right femoral vein",
     "chronic schizophrenia",
     "rectal bleeding",
+    "lupus",
 )
 
 
@@ -52,8 +53,9 @@ def test_title_match_equals_scoring_every_title(finder: HccConditionFinder, item
         assert found is None
         return
     assert found is not None and found[2] == score
-    # an other name answers with the code of its category whose own words the item states
-    expected = finder.codes[finder._stated_sibling(-index, words)][0]
+    # an other name answers with the code of its category whose own words the item states; an item naming only its
+    # category's condition, with the category's default code
+    expected = finder.codes[finder._answer(-index, words)][0]
     # unstated diabetes type reads as type 2 (E11) after the match
     assert found[0] == expected or (expected[:3] in ("E08", "E09", "E10", "E13") and found[0][:3] == "E11")
     assert finder.match_text(item) == found  # remembered answers are the same answers
