@@ -95,6 +95,7 @@ _ON_TREATMENT = re.compile(
 
 
 _LAST_WORD = re.compile(r"(\w+)\W*$")
+_UNSPECIFIED_WHETHER = re.compile(r"\bunspecified whether\b[^,;]*", re.IGNORECASE)
 _MANIFESTATION = re.compile(r"\b(?:with|w/)\s+[^,;]+", re.IGNORECASE)
 # DSM-5 severity wording -> ICD-10-CM index terms (Disorder, alcohol use, mild -> abuse; moderate/severe -> dependence)
 _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
@@ -132,6 +133,9 @@ _PHRASES: tuple[tuple[re.Pattern[str], str], ...] = (
     # value ("COPD without exacerbation" is not J44.1). The clause runs to a comma, a "with" or an "in" ("without
     # complications in remission", E11.A).
     (re.compile(r"\b(?:without|w/o)\b(?:(?!\b(?:with|in)\b)[^,;])*"), " "),
+    # "unspecified whether with hypoxia or hypercapnia" (J96.-0) names the axis, no value of it: the code is what an
+    # item that states none says ("chronic respiratory failure" is J96.10, not P28.5 "Respiratory failure of newborn")
+    (_UNSPECIFIED_WHETHER, "unspecified"),
 )
 # Number words and Roman numerals as the digits titles mostly write ("class three obesity", "type II diabetes").
 _NUMBERS = {
@@ -223,7 +227,7 @@ _SOFT = "chronic"
 def _combination(text: str) -> tuple[frozenset[str], tuple[frozenset[str], ...]]:
     """A title's (or other name's) head words and the words each of its "with" clauses adds to them; both empty
     where it has no clause an item has to state."""
-    pieces = _WITH.split(re.sub(r"\([^)]*\)|\[[^]]*\]", " ", text))
+    pieces = _WITH.split(_UNSPECIFIED_WHETHER.sub("unspecified", re.sub(r"\([^)]*\)|\[[^]]*\]", " ", text)))
     named = set(_words(pieces[0]))
     clauses: list[frozenset[str]] = []
     for piece in pieces[1:]:

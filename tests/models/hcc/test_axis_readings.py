@@ -30,6 +30,10 @@ def _codes(finder: HccConditionFinder, item: str) -> list[str]:
         ("morbid obesity", "E66.01"),
         # a hyphenated word no title has is read as its parts ("Left sided colitis")
         ("ulcerative colitis, left-sided, active", "K51.50"),
+        # "unspecified whether with hypoxia or hypercapnia" is what an item that states neither says
+        ("respiratory failure", "J96.90"),
+        ("chronic respiratory failure", "J96.10"),
+        ("acute respiratory failure", "J96.00"),
         # the name goes on after the treatment
         ("T2DM on basal insulin, above goal", "E11.65"),
         ("type 2 diabetes on insulin with hyperglycemia", "E11.65"),
@@ -54,6 +58,8 @@ def test_chronic_dvt_of_a_leg_keeps_acuity_and_side(finder: HccConditionFinder) 
         # the manifestation of a "with" clause alone does not name the condition it goes with
         ("rectal bleeding", "K50.911"),
         ("systolic heart failure", "I50.22"),
+        ("chronic respiratory failure", "P28.5"),
+        ("acute respiratory failure", "J95.821"),
     ],
 )
 def test_an_unstated_axis_value_is_not_read(finder: HccConditionFinder, item: str, wrong: str) -> None:
