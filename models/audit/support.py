@@ -321,6 +321,27 @@ _OPTIONAL = frozenset(word_key(w) for w in OPTIONAL_WORDS)
 _CLASSIFICATION_WORDS = frozenset({word_key("nec")})
 
 
+# A prefix of time is said in a note as a preposition before the noun ("bleeding after the menopause" is the title's
+# "postmenopausal bleeding", "pain after the procedure" its "postprocedural pain"): the prefixed title word stands for
+# the noun the preposition governs, where the rest of the title word is that noun's word form (same matching key).
+_PREFIX_PREPOSITIONS = {"post": frozenset({"after", "following"}), "pre": frozenset({"before", "prior"})}
+_PREPOSITION_GAP = frozenset({"the", "a", "an", "her", "his", "their", "to"})  # "prior to", "after the"
+
+
+@lru_cache(maxsize=4)
+def prefixed_forms(vocabulary: frozenset[str]) -> dict[tuple[str, str], str]:
+    """(preposition, matching key of a noun) -> matching key of the prefixed title word it stands for
+    (("after", "menopaus") -> "postmeno"), from the title words made of a time prefix and another title word."""
+    out: dict[tuple[str, str], str] = {}
+    for word in vocabulary:
+        for prefix, prepositions in _PREFIX_PREPOSITIONS.items():
+            rest = word[len(prefix) :]
+            if word.startswith(prefix) and len(rest) >= _DERIVED_STEM and rest in vocabulary:
+                for preposition in prepositions:
+                    out[(preposition, word_key(rest))] = word_key(word)
+    return out
+
+
 @lru_cache(maxsize=4096)  # a note's lines are read once per billed code and per specific code the finder tries
 def _line_words(
     text: str, norm: str, vocabulary: frozenset[str]
@@ -329,11 +350,22 @@ def _line_words(
     adjective derives from (:func:`derived_noun`, None for other words), and the set of all those keys."""
     tokens: list[Token] = []
     keys: list[str] = []
+    governed: list[str | None] = []  # the time preposition before each content token, if any
+    preposition: str | None = None
+    prefixed = prefixed_forms(vocabulary)
     for token in clinical_tokens(restored_text(text, norm)):
         if (key := content_key(token.norm)) is not None:
             tokens.append(token)
             keys.append(key)
-    nouns = tuple(derived_noun(t.norm, vocabulary) for t in tokens)
+            governed.append(preposition)
+        if token.norm in _PREFIX_PREPOSITIONS["post"] | _PREFIX_PREPOSITIONS["pre"]:
+            preposition = token.norm
+        elif token.norm not in _PREPOSITION_GAP:
+            preposition = None
+    nouns = tuple(
+        prefixed.get((p, k)) if p is not None and (p, k) in prefixed else derived_noun(t.norm, vocabulary)
+        for t, k, p in zip(tokens, keys, governed, strict=True)
+    )
     return tuple(tokens), tuple(keys), nouns, frozenset(keys) | {noun for noun in nouns if noun is not None}
 
 

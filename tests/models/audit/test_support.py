@@ -51,6 +51,15 @@ def test_diagnosis_support_status(support, code, status):
     assert all(NOTE[s.start : s.end] == s.text for s in evidence)
 
 
+def test_a_time_prefix_said_as_a_preposition(support):
+    # "bleeding after the menopause" is the title's "postmenopausal bleeding" (N95.0)
+    note = "ASSESSMENT AND PLAN:\n1. vaginal bleeding after the menopause: transvaginal ultrasound ordered.\n"
+    assert support.classify(ClinicalDocument(note), "N95.0")[0] == "supported"
+    # the preposition governs the noun right after it (an article aside), not one further on
+    note = "ASSESSMENT AND PLAN:\n1. vaginal bleeding after intercourse; menopause discussed.\n"
+    assert support.classify(ClinicalDocument(note), "N95.0")[0] != "supported"
+
+
 def test_a_condition_not_yet_excluded_is_uncertain(support):
     note = (
         "ASSESSMENT AND PLAN:\n1) right wrist sprain, no fracture on films: splint for comfort, recheck in 2 weeks."
