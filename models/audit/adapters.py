@@ -37,7 +37,13 @@ from datasets.schema import Encounter
 from models.audit.anatomy import site_lexicon
 from models.audit.codes import is_problem_visit
 from models.audit.errors import CalibrationMismatchWarning
-from models.audit.icd_links import class_members, coded_elsewhere, unspecified_title, vague_title
+from models.audit.icd_links import (
+    billable_by_category,
+    class_members,
+    coded_elsewhere,
+    unspecified_title,
+    vague_title,
+)
 from models.audit.inputs import (
     DiagnosisFinding,
     DocumentedCode,
@@ -446,13 +452,12 @@ class SpecificityFinder:
         self._item_terms: dict[str, tuple[tuple[str, str], ...]] = {}
 
     def by_category(self) -> dict[str, list[tuple[str, str]]]:
-        """Billable (code, title) pairs by three-character category, read once."""
+        """Billable (code, title) pairs by three-character category, read once (from the code set's one index of
+        billable records, which the excludes-note classes read too)."""
         if self._by_category is None:
-            index: dict[str, list[tuple[str, str]]] = {}
-            for record in self.codesets.icd10cm.billable_codes():
-                index.setdefault(record.code[:3], []).append((record.code, record.title))
-                self._billable[record.code] = record
-            self._by_category = index
+            records = billable_by_category(self.codesets.icd10cm)
+            self._by_category = {category: [(r.code, r.title) for r in rs] for category, rs in records.items()}
+            self._billable = {r.code: r for rs in records.values() for r in rs}
         return self._by_category
 
     def _item(self, code: str) -> IcdCode | None:

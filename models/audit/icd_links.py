@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-from datasets.codesets import Icd10cm
+from datasets.codesets import Icd10cm, IcdCode
 from models.audit.support import words_of
 
 _UNSPECIFIED_TITLE = re.compile(r"\bunspecified\b|\bnot specified\b|\bnos$", re.IGNORECASE)
@@ -105,11 +105,12 @@ def class_members(icd: Icd10cm, code: str) -> tuple[str, ...]:
     members: list[str] = []
     for head, blocks in heads.items():
         ranges = [tuple(block.split("-", 1)) for block in blocks]
-        for category, records in _billable_by_category(icd).items():
+        for category, records in billable_by_category(icd).items():
             if category == code[:3] or not any(first <= category <= last for first, last in ranges):
                 continue
-            for member, title in records:
-                if unspecified_title(title) or any(member.startswith(example) for example in examples):
+            for record in records:
+                member = record.code
+                if unspecified_title(record.title) or any(member.startswith(example) for example in examples):
                     continue
                 if head in _names_of(icd, member):
                     members.append(member)
@@ -117,11 +118,12 @@ def class_members(icd: Icd10cm, code: str) -> tuple[str, ...]:
 
 
 @lru_cache(maxsize=2)
-def _billable_by_category(icd: Icd10cm) -> dict[str, list[tuple[str, str]]]:
-    """Billable (code, title) pairs by three-character category, read once per code set."""
-    index: dict[str, list[tuple[str, str]]] = {}
+def billable_by_category(icd: Icd10cm) -> dict[str, list[IcdCode]]:
+    """Billable codes by three-character category, read once per code set (every billable record is parsed, about
+    3 s CPU): the audit reads it at load (``DefaultModels.load_tables``), so that no note pays for it."""
+    index: dict[str, list[IcdCode]] = {}
     for record in icd.billable_codes():
-        index.setdefault(record.code[:3], []).append((record.code, record.title))
+        index.setdefault(record.code[:3], []).append(record)
     return index
 
 
