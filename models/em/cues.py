@@ -18,8 +18,8 @@ from models.clinical.literals import GuardedPattern
 _ALLOWED_TOP = {
     "version", "source", "problem_status", "chronic_conditions", "data", "order_cue", "review_cue", "tests",
     "interpretable_tests", "risk",
-    "drug_action", "otc_drugs", "rx_drugs", "visit", "visit_reason", "procedure_names", "time", "time_context",
-    "time_exclude",
+    "drug_action", "otc_drugs", "rx_drugs", "rx_drug_classes", "visit", "visit_reason", "procedure_names", "time",
+    "time_context", "time_exclude",
 }  # fmt: skip
 
 
@@ -39,6 +39,15 @@ def _compiled(pattern: str) -> GuardedPattern:
 
 def _alternatives(patterns: list[str]) -> GuardedPattern:
     return _compiled("|".join(f"(?:{p})" for p in patterns))
+
+
+def _drug_classes(payload: dict[str, Any]) -> list[str]:
+    """Whole-word patterns of the prescription drug classes, each refused where its next word makes it a history, a
+    service or a disorder ("anticoagulant use", "anticoagulation clinic", "opioid use disorder")."""
+    if set(payload) != {"note", "patterns", "not_before"}:
+        raise ValueError(f"rx_drug_classes takes exactly note, patterns, not_before; got {sorted(payload)}.")
+    not_before = "|".join(payload["not_before"])
+    return [rf"\b(?:{p})(?![\w-])(?!\s+(?:{not_before})\b)" for p in payload["patterns"]]
 
 
 def _labelled(rows: list[dict[str, Any]], where: str) -> tuple[LabelPatterns, ...]:
@@ -95,7 +104,7 @@ class EmCues:
             risk=_labelled(payload["risk"], "risk"),
             drug_action=_compiled(payload["drug_action"]),
             otc=_alternatives(payload["otc_drugs"]),
-            rx=_alternatives([rf"\b(?:{p})" for p in payload["rx_drugs"]]),
+            rx=_alternatives([rf"\b(?:{p})" for p in payload["rx_drugs"]] + _drug_classes(payload["rx_drug_classes"])),
             visit=_labelled(payload["visit"], "visit"),
             visit_reason=_compiled(payload["visit_reason"]),
             procedure_name=_alternatives(payload["procedure_names"]),

@@ -1162,3 +1162,44 @@ def test_problems_a_letters_topic_turn_and_course_in_prose(item: str, status: st
 )
 def test_data_elements_told_in_letter_prose(sentence: str, label: str) -> None:
     assert label in _labels(f"Plan:\n{sentence}\n", "data")
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [
+        "Cont. current medications.",
+        "Continue current heart failure medications.",
+        "Meds unchanged.",
+        "Current meds continued.",
+        "Medications reviewed and continued.",
+        "No med changes.",
+        "Keep meds the same.",
+        "Scripts renewed.",
+        "Start a statin.",
+        "Up-titrate the beta blocker.",
+        "Stop the ACE inhibitor; start an ARB.",
+        "Initiate an SGLT2 inhibitor.",
+        "Hold the diuretic for two days.",
+        "Continue anticoagulation.",
+        "Trial of an SSRI.",
+        "Continue the inhaled steroid.",
+    ],
+)
+def test_risk_prescription_management_by_drug_class_or_the_current_medications(plan: str) -> None:
+    # AMA: a decision to start, continue, change or stop a prescription drug; a class name or "the current
+    # medications" names the drugs as well as a generic name does
+    assert "rx_drug" in _labels(f"A/P:\n1. Hypertension - at goal.\nPlan: {plan}\n", "risk")
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [
+        "Discussed management with the pharmacist from the anticoagulation clinic.",
+        "Aortic stenosis, controlled, same regimen; surveillance echocardiogram ordered.",
+        "Stimulant laxative as needed.",
+        "Opioid use disorder in sustained remission, attends meetings.",
+        "Continue OTC meds as needed.",
+    ],
+)
+def test_risk_a_drug_class_word_that_decides_no_prescription_drug(plan: str) -> None:
+    assert "rx_drug" not in _labels(f"A/P:\n1. Follow-up visit.\nPlan: {plan}\n", "risk")
