@@ -9,7 +9,7 @@ as the one it replaces.
 Usage::
 
     medcode synth --n 600 --seed 909 --phrasing validation --family V --out v.jsonl
-    python -m evaluation.synonym_probe --data v.jsonl --out v_syn.jsonl
+    python -m evaluation.synonym_probe --data v.jsonl --out v_syn.jsonl [--battery 2]
     medcode evaluate --task audit --data v_syn.jsonl --out m.json
 """
 
@@ -84,12 +84,92 @@ SYNONYMS: dict[str, tuple[str, ...]] = {
 }  # fmt: skip
 
 
-def _patterns() -> list[tuple[str, re.Pattern[str]]]:
+# A second battery, written from clinical usage (Index entries, tabular inclusion terms, British spellings, common
+# shorthand) before the term table's rows of session 14 were added, for the conditions the audit's unspecified_code
+# flag reads (a specific code with an ``unspecified`` mapping): a measure no row was fitted to.
+SYNONYMS_2: dict[str, tuple[str, ...]] = {
+    "t2dm_hyperglycemia": ("type II DM with hyperglycemia", "NIDDM with hyperglycaemia",
+                           "DM type 2, inadequately controlled"),
+    "t2dm_insulin_hyperglycemia": ("type II diabetes on insulin, hyperglycemic",
+                                   "insulin-treated DM2 with elevated glucose", "T2DM on insulin, poorly controlled"),
+    "t2dm_ckd": ("type II diabetes with diabetic nephropathy, CKD stage IIIa", "DM2 with diabetic CKD, stage 3A",
+                 "diabetic kidney disease due to type 2 diabetes, CKD G3a"),
+    "t2dm_neuropathy": ("DM2 with peripheral neuropathy", "type 2 diabetes with distal symmetric polyneuropathy",
+                        "NIDDM with diabetic peripheral neuropathy"),
+    "hyperlipidemia": ("combined hypercholesterolemia and hypertriglyceridemia",
+                       "high cholesterol with high triglycerides", "mixed hyperlipidaemia"),
+    "graves": ("Graves' disease", "exophthalmic goitre", "thyrotoxicosis from Graves disease"),
+    "ckd3a": ("CKD stage IIIA", "stage 3a chronic renal disease", "chronic kidney disease, GFR category G3a"),
+    "obesity_class3": ("class III obesity, BMI 43", "grade III obesity", "obesity, class 3 (BMI 42)"),
+    "afib_doac": ("paroxysmal a-fib on apixaban", "PAF on Eliquis", "paroxysmal AFib on rivaroxaban"),
+    "afib_warfarin": ("paroxysmal a-fib on Coumadin", "PAF, on warfarin", "paroxysmal AFib, on warfarin"),
+    "hf_chronic_systolic": ("chronic HFrEF, compensated", "chronic HF with reduced ejection fraction",
+                            "chronic systolic congestive heart failure"),
+    "hf_acute_on_chronic": ("acute on chronic HFrEF", "acutely decompensated chronic systolic heart failure",
+                            "acute exacerbation of chronic systolic CHF"),
+    "chest_pain_uncertain": ("chest discomfort, atypical features", "non-cardiac chest pain",
+                             "chest tightness, unclear cause"),
+    "copd_exacerbation": ("exacerbated COPD", "COPD in acute exacerbation", "acute COPD exacerbation"),
+    "asthma_stable": ("persistent asthma, moderate", "moderate-persistent asthma",
+                      "asthma (moderate persistent), well controlled"),
+    "asthma_exacerbation": ("moderate persistent asthma in acute exacerbation",
+                            "exacerbation of moderate persistent asthma", "moderate persistent asthma, flare-up"),
+    "chronic_cough": ("refractory cough", "persistent dry cough", "unexplained chronic cough"),
+    "strep_pharyngitis": ("group A strep pharyngitis", "GABHS pharyngitis", "septic sore throat"),
+    "sinusitis": ("acute maxillary rhinosinusitis", "acute sinusitis, maxillary",
+                  "acute bacterial rhinosinusitis of the maxillary sinuses"),
+    "cystitis": ("acute cystitis without haematuria", "acute simple cystitis",
+                 "acute bacterial cystitis, no blood in urine"),
+    "pyelonephritis": ("acute kidney infection", "acute pyelitis", "acute infective pyelonephritis"),
+    "otitis_media": ("{side}-sided otitis media", "otitis media in the {side} ear", "{side} OM"),
+    "conjunctivitis": ("acute conjunctivitis of the {side} eye", "{side}-sided acute conjunctivitis",
+                       "acute {side} conjunctivitis"),
+    "allergic_reaction": ("hives, allergic in origin", "allergy-related urticaria", "urticaria secondary to allergy"),
+    "knee_oa": ("{side} knee osteoarthrosis", "{side} gonarthrosis", "osteoarthritis of the {side} knee joint"),
+    "shoulder_impingement": ("{side} subacromial impingement syndrome", "impingement syndrome, {side} shoulder",
+                             "{side} shoulder subacromial impingement"),
+    "carpal_tunnel": ("{side} median nerve compression in the carpal tunnel", "{side} median neuropathy at the wrist",
+                      "{side}-sided carpal tunnel syndrome"),
+    "lumbar_radiculopathy": ("radiculopathy, lumbar region", "L4-L5 radiculopathy", "lumbar radiculitis"),
+    "gout_flare": ("gout attack, {side} big toe", "{side} first metatarsophalangeal joint gout flare",
+                   "acute gout of the {side} hallux"),
+    "common_wart": ("verrucae vulgares", "common warts on the fingers", "verruca vulgaris of the hand"),
+    "acne": ("cystic acne", "nodular acne", "pustular acne"),
+    "psoriasis": ("psoriasis, plaque type", "nummular psoriasis", "large plaque psoriasis of the elbows and knees"),
+    "psoriasis_methotrexate": ("psoriasis, plaque type, on methotrexate", "nummular psoriasis on MTX",
+                               "plaque psoriasis maintained on methotrexate"),
+    "abscess_axilla": ("abscess in the {side} armpit", "{side} axillary skin abscess",
+                       "subcutaneous abscess of the {side} axillary region"),
+    "pelvic_pain": ("pelvic pain, right-sided", "right hemipelvic pain", "pelvic pain localized to the right"),
+    "gerd_esophagitis": ("gastro-oesophageal reflux with oesophagitis", "erosive reflux oesophagitis",
+                         "GERD complicated by esophagitis"),
+    "ibs_d": ("diarrhoea-predominant IBS", "IBS, diarrhea type", "irritable bowel syndrome with diarrhoea"),
+    "crohns": ("small bowel Crohn's disease", "Crohn disease of the terminal ileum, quiescent",
+               "Crohn's of the small bowel, no complications"),
+    "ulcerative_colitis_flare": ("left sided UC, flaring", "ulcerative left hemicolitis, active",
+                                 "ulcerative colitis involving the left colon, active"),
+    "ruq_pain": ("RUQ abdominal pain", "abdominal pain, right upper quadrant", "pain in the RUQ"),
+    "mdd_recurrent_moderate": ("recurrent depressive disorder, current episode moderate",
+                               "MDD, recurrent episode, moderate severity", "moderate recurrent major depression"),
+    "gad": ("generalised anxiety disorder", "generalized anxiety, chronic", "anxiety neurosis"),
+    "adhd": ("ADHD, combined subtype", "attention deficit/hyperactivity disorder, combined presentation",
+             "ADHD (mixed type)"),
+    "ptsd_chronic": ("chronic posttraumatic stress disorder", "PTSD (chronic)",
+                     "post traumatic stress disorder, chronic"),
+    "insomnia": ("idiopathic insomnia", "primary insomnia disorder", "insomnia, primary type"),
+    "tobacco_use": ("tobacco dependence, cigarettes", "nicotine dependence from cigarette smoking",
+                    "dependent cigarette smoker"),
+}  # fmt: skip
+
+BATTERIES: dict[int, dict[str, tuple[str, ...]]] = {1: SYNONYMS, 2: SYNONYMS_2}
+
+
+def _patterns(synonyms: dict[str, tuple[str, ...]] = SYNONYMS) -> list[tuple[str, re.Pattern[str]]]:
     """(condition key, pattern of one of its names as a note writes it), longest name first. Only the names a
     validation family draws (``names[:-1]`` where there are three or more) are read."""
     out: list[tuple[str, str]] = []
     for condition in load_knowledge().conditions:
-        if condition.key not in SYNONYMS:
+        if condition.key not in synonyms:
             continue
         names = condition.names[:-1] if len(condition.names) >= 3 else condition.names
         out.extend((condition.key, name) for name in names)
@@ -101,7 +181,12 @@ def _patterns() -> list[tuple[str, re.Pattern[str]]]:
     return compiled
 
 
-def rewrite(text: str, rng: random.Random, patterns: list[tuple[str, re.Pattern[str]]]) -> tuple[str, int]:
+def rewrite(
+    text: str,
+    rng: random.Random,
+    patterns: list[tuple[str, re.Pattern[str]]],
+    synonyms: dict[str, tuple[str, ...]] = SYNONYMS,
+) -> tuple[str, int]:
     """``text`` with each condition name replaced by one synonym (the same one throughout the note)."""
     chosen: dict[str, str] = {}
     count = 0
@@ -110,7 +195,7 @@ def rewrite(text: str, rng: random.Random, patterns: list[tuple[str, re.Pattern[
         def replace(match: re.Match[str], key: str = key) -> str:
             nonlocal count
             count += 1
-            synonym = chosen.setdefault(key, rng.choice(SYNONYMS[key]))
+            synonym = chosen.setdefault(key, rng.choice(synonyms[key]))
             side = match.groupdict().get("side")
             return synonym.replace("{side}", (side or "").lower())
 
@@ -123,14 +208,16 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--out", type=Path, required=True)
     parser.add_argument("--seed", type=int, default=17)
+    parser.add_argument("--battery", type=int, choices=sorted(BATTERIES), default=1, help="which names to write")
     args = parser.parse_args()
-    patterns = _patterns()
+    synonyms = BATTERIES[args.battery]
+    patterns = _patterns(synonyms)
     rng = random.Random(args.seed)
     rewritten = notes = 0
     with args.data.open() as source, args.out.open("w") as sink:
         for raw in source:
             record = json.loads(raw)
-            record["text"], n = rewrite(record["text"], rng, patterns)
+            record["text"], n = rewrite(record["text"], rng, patterns, synonyms)
             rewritten += n
             notes += n > 0
             sink.write(json.dumps(record) + "\n")
