@@ -101,12 +101,13 @@ def dx_key(status: str, probability: float | None, problems_coded: bool | None =
 
 
 # Roman numerals and number words of a stage, class or type ("obesity class III" and "class three" are "class 3",
-# "type II" is "type 2", "stage IIIb" is "stage 3b").
+# "type II" is "type 2", "stage IIIb" is "stage 3b"); CKD's stage is written after the abbreviation without the word
+# ("CKD IIIa" is "CKD 3a").
 _ROMAN = {"i": "1", "ii": "2", "iii": "3", "iv": "4", "v": "5", "one": "1", "two": "2", "three": "3", "four": "4",
           "five": "5"}  # fmt: skip
-_STAGE_WORDS = ("stage", "class", "type", "grade")
+_STAGE_WORDS = ("stage", "class", "type", "grade", "ckd")
 _ROMAN_PATTERN = re.compile(
-    r"\b(stage|class|type|grade)\s+(iii|ii|iv|v|i|one|two|three|four|five)([a-d]?)\b", re.IGNORECASE
+    r"\b(stage|class|type|grade|ckd)\s+(iii|ii|iv|v|i|one|two|three|four|five)([a-d]?)\b", re.IGNORECASE
 )
 # A KDIGO GFR category is the CKD stage ICD-10-CM titles name ("CKD G3a" is stage 3a); in capitals only.
 _GFR_CATEGORY = re.compile(r"\bG([1-5])([ab]?)\b")

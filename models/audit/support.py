@@ -29,7 +29,7 @@ from typing import Any
 from configs.audit import DocumentationConfig
 from datasets.codesets import CodeSets, Icd10cm
 from models.audit.inputs import DxStatus, Span
-from models.audit.terms import fold_tokens
+from models.audit.terms import fold_tokens, index_terms
 from models.clinical.assertion import qualifies_a_test
 from models.icd10.knowledge import clean_title
 from models.icd10.text import PUNCT, STOPWORDS, Token, tokenize
@@ -214,6 +214,9 @@ class ConditionKnowledge:
                     continue
                 texts.append(item.title)
                 texts.extend(item.inclusion_terms)
+                # the Alphabetic Index entries that lead to the code and that its tabular lacks ("chest discomfort" is
+                # R07.89) name it too
+                texts.extend(index_terms().get(item_code, ()))
             idf = self.idf
             out: list[tuple[frozenset[str], float]] = []
             for text in dict.fromkeys(texts):
