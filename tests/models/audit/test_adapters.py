@@ -289,6 +289,31 @@ def test_hcc_gap_needs_the_condition_stated_as_certain(codesets):
         # is no atopic conjunctivitis
         ("H10.31", "1. atopic eczema flare-up - triamcinolone.\n2. right pink eye - drops.", None),
         ("H10.30", "1. atopic eczema flare-up - triamcinolone.\n2. right atopic conjunctivitis - drops.", "H10.11"),
+        # Roman numeral types and stages, shorthand, Index entries and clinical synonyms of the specific detail
+        # (data/clinical_terms_v1.csv, data/icd10cm_index_terms_v1.csv); each with a near miss
+        ("E11.40", "1. type II diabetic peripheral neuropathy - gabapentin.", "E11.42"),
+        ("E11.40", "1. T2DM with DPN - gabapentin.", "E11.42"),
+        ("E11.40", "1. type 2 diabetes with diabetic neuropathy - gabapentin.", None),
+        ("E78.5", "1. raised cholesterol and triglycerides (mixed) - statin.", "E78.2"),
+        ("E78.5", "1. hypercholesterolemia with hypertriglyceridemia - statin.", "E78.2"),
+        ("E78.5", "1. high cholesterol - statin.", None),
+        ("I48.91", "1. intermittent atrial fibrillation - on apixaban.", "I48.0"),
+        ("I48.91", "1. atrial fibrillation with intermittent RVR - rate control.", None),  # the rate is intermittent
+        ("L02.419", "1. skin abscess of the left underarm - I&D.", "L02.412"),
+        ("L02.419", "1. skin abscess of the underarm - I&D.", None),
+        ("M75.40", "1. right rotator cuff impingement - PT referral.", "M75.41"),
+        ("G56.00", "1. right median neuropathy at the wrist - night splint.", "G56.01"),
+        ("G56.00", "1. median neuropathy at the wrist - night splint.", None),
+        ("M10.9", "1. acute gout of the right hallux - colchicine.", "M10.071"),
+        ("M17.10", "1. left gonarthrosis - injection today.", "M17.12"),
+        ("L50.9", "1. urticaria from an allergy - cetirizine.", "L50.0"),
+        ("L50.9", "1. urticaria, allergy testing pending - cetirizine.", None),
+        ("F90.9", "1. ADHD, mixed presentation - continue stimulant.", "F90.2"),
+        ("N18.30", "1. CKD IIIa - recheck BMP.", "N18.31"),
+        ("E05.90", "1. exophthalmic goitre - methimazole.", "E05.00"),
+        ("K21.9", "1. GORD with oesophagitis - PPI.", "K21.00"),
+        ("L70.9", "1. cystic acne - isotretinoin.", "L70.0"),
+        ("L70.9", "1. acne - topical retinoid.", None),
         # a findings label run in under the problem quotes the exam, no diagnostic statement
         (
             "H10.31",
@@ -363,3 +388,44 @@ def test_calibration_of_the_loaded_em_bundle_is_silent():
         warnings.simplefilter("error")
         check_calibration({"em_bundle": "em-aaaaaaaaaaaa", "em_level": 0.98}, "em-aaaaaaaaaaaa")
         check_calibration({}, "em-aaaaaaaaaaaa")  # nothing fitted: the config's pooled figures are used
+
+
+def test_unspecified_code_flag_on_a_note_worded_with_an_index_entry_and_a_roman_numeral(codesets, cms):
+    from datasets.schema import Encounter
+    from models.audit import AuditEngine
+
+    note = (
+        "CHIEF COMPLAINT: follow-up of diabetes and cholesterol.\n\n"
+        "HPI: 64-year-old with burning in both feet at night, worse over 6 months. Sugars 120s-140s fasting.\n\n"
+        "EXAM: decreased monofilament sensation to the ankles bilaterally; pedal pulses 2+.\n\n"
+        "ASSESSMENT AND PLAN:\n"
+        "1. type II diabetic peripheral neuropathy - start gabapentin 300 mg at night, podiatry referral.\n"
+        "2. raised cholesterol and triglycerides (mixed) - continue atorvastatin 40 mg, recheck lipids in 3 months.\n"
+    )
+    # a fitted confidence above the flag's threshold: the test is of the reading, not of the calibration
+    models = load_default_models(codesets, calibration={"specific_default": 0.99})
+    engine = AuditEngine(codesets=codesets, models=models)
+
+    def flags(dx: list[str], text: str = note) -> set[tuple[str, str, str | None]]:
+        encounter = Encounter.model_validate(
+            {
+                "encounter_id": "u-1",
+                "text": text,
+                "date_of_service": "2024-08-01",
+                "setting": "office",
+                "patient_status": "established",
+                "age": 64,
+                "sex": "M",
+                "claim": {"lines": [{"code": "99214", "dx": dx}]},
+            }
+        )
+        audit = engine.audit(encounter)
+        return {(f.type, f.billed, f.supported) for f in audit.flags if f.type == "unspecified_code"}
+
+    assert flags(["E11.40", "E78.5"]) == {
+        ("unspecified_code", "E11.40", "E11.42"),
+        ("unspecified_code", "E78.5", "E78.2"),
+    }
+    # the near miss: neuropathy and cholesterol without the distinguishing detail
+    vague = note.replace("peripheral neuropathy", "neuropathy").replace(" and triglycerides (mixed)", "")
+    assert flags(["E11.40", "E78.5"], vague) == set()

@@ -165,3 +165,25 @@ def test_hcc_condition_wordings_are_read_as_the_index_wording(text: str, read_as
 )
 def test_near_misses_stay_as_written(text: str) -> None:
     assert _norms(text) == [t.norm for t in tokenize(text)]
+
+
+def test_roman_numeral_types_and_vocabulary_of_the_specific_detail():
+    # a Roman numeral type is the titles' Arabic numeral, only where diabetes is named (bipolar II is another axis)
+    assert "2" in _norms("type II diabetes mellitus")
+    assert "2" not in _norms("bipolar disorder type II")
+    # intermittent atrial fibrillation is paroxysmal (ACC/AHA); an intermittent rate is no type of fibrillation
+    assert "paroxysmal" in _norms("intermittent AF on apixaban")
+    assert "paroxysmal" not in _norms("atrial fibrillation with intermittent RVR")
+    # the great toe within gout only: titles say "hallux" in hallux valgus
+    assert "toe" in _norms("gout of the right hallux")
+    assert "hallux" in _norms("right hallux valgus")
+    # median neuropathy is carpal tunnel syndrome where the wrist is named (at the elbow it is another lesion)
+    assert "carpal" in _norms("median neuropathy at the wrist")
+    assert "carpal" not in _norms("median neuropathy at the elbow")
+    assert "elevated" in _norms("raised cholesterol and triglycerides")
+    assert "axilla" in _norms("abscess of the left underarm")
+
+
+def test_index_terms_of_the_specific_detail():
+    assert "Diabetic peripheral neuropathy" in index_terms()["E11.42"]
+    assert "Hypercholesterolemia with hypertriglyceridemia" in index_terms()["E78.2"]
