@@ -161,7 +161,62 @@ SYNONYMS_2: dict[str, tuple[str, ...]] = {
                     "dependent cigarette smoker"),
 }  # fmt: skip
 
-BATTERIES: dict[int, dict[str, tuple[str, ...]]] = {1: SYNONYMS, 2: SYNONYMS_2}
+
+# A third battery, written after the term rows of session 14 (so not blind to them) but measured once and never
+# used to choose a row: word orders, status words and shorthand the other two batteries lack.
+SYNONYMS_3: dict[str, tuple[str, ...]] = {
+    "t2dm_hyperglycemia": ("diabetes mellitus type 2 with hyperglycemia", "type 2 DM, hyperglycemic, A1c above goal"),
+    "t2dm_insulin_hyperglycemia": ("diabetes mellitus type 2, insulin-requiring, with hyperglycemia",
+                                   "type 2 DM on insulin with hyperglycemia"),
+    "t2dm_ckd": ("diabetes mellitus type 2 with CKD stage 3a", "type 2 DM with diabetic chronic kidney disease, 3a"),
+    "t2dm_neuropathy": ("diabetes mellitus type 2 with polyneuropathy",
+                        "type 2 DM, diabetic polyneuropathy of the feet"),
+    "hyperlipidemia": ("hyperlipidemia, mixed type", "combined hyperlipidemia (LDL and triglycerides high)"),
+    "graves": ("Graves disease, no thyroid storm", "hyperthyroidism due to Graves disease"),
+    "ckd3a": ("chronic kidney disease, stage 3A", "CKD, stage 3a"),
+    "obesity_class3": ("obesity, class III, BMI 41", "class 3 severe obesity, BMI 44"),
+    "afib_doac": ("atrial fibrillation, paroxysmal, on apixaban", "paroxysmal atrial fib on Eliquis"),
+    "afib_warfarin": ("atrial fibrillation, paroxysmal, on warfarin", "paroxysmal atrial fib on Coumadin"),
+    "hf_chronic_systolic": ("heart failure, chronic systolic", "systolic heart failure, chronic, NYHA II"),
+    "hf_acute_on_chronic": ("heart failure, acute on chronic systolic", "systolic CHF, acute on chronic"),
+    "chest_pain_uncertain": ("chest pain, atypical", "chest wall pain, musculoskeletal"),
+    "copd_exacerbation": ("chronic obstructive pulmonary disease with acute exacerbation", "COPD, exacerbation"),
+    "asthma_stable": ("asthma, persistent, moderate, uncomplicated", "moderate persistent asthma, no exacerbation"),
+    "asthma_exacerbation": ("asthma, moderate persistent, with exacerbation",
+                            "moderate persistent asthma, exacerbation"),
+    "chronic_cough": ("cough, chronic", "cough, persistent"),
+    "strep_pharyngitis": ("pharyngitis, streptococcal", "strep pharyngitis, group A"),
+    "sinusitis": ("sinusitis, acute maxillary", "acute maxillary sinusitis, bacterial"),
+    "cystitis": ("cystitis, acute, without hematuria", "acute cystitis (no hematuria)"),
+    "pyelonephritis": ("pyelonephritis, acute", "acute pyelonephritis, right kidney"),
+    "otitis_media": ("otitis media, {side}", "{side} otitis media, acute"),
+    "conjunctivitis": ("conjunctivitis, acute, {side} eye", "{side} eye acute conjunctivitis"),
+    "allergic_reaction": ("urticaria, allergic", "allergic urticaria, acute"),
+    "knee_oa": ("osteoarthritis, {side} knee, primary", "{side} knee primary osteoarthritis"),
+    "shoulder_impingement": ("shoulder impingement syndrome, {side}", "{side} shoulder impingement syndrome"),
+    "carpal_tunnel": ("carpal tunnel syndrome, {side}", "{side} wrist CTS"),
+    "lumbar_radiculopathy": ("radiculopathy, lumbar", "lumbar radiculopathy, L5"),
+    "gout_flare": ("gout, {side} great toe, acute flare", "{side} great toe gout, acute"),
+    "common_wart": ("warts, common, on the hands", "common wart (verruca vulgaris)"),
+    "acne": ("acne, vulgaris", "acne vulgaris, inflammatory"),
+    "psoriasis": ("psoriasis, plaque", "psoriasis vulgaris (plaque type)"),
+    "psoriasis_methotrexate": ("psoriasis, plaque, on methotrexate", "psoriasis vulgaris on MTX"),
+    "abscess_axilla": ("axillary abscess, {side}", "{side} axilla cutaneous abscess"),
+    "pelvic_pain": ("pelvic pain, right", "right pelvic pain, unclear cause"),
+    "gerd_esophagitis": ("GERD, with esophagitis", "esophagitis, reflux"),
+    "ibs_d": ("IBS, diarrhea-predominant", "irritable bowel syndrome, with diarrhea"),
+    "crohns": ("Crohn disease, small intestine", "Crohn's disease of the ileum"),
+    "ulcerative_colitis_flare": ("ulcerative colitis, left sided, flaring", "UC (left-sided), active flare"),
+    "ruq_pain": ("abdominal pain, RUQ", "RUQ abdominal pain, unclear cause"),
+    "mdd_recurrent_moderate": ("depression, major, recurrent, moderate", "MDD recurrent, moderate"),
+    "gad": ("anxiety disorder, generalized", "generalized anxiety disorder (GAD)"),
+    "adhd": ("ADHD, combined", "attention deficit hyperactivity disorder, combined type"),
+    "ptsd_chronic": ("PTSD, chronic type", "posttraumatic stress disorder, chronic"),
+    "insomnia": ("insomnia, primary", "primary insomnia, chronic"),
+    "tobacco_use": ("nicotine dependence, cigarettes, uncomplicated", "cigarette smoking, nicotine dependence"),
+}  # fmt: skip
+
+BATTERIES: dict[int, dict[str, tuple[str, ...]]] = {1: SYNONYMS, 2: SYNONYMS_2, 3: SYNONYMS_3}
 
 
 def _patterns(synonyms: dict[str, tuple[str, ...]] = SYNONYMS) -> list[tuple[str, re.Pattern[str]]]:
