@@ -1203,3 +1203,20 @@ def test_risk_prescription_management_by_drug_class_or_the_current_medications(p
 )
 def test_risk_a_drug_class_word_that_decides_no_prescription_drug(plan: str) -> None:
     assert "rx_drug" not in _labels(f"A/P:\n1. Follow-up visit.\nPlan: {plan}\n", "risk")
+
+
+@pytest.mark.parametrize(
+    "plan",
+    [
+        "Send A1c, lipid panel, and CMP.",
+        "Obtaining CBC, BMP and magnesium.",
+    ],
+)
+def test_data_orders_by_an_imperative_send_or_a_present_participle(plan: str) -> None:
+    assert _labels(f"A/P:\n1. Hypertension - at goal.\nPlan: {plan}\n", "data") == ["test_ordered"] * 3
+
+
+def test_data_send_home_or_to_the_ed_orders_no_test_and_lipids_is_a_test() -> None:
+    assert _labels("A/P:\n1. Chest pain.\nPlan: Send to the ED for evaluation; send home otherwise.\n", "data") == []
+    note = "A/P:\n1. Hyperlipidemia - at goal.\nPlan: I went over her CBC, CMP and lipids from last month.\n"
+    assert _labels(note, "data") == ["test_result"] * 3
