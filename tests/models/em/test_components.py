@@ -1220,3 +1220,13 @@ def test_data_send_home_or_to_the_ed_orders_no_test_and_lipids_is_a_test() -> No
     assert _labels("A/P:\n1. Chest pain.\nPlan: Send to the ED for evaluation; send home otherwise.\n", "data") == []
     note = "A/P:\n1. Hyperlipidemia - at goal.\nPlan: I went over her CBC, CMP and lipids from last month.\n"
     assert _labels(note, "data") == ["test_result"] * 3
+
+
+@pytest.mark.parametrize("label", ["Labs:", "Labs today:", "Tests:", "Workup:", "Diagnostics:", "Labs -"])
+def test_data_a_labelled_test_list_in_the_plan_orders_each_test(label: str) -> None:
+    note = f"A/P:\n1. Fatigue, new, cause unclear.\n{label} CBC, CMP, TSH.\n"
+    assert _labels(note, "data") == ["test_ordered"] * 3
+
+
+def test_data_a_test_label_without_a_test_orders_nothing() -> None:
+    assert _labels("A/P:\n1. Hypertension - at goal.\nLabs: none needed today.\n", "data") == []
