@@ -328,6 +328,7 @@ _CLASSIFICATION_WORDS = frozenset({word_key("nec")})
 # "postmenopausal bleeding", "pain after the procedure" its "postprocedural pain"): the prefixed title word stands for
 # the noun the preposition governs, where the rest of the title word is that noun's word form (same matching key).
 _PREFIX_PREPOSITIONS = {"post": frozenset({"after", "following"}), "pre": frozenset({"before", "prior"})}
+_TIME_PREPOSITIONS = frozenset().union(*_PREFIX_PREPOSITIONS.values())
 _PREPOSITION_GAP = frozenset({"the", "a", "an", "her", "his", "their", "to"})  # "prior to", "after the"
 
 
@@ -361,12 +362,12 @@ def _line_words(
             tokens.append(token)
             keys.append(key)
             governed.append(preposition)
-        if token.norm in _PREFIX_PREPOSITIONS["post"] | _PREFIX_PREPOSITIONS["pre"]:
+        if token.norm in _TIME_PREPOSITIONS:
             preposition = token.norm
         elif token.norm not in _PREPOSITION_GAP:
             preposition = None
     nouns = tuple(
-        prefixed.get((p, k)) if p is not None and (p, k) in prefixed else derived_noun(t.norm, vocabulary)
+        (prefixed.get((p, k)) if p is not None else None) or derived_noun(t.norm, vocabulary)
         for t, k, p in zip(tokens, keys, governed, strict=True)
     )
     return tuple(tokens), tuple(keys), nouns, frozenset(keys) | {noun for noun in nouns if noun is not None}
