@@ -216,7 +216,76 @@ SYNONYMS_3: dict[str, tuple[str, ...]] = {
     "tobacco_use": ("nicotine dependence, cigarettes, uncomplicated", "cigarette smoking, nicotine dependence"),
 }  # fmt: skip
 
-BATTERIES: dict[int, dict[str, tuple[str, ...]]] = {1: SYNONYMS, 2: SYNONYMS_2, 3: SYNONYMS_3}
+# A fourth battery, written in session 15 before any of its names was measured: the shorthand of a busy clinic note
+# (sides as "rt"/"lt", "DM2", "h/o"-style clipped forms), Index lead terms and subterms written in the Index's own
+# order, and lay terms a coder meets on a problem list.
+SYNONYMS_4: dict[str, tuple[str, ...]] = {
+    "t2dm_hyperglycemia": ("poorly controlled type 2 diabetes", "DM2, out of control", "uncontrolled DM type II"),
+    "t2dm_insulin_hyperglycemia": ("insulin-dependent type 2 diabetes, poorly controlled",
+                                   "DM2 on insulin, uncontrolled", "type 2 diabetic on insulin with hyperglycemia"),
+    "t2dm_ckd": ("type 2 diabetes with diabetic kidney disease stage 3a", "DM2 with CKD 3a due to diabetes",
+                 "diabetes type 2 with stage 3a chronic kidney disease"),
+    "t2dm_neuropathy": ("type 2 diabetes with peripheral neuropathy", "DM2 with polyneuropathy",
+                        "diabetic sensory polyneuropathy, type 2 diabetes"),
+    "hyperlipidemia": ("combined dyslipidemia", "mixed hyperlipoproteinemia", "hyperlipidemia, combined"),
+    "graves": ("Graves disease", "Basedow disease", "diffuse toxic goiter"),
+    "ckd3a": ("CKD IIIa", "chronic kidney disease, stage 3a (moderate)", "CKD stage G3a"),
+    "obesity_class3": ("class III obesity", "obesity, class 3, BMI 40-44.9", "severe class 3 obesity"),
+    "afib_doac": ("paroxysmal atrial fibrillation, on Xarelto", "pAF on DOAC", "paroxysmal afib on apixaban"),
+    "afib_warfarin": ("paroxysmal atrial fibrillation, on Coumadin", "pAF on warfarin", "paroxysmal afib on warfarin"),
+    "hf_chronic_systolic": ("HFrEF, chronic", "chronic systolic HF", "chronic heart failure with reduced EF"),
+    "hf_acute_on_chronic": ("acute on chronic HFrEF exacerbation", "acute on chronic systolic HF",
+                            "acute exacerbation of chronic HFrEF"),
+    "chest_pain_uncertain": ("atypical CP", "chest pain, noncardiac", "chest wall pain"),
+    "copd_exacerbation": ("COPD exacerbation", "acute exacerbation of chronic obstructive pulmonary disease",
+                          "COPD with exacerbation"),
+    "asthma_stable": ("moderate persistent asthma without complication", "asthma, moderate persistent, stable",
+                      "moderate persistent asthma, uncomplicated, controlled"),
+    "asthma_exacerbation": ("asthma, moderate persistent, in exacerbation", "moderate persistent asthma attack",
+                            "acute exacerbation of moderate persistent asthma"),
+    "chronic_cough": ("chronic persistent cough", "cough, chronic, > 8 weeks", "chronic nonproductive cough"),
+    "strep_pharyngitis": ("strep pharyngitis", "streptococcal sore throat, rapid strep positive",
+                          "pharyngitis due to group A streptococcus"),
+    "sinusitis": ("acute maxillary sinusitis, likely bacterial", "acute sinusitis, maxillary sinus",
+                  "maxillary sinusitis (acute)"),
+    "cystitis": ("acute cystitis", "cystitis, acute, no hematuria", "acute uncomplicated cystitis"),
+    "pyelonephritis": ("acute pyelo", "pyelonephritis (acute)", "acute upper urinary tract infection (pyelonephritis)"),
+    "otitis_media": ("{side} ear infection", "acute OM, {side} ear", "AOM of the {side} ear"),
+    "conjunctivitis": ("{side} conjunctivitis", "conjunctivitis of the {side} eye, acute", "acute pink eye, {side}"),
+    "allergic_reaction": ("allergic hives", "urticaria due to allergy", "acute urticaria, allergic"),
+    "knee_oa": ("OA of the {side} knee", "{side} knee degenerative arthritis", "{side} knee arthrosis"),
+    "shoulder_impingement": ("{side} shoulder subacromial impingement syndrome", "impingement, {side} shoulder",
+                             "{side} shoulder impingement"),
+    "carpal_tunnel": ("{side} carpal tunnel", "carpal tunnel syndrome of the {side} wrist",
+                      "{side} CTS, worsening"),
+    "lumbar_radiculopathy": ("lumbar radiculopathy, L4", "radiculopathy of the lumbar region",
+                             "lumbar radicular syndrome"),
+    "gout_flare": ("{side} great toe gout flare", "acute gout, {side} first MTP joint",
+                   "gouty arthritis of the {side} great toe"),
+    "common_wart": ("common warts on both hands", "verruca vulgaris, hands", "common hand warts"),
+    "acne": ("acne vulgaris, papulopustular", "common acne", "moderate acne vulgaris"),
+    "psoriasis": ("psoriasis vulgaris", "plaque-type psoriasis", "chronic plaque psoriasis, stable"),
+    "psoriasis_methotrexate": ("psoriasis vulgaris on methotrexate", "plaque-type psoriasis on MTX",
+                               "chronic plaque psoriasis on methotrexate"),
+    "abscess_axilla": ("{side} axilla abscess", "abscess, {side} axilla", "{side} armpit abscess"),
+    "pelvic_pain": ("right-sided pelvic pain, unclear etiology", "pelvic pain on the right", "right side pelvic pain"),
+    "gerd_esophagitis": ("reflux esophagitis", "GERD with erosive esophagitis", "esophagitis due to GERD"),
+    "ibs_d": ("diarrhea-predominant IBS", "IBS-D", "irritable bowel syndrome, diarrhea predominant"),
+    "crohns": ("Crohn's disease of the small bowel", "ileal Crohn disease", "Crohn ileitis, in remission"),
+    "ulcerative_colitis_flare": ("left-sided ulcerative colitis, flare", "left-sided colitis (UC), active",
+                                 "UC, left-sided, flaring"),
+    "ruq_pain": ("RUQ pain", "right upper quadrant abdominal pain, unclear cause", "pain, abdominal, RUQ"),
+    "mdd_recurrent_moderate": ("major depressive disorder, recurrent episode, moderate", "recurrent MDD, moderate",
+                               "MDD, recurrent, moderate severity"),
+    "gad": ("generalized anxiety disorder, chronic", "GAD, controlled", "generalized anxiety"),
+    "adhd": ("ADHD-C", "ADHD, combined presentation", "attention deficit hyperactivity disorder, combined"),
+    "ptsd_chronic": ("posttraumatic stress disorder, chronic", "chronic post-traumatic stress", "PTSD (chronic type)"),
+    "insomnia": ("primary insomnia, chronic", "insomnia, idiopathic", "primary insomnia disorder"),
+    "tobacco_use": ("cigarette smoker", "nicotine dependence, cigarette", "current cigarette smoker, dependent"),
+}  # fmt: skip
+
+
+BATTERIES: dict[int, dict[str, tuple[str, ...]]] = {1: SYNONYMS, 2: SYNONYMS_2, 3: SYNONYMS_3, 4: SYNONYMS_4}
 
 
 def _patterns(synonyms: dict[str, tuple[str, ...]] = SYNONYMS) -> list[tuple[str, re.Pattern[str]]]:
