@@ -314,6 +314,14 @@ def test_hcc_gap_needs_the_condition_stated_as_certain(codesets):
         ("K21.9", "1. GORD with oesophagitis - PPI.", "K21.00"),
         ("L70.9", "1. cystic acne - isotretinoin.", "L70.0"),
         ("L70.9", "1. acne - topical retinoid.", None),
+        ("M17.10", "1. right knee arthrosis - injection today.", "M17.11"),
+        ("M17.10", "1. knee arthrosis - injection today.", None),
+        ("M54.10", "1. lumbar radicular syndrome - PT referral.", "M54.16"),
+        ("I48.91", "1. paroxysmal a fib - on apixaban.", "I48.0"),
+        ("E11.9", "1. type 2 diabetes with DKD, CKD stage 3a - SGLT2 inhibitor.", "E11.22"),
+        ("N18.30", "1. DKD, stage 3a - SGLT2 inhibitor.", "N18.31"),
+        ("H66.90", "1. left ear infection - amoxicillin.", "H66.92"),
+        ("H66.90", "1. left outer ear infection - ciprofloxacin drops.", None),  # otitis externa
         # a findings label run in under the problem quotes the exam, no diagnostic statement
         (
             "H10.31",
