@@ -1230,3 +1230,32 @@ def test_data_a_labelled_test_list_in_the_plan_orders_each_test(label: str) -> N
 
 def test_data_a_test_label_without_a_test_orders_nothing() -> None:
     assert _labels("A/P:\n1. Hypertension - at goal.\nLabs: none needed today.\n", "data") == []
+
+
+# A chronic illness that is poorly controlled, relapsing or moving the wrong way, in the words of a problem list
+# (session 15 status-phrase sweep); each with a near miss that states no worse course
+@pytest.mark.parametrize(
+    ("status", "label"),
+    [
+        ("not well controlled", "chronic_progression"),
+        ("not optimally controlled on two agents", "chronic_progression"),
+        ("exacerbated by the cold weather", "chronic_progression"),
+        ("not to goal", "chronic_progression"),
+        ("short of target", "chronic_progression"),
+        ("goal not met", "chronic_progression"),
+        ("not meeting goal", "chronic_progression"),
+        ("has progressed since spring", "chronic_progression"),
+        ("relapsed in the fall", "chronic_progression"),
+        ("breakthrough symptoms at night", "chronic_progression"),
+        ("still elevated on recheck", "chronic_progression"),
+        ("higher than last visit", "chronic_progression"),
+        ("A1c rising", "chronic_progression"),
+        ("more symptomatic", "chronic_progression"),
+        ("gradual functional decline", "chronic_progression"),
+        ("well controlled, relapse prevention reviewed", "chronic_stable"),
+        ("stable, no breakthrough symptoms", "chronic_stable"),
+        ("stable, no functional decline", "chronic_stable"),
+    ],
+)
+def test_problem_status_of_a_chronic_illness_worsening_in_problem_list_words(status: str, label: str) -> None:
+    assert _labels(f"ASSESSMENT:\n1. Type 2 diabetes, {status}.\n", "problem") == [label]
