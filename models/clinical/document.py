@@ -71,7 +71,8 @@ _KEYWORDS: tuple[tuple[str, SectionKind], ...] = (
         r"assessment|\bassess\b|impression|\ba/?p\b|\ba&p\b|diagnos[ie]s|decision making|\bissues\b|"
         r"\btoday'?s (?:problems|concerns)\b|\bproblems (?:for |at )?(?:today|this visit)\b|"
         r"\b(?:addressed|managed|treated|evaluated)\b|\bsummary\b|\bdiscussion\b|\bformulation\b|"
-        r"\bconclusions?\b",
+        # "MDM:" heads the assessment in ED and urgent-care notes; "Imp:" and a bare "Dx:" are dictation shorthand
+        r"\bconclusions?\b|\bmdm\b|^imp$|^dx$",
         "assessment",
     ),
     (r"\bplan\b|recommendation|disposition|\borders?\b|\bmanagement\b", "plan"),
@@ -116,7 +117,7 @@ _HEADER_WORDS = frozenset({
     "time", "visit", "vital", "vitals", "wellness",
     "med", "rec", "management", "discussion", "investigations", "interventions", "comorbidities",
     "medicines", "sensitivities", "lifestyle", "habits",
-    "formulation", "conclusion", "conclusions", "issues", "today's",
+    "formulation", "conclusion", "conclusions", "issues", "today's", "mdm", "imp",
 })  # fmt: skip
 # A section number before a header ("1) Interval events:", "IV. Plan", "B. Exam") numbers the note's sections.
 _SECTION_NUMBER = r"(?P<number>(?:\d{1,2}|[IVX]{1,4}|[A-H])[.)][ \t]+)?"

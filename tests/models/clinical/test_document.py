@@ -91,6 +91,12 @@ def test_mixed_case_opening_is_a_header_only_when_made_of_header_words() -> None
         ("HCM", "preventive"),
         ("HM", "preventive"),
         ("Health care maintenance", "preventive"),
+        # ED and urgent-care "MDM", dictation "Imp" and a bare "Dx" head the assessment
+        ("MDM", "assessment"),
+        ("Medical decision making (MDM)", "assessment"),
+        ("Imp", "assessment"),
+        ("Dx", "assessment"),
+        ("Other chronic dx", "pmh"),
     ],
 )
 def test_header_vocabulary_by_keyword(header: str, kind: str) -> None:
