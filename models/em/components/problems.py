@@ -11,7 +11,9 @@ first; the learned status (:mod:`models.em.status`) reads wordings the lexicon d
 an item taken as a problem without a lexicon status, and the fuller status where the lexicon read only the onset
 ("acute, with rigors and systemic upset"). With no status read either way, a chronic condition
 (``chronic_conditions`` cues) is *stable* unless its plan changes therapy (start, increase, add, switch: not at goal
--> *progression*); anything else is *acute uncomplicated*.
+-> *progression*); anything else is *acute uncomplicated*. "Uncomplicated" in a chronic condition's name ("alcohol
+dependence, uncomplicated") is the classification's axis, not that status. Another chronic illness run into the same
+item in a clause of its own with its own course ("... Hypertension, stable.") is a problem of its own.
 Example: "2. Hypertension - worsening, not at treatment goal. BP 158/94. Plan: increase lisinopril." ->
 ``problem/chronic_progression``.
 """
@@ -114,6 +116,12 @@ _TOPIC_TURN = re.compile(
     r"turning (?:now )?to|on the (?:matter|question|subject) of)\s+(?:the |her |his |their |this )?",
     re.IGNORECASE,
 )
+# "uncomplicated" and "without complication(s)" in the name of a chronic condition are the classification's axis
+# ("Crohn disease of the small intestine without complications", "alcohol dependence, uncomplicated"), not the acute
+# uncomplicated status: the chronic condition's own course decides; with an onset word ("new, uncomplicated") the
+# item is a new problem, and the word its status
+_NO_COMPLICATION = re.compile(r"\b(?:uncompl(?:icated)?|without (?:any )?complications?)\b")
+_ONSET = re.compile(r"\b(?:new|acute|recent|sudden)\b")
 _CHANGE = re.compile(
     r"\b(?:increas\w*|add(?:ed|ing)?|start\w*|switch\w*|titrat\w*|uptitrat\w*|escalat\w*|intensif\w*|new rx)\b"
 )
@@ -127,6 +135,58 @@ def _refined(cued: tuple[str, int, int], learned: tuple[str, int, int] | None) -
     if learned is not None and cued[0] == "acute_uncomplicated" and learned[0] in _BEYOND_ONSET:
         return learned
     return cued
+
+
+# where a clause ends inside an item: a sentence end or a semicolon
+_CLAUSE_BREAK = re.compile(r"[.;]\s+")
+
+
+def _opens_with_name(prefix: str) -> bool:
+    """Whether the words before a condition's cue are part of its name ("type 2", "left-sided", "the"), not an
+    instruction about it ("continue metformin for")."""
+    words = prefix.split()
+    return len(words) <= 3 and not (words and _PLAN_LIKE.match(" ".join(words)))
+
+
+def _run_in_problems(head: str, name_end: int, cues: EmCues) -> list[tuple[int, int, tuple[str, int, int]]]:
+    """Other chronic illnesses run into the same item, each in a clause that opens with its name and states its own
+    course ("Type 2 diabetes, not at goal - increase metformin. Hypertension, stable - continue lisinopril."): (start,
+    end, status) of each. A later clause about the item's own condition ("Diabetes education given"), or one naming a
+    condition without a course of its own, adds none."""
+    first = cues.chronic.search(head)
+    named = {first.group()} if first else set()
+    breaks = [m.end() for m in _CLAUSE_BREAK.finditer(head, name_end)]
+    out: list[tuple[int, int, tuple[str, int, int]]] = []
+    for i, start in enumerate(breaks):
+        end = breaks[i + 1] if i + 1 < len(breaks) else len(head)
+        chronic = cues.chronic.search(head, start, end)
+        # ("chronic, steady on treatment": the word "chronic" is the item's course, not another condition)
+        if (
+            chronic is None
+            or chronic.group() in named | {"chronic"}
+            or not _opens_with_name(head[start : chronic.start()])
+        ):
+            continue
+        status = _status(head[:end], chronic.end(), cues) or _status(head[:end], start, cues)
+        if status is None or not status[0].startswith("chronic_"):
+            continue
+        named.add(chronic.group())
+        out.append((start, end, status))
+    return out
+
+
+def _course_of_chronic(head: str, found: tuple[str, int, int] | None) -> tuple[str, int, int] | None:
+    """``found`` unless it reads the acute uncomplicated status from a chronic condition's "no complication" axis
+    ("alcohol dependence, uncomplicated", not "new, uncomplicated"): that names no course, so the chronic
+    condition's default decides."""
+    if (
+        found is not None
+        and found[0] == "acute_uncomplicated"
+        and _NO_COMPLICATION.search(head, found[1], found[2])
+        and not _ONSET.search(head)
+    ):
+        return None
+    return found
 
 
 def _social_first(head: str, chronic: re.Match[str] | None, cues: EmCues) -> bool:
@@ -176,17 +236,21 @@ def annotate_problems(doc: ClinicalDocument, cues: EmCues | None = None) -> Clin
         head = lowered[: split.start()] if split else lowered[:200]
         # (a name ends at its line: "1) GAD" above "Status - at goal" on the next)
         name_end = min(len(body), next((i for i, ch in enumerate(body) if ch in "-:(|,;.\n"), len(body)))
+        run_in = _run_in_problems(head, name_end, cues)
+        head = head[: run_in[0][0]] if run_in else head
         # The physician's qualifier after the name decides ("migraine flare -- acute, straightforward" is acute
         # uncomplicated); status words inside the name count when no qualifier follows ("COPD exacerbation.").
         # The learned status, read after the name (a severity in the name, "Severe backache.", is no course),
         # refines the status the lexicon finds and names the status of an item taken as a problem without one; it
         # does not make a line a problem by itself.
         cued = _status(head, name_end, cues) or _status(head[:name_end], 0, cues)
+        chronic = cues.chronic.search(head)
         after_name = _NAME_END.search(head)
         learned = status_model.status(head, after_name.start() if after_name else len(head))
+        if chronic is not None:
+            cued, learned = _course_of_chronic(head, cued), _course_of_chronic(head, learned)
         found = _refined(cued, learned) if cued is not None else None
         status, evidence = (found[0], (offset + found[1], offset + found[2])) if found else (None, None)
-        chronic = cues.chronic.search(head)
         if status is None and marked and not _MARKER.match(line.text):
             continue
         if status is None and _social_first(head, chronic, cues):
@@ -241,4 +305,15 @@ def annotate_problems(doc: ClinicalDocument, cues: EmCues | None = None) -> Clin
             inferred=inferred,
             chronic=chronic is not None,
         )
+        for start, end, (label, status_start, status_end) in run_in:
+            doc.add(
+                "problem",
+                label,
+                offset + start,
+                offset + end,
+                name=body[start:end].split(",")[0].strip(),
+                status_span=(offset + status_start, offset + status_end),
+                inferred=False,
+                chronic=True,
+            )
     return doc

@@ -1259,3 +1259,51 @@ def test_data_a_test_label_without_a_test_orders_nothing() -> None:
 )
 def test_problem_status_of_a_chronic_illness_worsening_in_problem_list_words(status: str, label: str) -> None:
     assert _labels(f"ASSESSMENT:\n1. Type 2 diabetes, {status}.\n", "problem") == [label]
+
+
+# An item with no course word is a chronic illness when it names one, in shorthand and other names too; the "no
+# complication" axis of a chronic condition's title is no acute uncomplicated status
+@pytest.mark.parametrize(
+    ("item", "label"),
+    [
+        ("Paroxysmal AF on apixaban", "chronic_stable"),
+        ("PAF, anticoagulated", "chronic_stable"),
+        ("Left carpal tunnel syndrome", "chronic_stable"),
+        ("Lumbar radiculopathy", "chronic_stable"),
+        ("Alcohol dependence, uncomplicated", "chronic_stable"),
+        ("Crohn disease of the small intestine without complications", "chronic_stable"),
+        ("Nicotine dependence, cigarettes, uncomplicated", "chronic_stable"),
+        ("Right knee arthrosis", "chronic_stable"),
+        ("Mixed hyperlipidaemia", "chronic_stable"),
+        ("Hives, allergic", "acute_uncomplicated"),  # "hives" names no HIV
+        ("Acute cystitis, uncomplicated", "acute_uncomplicated"),
+        ("Left-sided UC", "chronic_stable"),
+        ("Seen at UC visit for cough", "acute_uncomplicated"),  # urgent care
+    ],
+)
+def test_chronic_condition_without_a_course_word(item: str, label: str) -> None:
+    assert _labels(f"ASSESSMENT AND PLAN:\n1. {item} - continue current medications.\n", "problem") == [label]
+
+
+def test_an_assessment_headed_mdm_lists_the_problems() -> None:
+    note = "HPI: follow-up.\nMDM:\n1. Type 2 diabetes, not at goal. Increase metformin.\n2. Hypertension, stable.\n"
+    assert _labels(note, "problem") == ["chronic_progression", "chronic_stable"]
+
+
+@pytest.mark.parametrize(
+    ("item", "labels"),
+    [
+        # another chronic illness run into the item, in a clause of its own with its own course
+        (
+            "Type 2 diabetes, not at goal - increase metformin. Hypertension, stable - continue lisinopril.",
+            ["chronic_progression", "chronic_stable"],
+        ),
+        ("Hypertension, stable; type 2 diabetes, not at goal.", ["chronic_stable", "chronic_progression"]),
+        # the item's own condition again, a condition without a course of its own, an instruction naming one
+        ("Type 2 diabetes, not at goal. Diabetes education given, uncontrolled sugars.", ["chronic_progression"]),
+        ("Type 2 diabetes, not at goal. Hypertension noted, BP 138/88.", ["chronic_progression"]),
+        ("Type 2 diabetes, not at goal. Continue lisinopril for hypertension, stable.", ["chronic_progression"]),
+    ],
+)
+def test_chronic_illnesses_run_into_one_item_are_problems_each(item: str, labels: list[str]) -> None:
+    assert _labels(f"ASSESSMENT AND PLAN:\n1. {item}\n", "problem") == labels
