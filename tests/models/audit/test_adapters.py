@@ -322,6 +322,9 @@ def test_hcc_gap_needs_the_condition_stated_as_certain(codesets):
         ("N18.30", "1. DKD, stage 3a - SGLT2 inhibitor.", "N18.31"),
         ("H66.90", "1. left ear infection - amoxicillin.", "H66.92"),
         ("H66.90", "1. left outer ear infection - ciprofloxacin drops.", None),  # otitis externa
+        ("E66.9", "1. morbidly obese, BMI 42 - dietitian referral.", "E66.01"),
+        ("G47.00", "1. chronic insomnia disorder - CBT-I.", "F51.01"),
+        ("G47.00", "1. chronic insomnia - CBT-I.", None),
         # a findings label run in under the problem quotes the exam, no diagnostic statement
         (
             "H10.31",
