@@ -458,20 +458,26 @@ def rewrite(
     patterns: list[tuple[str, re.Pattern[str]]],
     synonyms: dict[str, tuple[str, ...]] = SYNONYMS,
 ) -> tuple[str, int]:
-    """``text`` with each condition name replaced by one synonym (the same one throughout the note)."""
-    chosen: dict[str, str] = {}
-    count = 0
-    for key, pattern in patterns:
+    """``text`` with each condition name replaced by one synonym (the same one throughout the note).
 
-        def replace(match: re.Match[str], key: str = key) -> str:
-            nonlocal count
-            count += 1
+    Names are found in the text as written, longest first, and a shorter name inside a longer one's span is left to
+    it: a synonym is never read again as a name ("acquired hypothyroidism" stays one, not "acquired acquired ...")."""
+    chosen: dict[str, str] = {}
+    taken: list[tuple[int, int, str]] = []
+    for key, pattern in patterns:
+        for match in pattern.finditer(text):
+            if any(match.start() < end and start < match.end() for start, end, _ in taken):
+                continue
             synonym = chosen.setdefault(key, rng.choice(synonyms[key]))
             side = match.groupdict().get("side")
-            return synonym.replace("{side}", (side or "").lower())
-
-        text = pattern.sub(replace, text)
-    return text, count
+            taken.append((match.start(), match.end(), synonym.replace("{side}", (side or "").lower())))
+    out: list[str] = []
+    position = 0
+    for start, end, replacement in sorted(taken):
+        out += (text[position:start], replacement)
+        position = end
+    out.append(text[position:])
+    return "".join(out), len(taken)
 
 
 def main() -> None:
