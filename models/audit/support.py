@@ -421,16 +421,26 @@ class DiagnosisSupport:
         return found
 
     def _find(self, line: Any, code: str) -> tuple[int, int] | None:
+        """The first naming of the code's condition in the line, by the curated pattern or the classification's
+        words: the pattern of a category names its related conditions too (I25's "angina"), and in "coronary
+        atherosclerosis, no angina" the condition is the one named before it, the angina only its qualifier."""
+        found: tuple[int, int] | None = None
         pattern = self.pattern(code)
         if pattern is not None:
-            found = pattern.search(line.norm)
-            if found is not None:
-                return found.start(), found.end()
+            match = pattern.search(line.norm)
+            if match is not None:
+                found = match.start(), match.end()
+                if found[0] == 0:
+                    return found
         tokens, keys, nouns, words = _line_words(line.text, line.norm, self.knowledge.vocabulary)
         share, matched = self.knowledge.coverage(code, words)
         if share < self.config.mention_coverage:
-            return None
-        return self._window(code, tokens, keys, matched, nouns)
+            return found
+        window = self._window(code, tokens, keys, matched, nouns)
+        if found is None or (window is not None and window[1] <= found[0]):
+            return window or found
+        # overlapping, the pattern's span is the name whole ("atrial fibrillation" of "paroxysmal atrial ...")
+        return found
 
     def _window(
         self,
