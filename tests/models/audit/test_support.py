@@ -237,3 +237,39 @@ def test_derived_noun_of_a_relational_adjective(codesets, word: str, noun: str |
 def test_a_relational_adjective_names_its_noun_s_condition(support):
     note = "ASSESSMENT AND PLAN:\n1. Keloidal scarring of the left earlobe - intralesional steroid today.\n"
     assert support.classify(ClinicalDocument(note), "L91.0")[0] == "supported"
+
+
+@pytest.mark.parametrize(
+    ("item", "code", "status"),
+    [
+        # the classification's words name the condition before the category pattern's qualifier does
+        ("1. coronary atherosclerosis, no angina - continue statin.", "I25.10", "supported"),
+        ("1. atypical chest pain. Consider angina; to be excluded.", "I25.10", "ruled_out"),
+        ("1. coronary atherosclerosis, no angina - continue statin.\n2. rule out angina.", "I25.10", "supported"),
+        ("1. CAD, no angina - continue statin.", "I25.10", "supported"),
+        ("1. palpitations; paroxysmal atrial fibrillation not excluded.", "I48.0", "ruled_out"),
+    ],
+)
+def test_the_first_naming_of_a_condition_in_a_line_decides(support, item, code, status):
+    assert support.classify(ClinicalDocument(f"ASSESSMENT AND PLAN:\n{item}\n"), code)[0] == status
+
+
+@pytest.mark.parametrize(
+    ("item", "code", "status"),
+    [
+        ("1. ASHD - stable, continue aspirin and statin.", "I25.10", "supported"),
+        ("1. awareness of heartbeat at night, Holter ordered.", "R00.2", "supported"),
+        ("1. DMPA contraception - next injection today.", "Z30.42", "supported"),
+        ("1. acute antral sinusitis - amoxicillin.", "J01.00", "supported"),
+        # near misses: the abbreviation in lower case, a heartbeat that is slow rather than felt
+        ("1. ashd", "I25.10", "absent"),
+        ("1. slow heartbeat, HR 48.", "R00.2", "absent"),
+    ],
+)
+def test_abbreviations_spellings_and_index_cross_references_name_the_condition(support, item, code, status):
+    assert support.classify(ClinicalDocument(f"ASSESSMENT AND PLAN:\n{item}\n"), code)[0] == status
+
+
+def test_an_injectable_contraceptive_on_the_medication_list_is_no_mention(support):
+    note = "MEDICATIONS:\nDMPA 150 mg IM every 12 weeks\n\nASSESSMENT AND PLAN:\n1. acne vulgaris - tretinoin.\n"
+    assert support.classify(ClinicalDocument(note), "Z30.42")[0] == "absent"

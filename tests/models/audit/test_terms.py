@@ -187,3 +187,8 @@ def test_roman_numeral_types_and_vocabulary_of_the_specific_detail():
 def test_index_terms_of_the_specific_detail():
     assert "Diabetic peripheral neuropathy" in index_terms()["E11.42"]
     assert "Hypercholesterolemia with hypertriglyceridemia" in index_terms()["E78.2"]
+
+
+def test_the_antrum_is_the_maxillary_sinus_only_where_sinusitis_is_named():
+    assert "maxillary" in _norms("acute antral sinusitis")
+    assert "maxillary" not in _norms("antral gastritis, H. pylori negative")
