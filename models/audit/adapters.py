@@ -264,9 +264,19 @@ def _text_words(line: Any) -> frozenset[str]:
     return _statement_words(line.text, line.norm)
 
 
+# "Uncertain" of a problem's status qualifies its prognosis or cause ("prognosis uncertain", "an uncertain outcome"),
+# never the condition: it is not the "uncertain behavior" of a neoplasm's title (D37-D48).
+_UNCERTAIN_STATUS = re.compile(
+    r"\b(?:(prognosis|outcome|course|etiology|cause|diagnosis)\s+(?:is\s+|remains\s+)?uncertain|"
+    r"uncertain\s+(prognosis|outcome|course|etiology|cause|diagnosis))\b",
+    re.I,
+)
+
+
 @lru_cache(maxsize=4096)  # a statement is read for the excludes-note gate and again for the candidates' words
 def _statement_words(text: str, norm: str) -> frozenset[str]:
-    return frozenset(_polar_words(restored_text(text, norm), note=True))
+    restored = _UNCERTAIN_STATUS.sub(lambda m: m.group(1) or m.group(2), restored_text(text, norm))
+    return frozenset(_polar_words(restored, note=True))
 
 
 _IDIOPATHIC = word_key("idiopathic")

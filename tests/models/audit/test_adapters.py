@@ -325,6 +325,9 @@ def test_hcc_gap_needs_the_condition_stated_as_certain(codesets):
         ("E66.9", "1. morbidly obese, BMI 42 - dietitian referral.", "E66.01"),
         ("G47.00", "1. chronic insomnia disorder - CBT-I.", "F51.01"),
         ("G47.00", "1. chronic insomnia - CBT-I.", None),
+        # "uncertain" of a problem's status is its prognosis, not a neoplasm's behavior
+        ("D49.2", "1. skin neoplasm, behavior unspecified, biopsied, prognosis uncertain - path pending.", None),
+        ("D49.2", "1. skin neoplasm of uncertain behavior, biopsied, uncertain prognosis - path pending.", "D48.5"),
         # a findings label run in under the problem quotes the exam, no diagnostic statement
         (
             "H10.31",
