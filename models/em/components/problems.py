@@ -305,10 +305,10 @@ def annotate_problems(doc: ClinicalDocument, cues: EmCues | None = None) -> Clin
             inferred=inferred,
             chronic=chronic is not None,
         )
-        for start, end, (label, status_start, status_end) in run_in:
+        for start, end, (run_in_status, status_start, status_end) in run_in:
             doc.add(
                 "problem",
-                label,
+                run_in_status,
                 offset + start,
                 offset + end,
                 name=body[start:end].split(",")[0].strip(),
