@@ -98,6 +98,8 @@ FAMILY_BEFORE = re.compile(
     rf"\b{_RELATIVES}\b[^.;:]{{0,30}}?\b(?:has|had|have|with)\b(?: an?| the)?\W*$"
 )
 _CLAUSE_END = re.compile(r"[.;:]\s|\s-\s|\bbut\b|\bhowever\b")
+# a mark between two clauses of one line: the comma of "coronary atherosclerosis, no angina" and the clause ends
+_CLAUSE_MARK = re.compile(r",|[.;:]\s|\s-\s")
 # A label that names what follows it ("Rule out: X", "Not yet confirmed: X", "Past: X", "Family: X").
 _LABEL = re.compile(r"([^.;:]{1,40}):\s*[-*]?\s*$")
 KEY_LETTERS = 8
@@ -423,23 +425,26 @@ class DiagnosisSupport:
     def _find(self, line: Any, code: str) -> tuple[int, int] | None:
         """The first naming of the code's condition in the line, by the curated pattern or the classification's
         words: the pattern of a category names its related conditions too (I25's "angina"), and in "coronary
-        atherosclerosis, no angina" the condition is the one named before it, the angina only its qualifier."""
+        atherosclerosis, no angina" the condition is the one named in the clause before it, the angina only a
+        qualifier of its own clause. Within one clause ("coronary atherosclerosis without anginal symptoms") the
+        pattern's match is the naming, with its qualifier."""
         found: tuple[int, int] | None = None
         pattern = self.pattern(code)
         if pattern is not None:
             match = pattern.search(line.norm)
             if match is not None:
                 found = match.start(), match.end()
-                if found[0] == 0:
+                if not _CLAUSE_MARK.search(line.norm, 0, found[0]):
                     return found
         tokens, keys, nouns, words = _line_words(line.text, line.norm, self.knowledge.vocabulary)
         share, matched = self.knowledge.coverage(code, words)
         if share < self.config.mention_coverage:
             return found
         window = self._window(code, tokens, keys, matched, nouns)
-        if found is None or (window is not None and window[1] <= found[0]):
+        if found is None or (window is not None and _CLAUSE_MARK.search(line.norm, window[1], found[0])):
             return window or found
-        # overlapping, the pattern's span is the name whole ("atrial fibrillation" of "paroxysmal atrial ...")
+        # in the same clause or overlapping, the pattern's span is the name whole ("atrial fibrillation" of
+        # "paroxysmal atrial ...")
         return found
 
     def _window(

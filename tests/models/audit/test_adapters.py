@@ -325,6 +325,8 @@ def test_hcc_gap_needs_the_condition_stated_as_certain(codesets):
         ("E66.9", "1. morbidly obese, BMI 42 - dietitian referral.", "E66.01"),
         ("G47.00", "1. chronic insomnia disorder - CBT-I.", "F51.01"),
         ("G47.00", "1. chronic insomnia - CBT-I.", None),
+        # a qualifier in the naming's own clause is read with it: no angina is documented
+        ("I25.10", "1. coronary atherosclerosis without anginal symptoms - continue statin.", None),
         # "uncertain" of a problem's status is its prognosis, not a neoplasm's behavior
         ("D49.2", "1. skin neoplasm, behavior unspecified, biopsied, prognosis uncertain - path pending.", None),
         ("D49.2", "1. skin neoplasm of uncertain behavior, biopsied, uncertain prognosis - path pending.", "D48.5"),
