@@ -266,10 +266,9 @@ def _text_words(line: Any) -> frozenset[str]:
 
 # "Uncertain" of a problem's status qualifies its prognosis or cause ("prognosis uncertain", "an uncertain outcome"),
 # never the condition: it is not the "uncertain behavior" of a neoplasm's title (D37-D48).
+_STATUS_NOUNS = "prognosis|outcome|course|etiology|cause|diagnosis"
 _UNCERTAIN_STATUS = re.compile(
-    r"\b(?:(prognosis|outcome|course|etiology|cause|diagnosis)\s+(?:is\s+|remains\s+)?uncertain|"
-    r"uncertain\s+(prognosis|outcome|course|etiology|cause|diagnosis))\b",
-    re.I,
+    rf"\b(?:({_STATUS_NOUNS})\s+(?:is\s+|remains\s+)?uncertain|uncertain\s+({_STATUS_NOUNS}))\b", re.I
 )
 
 
