@@ -319,8 +319,10 @@ def _is_line_header(header: str) -> bool:
 
 def _bare_abbreviation(line: str) -> bool:
     """A short upper-case word alone on its line without a header mark ("GERD", "HTN" in a problem list) names a
-    condition, not a section."""
-    stripped = line.strip()
+    condition, not a section; so does one a problem-oriented note marks as a problem ("# GAD", "#HTN") or labels
+    for the lines under it ("GAD:"), which the section's own header words never are ("# PLAN" is named by keyword
+    before this is asked)."""
+    stripped = line.strip().lstrip("#").rstrip(":").strip()
     return stripped.isalpha() and len(stripped) <= 5
 
 

@@ -184,6 +184,11 @@ def test_an_intro_after_a_run_in_label_still_opens_a_problem_list() -> None:
 def test_a_short_upper_case_word_alone_is_a_condition_not_a_header() -> None:
     assert _kinds("ASSESSMENT:\nCOPD\nHTN\n") == ["assessment"]
     assert _kinds("HPI:\ncough\nPLAN\nrest\n") == ["hpi", "plan"]
+    # a problem-oriented note's problem marks: the items under them stay in the assessment
+    assert _kinds("Assessment:\n1. OSA: stable.\n# GAD\n  - controlled\nGERD:\n  - continue PPI\n") == ["assessment"]
+    # near misses: a header the keywords name still opens its section; a longer unknown upper-case header ends one
+    assert _kinds("Assessment:\n# GAD\n# PLAN\nrest\n") == ["assessment", "plan"]
+    assert _kinds("Assessment:\n1. cough.\n# ATTESTATION\nseen with resident\n") == ["assessment", "other"]
 
 
 def test_a_run_in_header_set_off_by_a_mark_other_than_a_colon_opens_its_section() -> None:
