@@ -292,12 +292,13 @@ _REFUTED = frozenset({"ruled_out", "history_only"})
 # the problems a visit addresses, also those a preventive visit handles separately
 _STATEMENT_SECTIONS = frozenset({"assessment", "plan", "preventive", "chief_complaint"})
 # A bullet (any run of marks: "-", "*", "•", ">", "=>"), a number in any of its enumerating forms ("1.", "1)", "(1)",
-# "1/", "#1", "1:") or both, then a label naming the item, itself perhaps numbered ("Dx:", "Impression 2:", "Dx 1)",
-# "* Problem #3 -", "A:").
-_ITEM_NUMBER = r"(?:\(\d{1,2}\)|#?\d{1,2}[.):/]|#\d{1,2})"
+# "1/", "#1", "1:", "1]", "[1]") or both, then a label naming the item, itself perhaps numbered ("Dx:",
+# "Impression 2:", "Dx 1)", "* Problem #3 -", "Issue 1 –", "A:"). Left in the statement, the item's number reads as
+# a class or stage ("2] class 3 obesity" would state class 2 as well).
+_ITEM_NUMBER = r"(?:\(\d{1,2}\)|\[\d{1,2}\]|#?\d{1,2}[.):/\]]|#\d{1,2})"
 _STATEMENT_LEAD = re.compile(
-    rf"^\s*(?:[^\w\s(#]+\s*)?(?:{_ITEM_NUMBER}\s*)?(?:(?:dx|diagnosis|problem|impression|assessment|a)\s*"
-    rf"(?:{_ITEM_NUMBER}\s*(?::|-)?|#?\d*\s*(?::|-))\s*)?",
+    rf"^\s*(?:[^\w\s(#]+\s*)?(?:{_ITEM_NUMBER}\s*)?(?:(?:dx|diagnosis|problem|issue|impression|assessment|a)\s*"
+    rf"(?:{_ITEM_NUMBER}\s*(?::|[-\u2013\u2014])?|#?\d*\s*(?::|[-\u2013\u2014]))\s*)?",
     re.I,
 )
 # A short parenthesis clarifies the statement ("atrial fibrillation (paroxysmal)", "HF (HFrEF, EF 30%)") and is
@@ -359,8 +360,9 @@ def _with_clause(line: Any, statement: Any) -> tuple[Any, Any | None] | None:
     return _part(line, statement.start - line.start, clause_end), parenthesis
 
 
-# how far into a line a status or heading before a colon reaches ("new - dx unclear: chronic cough")
-_LEAD_BEFORE_COLON = 40
+# how far into a line a status or heading before a colon reaches ("new - dx unclear: chronic cough", "minor, expected
+# to resolve w/o treatment: common warts of the hands")
+_LEAD_BEFORE_COLON = 60
 # a findings label run in under a problem ("Exam: right conjunctival injection w/ mucopurulent discharge", "Labs:
 # A1c 9.4") quotes what the diagnosis rests on: what follows it is no diagnostic statement
 _FINDINGS_LABELS = frozenset({"exam", "data", "hpi", "ros"})

@@ -330,6 +330,14 @@ def test_hcc_gap_needs_the_condition_stated_as_certain(codesets):
         # "uncertain" of a problem's status is its prognosis, not a neoplasm's behavior
         ("D49.2", "1. skin neoplasm, behavior unspecified, biopsied, prognosis uncertain - path pending.", None),
         ("D49.2", "1. skin neoplasm of uncertain behavior, biopsied, uncertain prognosis - path pending.", "D48.5"),
+        # the item's number is no class or stage, whatever mark closes it
+        ("E66.9", "2] class 3 obesity w/ BMI 40 to 44.9 -- phentermine.", "E66.813"),
+        ("E66.9", "[2] class 3 obesity -- phentermine.", "E66.813"),
+        ("E66.9", "2] obesity -- phentermine.", None),
+        ("F43.10", "Issue 1 – chronic PTSD: not at goal. Plan: psychotherapy.", "F43.12"),
+        # a long status before a colon, then the diagnosis
+        ("B07.9", "1. minor, expected to resolve w/o treatment: common warts of the hands. Cryotherapy.", "B07.8"),
+        ("L02.419", "1. new acute problem without complications: abscess of the right axilla. I&D.", "L02.411"),
         # a findings label run in under the problem quotes the exam, no diagnostic statement
         (
             "H10.31",
