@@ -9,7 +9,7 @@ audit per layout. The battery was written before any of it was measured; do not 
 
 Usage::
 
-    python -m evaluation.layout_probe --n 150 --seed 690 [--family V] [--layout 3,7] [--out m.json]
+    python -m evaluation.layout_probe --n 150 --seed 690 [--battery 1] [--family V] [--layout 3,7] [--out m.json]
 """
 
 from __future__ import annotations
@@ -52,6 +52,7 @@ LAYOUTS: tuple[str, ...] = (
     "Issue {i} \u2013 {name}: {status}. {findings}. Plan: {plan}.",
     "{name} >> {status}. {findings}. {plan}.",
 )
+BATTERIES: dict[int, tuple[str, ...]] = {1: LAYOUTS}
 # Flag types an assessment item's layout can move (the claim-only edits cannot)
 READ_TYPES = ("em_overcoded", "em_undercoded", "unsupported_diagnosis", "hcc_gap", "unspecified_code")
 
@@ -87,12 +88,14 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=150)
     parser.add_argument("--seed", type=int, default=690)
+    parser.add_argument("--battery", type=int, choices=sorted(BATTERIES), default=1, help="which layouts to write")
     parser.add_argument("--family", default="V", help="a validation family (default V)")
     parser.add_argument("--layout", default=None, help="comma-separated layout numbers, 1-based (default: all)")
     parser.add_argument("--out", type=Path, default=None)
     args = parser.parse_args()
-    chosen = [int(x) for x in args.layout.split(",")] if args.layout else range(1, len(LAYOUTS) + 1)
-    result = run_probe(args.n, args.seed, args.family, {k: LAYOUTS[k - 1] for k in chosen})
+    layouts = BATTERIES[args.battery]
+    chosen = [int(x) for x in args.layout.split(",")] if args.layout else range(1, len(layouts) + 1)
+    result = run_probe(args.n, args.seed, args.family, {k: layouts[k - 1] for k in chosen})
     if args.out:
         args.out.write_text(json.dumps(result, indent=1))
 
