@@ -317,13 +317,19 @@ def _is_line_header(header: str) -> bool:
     return _upper_case(header) or all(w.lower() in _HEADER_WORDS for w in words)
 
 
+# The longest abbreviation alone on its line ("GERD"), and after a problem mark, where longer ones are met ("# AECOPD",
+# "#NSTEMI"); a longer upper-case word there is a header we cannot name ("# ATTESTATION")
+_BARE_ABBREVIATION, _MARKED_ABBREVIATION = 5, 8
+
+
 def _bare_abbreviation(line: str) -> bool:
     """A short upper-case word alone on its line without a header mark ("GERD", "HTN" in a problem list) names a
-    condition, not a section; so does one a problem-oriented note marks as a problem ("# GAD", "#HTN") or labels
-    for the lines under it ("GAD:"), which the section's own header words never are ("# PLAN" is named by keyword
-    before this is asked)."""
+    condition, not a section; so does one labelling the lines under it ("GAD:") or one a problem-oriented note marks
+    as a problem ("# AECOPD", "#HTN"). A section's own header words are named by keyword before this is asked
+    ("# PLAN")."""
+    marked = line.strip().startswith("#")
     stripped = line.strip().lstrip("#").rstrip(":").strip()
-    return stripped.isalpha() and len(stripped) <= 5
+    return stripped.isalpha() and len(stripped) <= (_MARKED_ABBREVIATION if marked else _BARE_ABBREVIATION)
 
 
 def _upper_case(header: str) -> bool:

@@ -188,6 +188,7 @@ def test_a_short_upper_case_word_alone_is_a_condition_not_a_header() -> None:
     assert _kinds("Assessment:\n1. OSA: stable.\n# GAD\n  - controlled\nGERD:\n  - continue PPI\n") == ["assessment"]
     # near misses: a header the keywords name still opens its section; a longer unknown upper-case header ends one
     assert _kinds("Assessment:\n# GAD\n# PLAN\nrest\n") == ["assessment", "plan"]
+    assert _kinds("Assessment:\n# GERD\n  - stable\n# AECOPD\n  - prednisone\n") == ["assessment"]
     assert _kinds("Assessment:\n1. cough.\n# ATTESTATION\nseen with resident\n") == ["assessment", "other"]
 
 
