@@ -68,13 +68,14 @@ NAMED_COVERAGE = 0.8  # see ConditionMatch.named; validation data (synth --phras
 _MEMO_SIZE = 50_000  # item word sets whose best title is remembered (notes repeat their problem names)
 
 
-# Where an item's condition name ends: " - " (or "--", an en or em dash), " | ", ":", "(", a full stop, ";",
+# Where an item's condition name ends: " - " (or "--", an en or em dash), " | ", an arrow (" >> ", " -> ", " => ",
+# "→"), ":", "(", a full stop, ";",
 # "status" (not "status post", nor a status that ends the name or its part before a comma: "amputation status,
 # left"), a bracketed remark ("AECOPD [not controlled]", "CKD 3a [1]"), a relative clause ("chronic hepatitis C,
 # which is uncontrolled") or the verb of a sentence that has the condition as its subject ("the alcohol use disorder,
 # moderate is slipping").
 _NAME_END = re.compile(
-    r"\s(?:--?|[|\u2013\u2014])\s|:|\(|\[|\.\s|;|\bstatus\b(?!\s*(?:post\b|,|$))|"
+    r"\s(?:--?|[|\u2013\u2014\u2192]|>>|->|=>)\s|:|\(|\[|\.\s|;|\bstatus\b(?!\s*(?:post\b|,|$))|"
     r",?\s+(?:which|that|who)\s+(?:is|are|was|were|remains?|has|have)\b|"
     r"\s(?:is|are|was|were|remains?|seems?|appears?|looks?)\s",
     re.IGNORECASE,
@@ -82,6 +83,11 @@ _NAME_END = re.compile(
 # Words that lead into the condition in a sentence ("As for the X", "With regard to the X", "I think the X"): the
 # name is read from after the article as well
 _LEAD_IN = re.compile(r"^(?:[\w']+\s+){0,4}?the\s+", re.IGNORECASE)
+# A lead-in phrase a writer opens every item with, with or without the article ("Regarding X:", "Re: X", "As for X"):
+# its words are no name, though titles have some of them ("Counseling regarding ...")
+_LEAD_PHRASE = re.compile(
+    r"^(?:(?:as\s+)?for|with\s+(?:regard|respect)\s+to|regarding|concerning|re:?)\s+(?:the\s+)?", re.IGNORECASE
+)
 # "X on Y": what follows "on" is usually the treatment ("opioid dependence on maintenance therapy"), but can be part
 # of the name ("acute on chronic", "dependence on dialysis"): the name is read with and without it. The treatment
 # may also be put as a setting ("in a methadone program", "under maintenance therapy", "receiving dialysis"); the
@@ -719,6 +725,10 @@ class HccConditionFinder:
                     break
         return out
 
+    def _names_something(self, words: str) -> bool:
+        """Whether ``words`` hold a word of 3+ letters that titles use."""
+        return bool({w for w in self._item_words(words) if len(w) > 2} & self.title_vocabulary)
+
     def _item_matches(self, doc: ClinicalDocument, line: Line, body: str, start: int) -> list[ConditionMatch]:
         """The conditions the name part of ``body[start:]`` (an assessment item without its markers) states.
 
@@ -730,9 +740,10 @@ class HccConditionFinder:
         """
         segment = body[start:].lstrip()
         best: list[ConditionMatch] = []
-        lead = _LEAD_IN.match(segment)
         texts = [segment]
-        if lead is not None and not {w for w in self._item_words(lead.group(0)) if len(w) > 2} & self.title_vocabulary:
+        if (phrase := _LEAD_PHRASE.match(segment)) is not None:
+            texts.append(segment[phrase.end() :])
+        elif (lead := _LEAD_IN.match(segment)) is not None and not self._names_something(lead.group(0)):
             texts.append(segment[lead.end() :])  # the words before "the" name nothing ("irritated skin tags of the")
         for text in texts:
             readings = _readings(text)

@@ -49,6 +49,12 @@ def _codes(finder: HccConditionFinder, item: str) -> list[str]:
         # a sentence leading into the name, and the verb after it
         ("As for the chronic HCV, it is slipping further from goal; start sofosbuvir-velpatasvir.", "B18.2"),
         ("The alcohol use disorder, moderate is slipping further from goal; start naltrexone.", "F10.20"),
+        # a lead-in phrase without the article, though titles use its word ("Counseling regarding ...")
+        ("Regarding schizophrenia, stable on clozapine: well controlled. Continue clozapine.", "F20.9"),
+        ("Re: chronic HCV: slipping from goal. Start sofosbuvir-velpatasvir.", "B18.2"),
+        # an arrow ends the name as a dash does
+        ("MDD, recurrent, moderate >> uncontrolled, trending the wrong way. Add bupropion.", "F33.1"),
+        ("MDD, recurrent, moderate -> uncontrolled, trending the wrong way. Add bupropion.", "F33.1"),
     ],
 )
 def test_the_condition_is_read_however_its_name_is_written(finder: HccConditionFinder, item: str, code: str) -> None:
