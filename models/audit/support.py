@@ -30,9 +30,10 @@ from configs.audit import DocumentationConfig
 from datasets.codesets import CodeSets, Icd10cm
 from models.audit.inputs import DxStatus, Span
 from models.audit.terms import fold_tokens, index_terms
+from models.audit.wordforms import content_key, word_key
 from models.clinical.assertion import qualifies_a_test
 from models.icd10.knowledge import clean_title
-from models.icd10.text import PUNCT, STOPWORDS, Token, tokenize
+from models.icd10.text import Token, tokenize
 
 HISTORY_SECTIONS = frozenset({"pmh", "psh", "family", "social"})
 ADDRESSED_SECTIONS = frozenset({"assessment", "plan", "preventive"})
@@ -102,7 +103,6 @@ _CLAUSE_END = re.compile(r"[.;:]\s|\s-\s|\bbut\b|\bhowever\b")
 _CLAUSE_MARK = re.compile(r",|[.;:]\s|\s-\s")
 # A label that names what follows it ("Rule out: X", "Not yet confirmed: X", "Past: X", "Family: X").
 _LABEL = re.compile(r"([^.;:]{1,40}):\s*[-*]?\s*$")
-KEY_LETTERS = 8
 MAX_GAP = 2  # words of other content a mention may span beyond its own (a name is written together)
 # Title words that name no particular condition or only qualify it, like the nonessential modifiers of the
 # ICD-10-CM index: optional in a mention, and never enough alone ("chronic ... disease" of "Crohn disease, stable
@@ -260,13 +260,6 @@ class ConditionKnowledge:
         return best, matched
 
 
-def word_key(norm: str) -> str:
-    """Matching key of a folded word: its first eight letters (plural "-oses" read as "-osis"), so that word forms
-    meet ("hypothyroid" and "hypothyroidism", "keratoses" and "keratosis", "fractured" and "fracture") while
-    "hemorrhoids" and "hemorrhage" stay apart."""
-    return (norm[:-4] + "osis" if norm.endswith("oses") else norm)[:KEY_LETTERS]
-
-
 # Number words the transposed-letter repair takes for others ("three" -> "there"): a stage or class in words
 _NUMBER_WORDS = re.compile(r"\bthree\b", re.I)
 _ASCII_CAPITALS = re.compile(r"[A-Z]+")
@@ -290,23 +283,6 @@ def restored_text(text: str, norm: str) -> str:
     for number in _NUMBER_WORDS.finditer(text):
         restored = restored[: number.start()] + number.group() + restored[number.end() :]
     return restored
-
-
-# Lower-case clinical shorthand and lay words the ICD-10-CM suggester's normalisation leaves as they are (it expands
-# abbreviations written in capitals), folded to the word ICD-10-CM titles use ("extremity": titles say "upper limb"
-# and "upper extremity" alike).
-SHORTHAND = {"rt": "right", "lt": "left", "sided": "side", "bilat": "bilateral", "exac": "exacerbation",
-             "mod": "moderate", "cigs": "cigarette", "axillary": "axilla", "hyperglycaemia": "hyperglycemia",
-             "strep": "streptococcal", "gouty": "gout", "lac": "laceration", "hive": "urticaria", "hives": "urticaria",
-             "earwax": "cerumen", "extremity": "limb", "extremities": "limb"}  # fmt: skip
-
-
-@lru_cache(maxsize=1 << 16)  # a word's key depends on the word alone: notes and titles repeat a few thousand words
-def content_key(norm: str) -> str | None:
-    """Matching key of one normalised token, or None for a stopword or punctuation."""
-    if norm in STOPWORDS or norm in PUNCT:
-        return None
-    return word_key(SHORTHAND.get(norm, norm))
 
 
 def clinical_tokens(text: str) -> list[Token]:

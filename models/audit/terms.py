@@ -25,6 +25,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 from importlib import resources
 
+from models.audit.wordforms import content_key
 from models.icd10.text import Token, tokenize
 
 TERMS_FILE = "clinical_terms_v1.csv"
@@ -102,11 +103,13 @@ def _alternation(terms: list[str], flags: int) -> re.Pattern[str] | None:
 def _named(found: list[tuple[int, int, tuple[TermFold, ...]]], norms: set[str]) -> list[tuple[int, int, TermFold]]:
     """The fold that applies at each term found: the row whose condition the text names, else the row without one
     (a term whose every row names a condition the text does not name stays as written). The text names what its
-    words name and what its unconditional terms stand for ("T2D, out of control")."""
-    named = norms.union(*(fold.see for _, _, folds in found for fold in folds if fold.within is None))
+    words name, in any of their word forms ("gouty arthritis of the hallux" names gout), and what its unconditional
+    terms stand for ("T2D, out of control")."""
+    words = norms.union(*(fold.see for _, _, folds in found for fold in folds if fold.within is None))
+    named = {content_key(word) for word in words}
     out: list[tuple[int, int, TermFold]] = []
     for start, end, folds in found:
-        fold = next((f for f in folds if f.within is not None and f.within in named), None)
+        fold = next((f for f in folds if f.within is not None and content_key(f.within) in named), None)
         fold = fold or next((f for f in folds if f.within is None), None)
         if fold is not None:
             out.append((start, end, fold))

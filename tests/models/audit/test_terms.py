@@ -34,6 +34,9 @@ def test_an_index_subterm_applies_only_within_its_condition():
     assert "atypical" not in _norms("non-exertional dyspnea")
     # the condition may itself be named by another term
     assert "hyperglycemia" in _norms("T2D, out of control")
+    # or by its adjective: "gouty" names gout
+    assert "great" in _norms("gouty arthritis of the left hallux")
+    assert "great" not in _norms("hallux valgus of the left foot")
 
 
 def test_spinal_levels_name_their_region_without_reading_labs_or_heart_sounds():
