@@ -56,6 +56,7 @@ from models.audit.inputs import (
 )
 from models.audit.semantic import TitleSpace, condition_name
 from models.audit.support import (
+    ADDRESSED_SECTIONS,
     DiagnosisSupport,
     clinical_tokens,
     content_key,
@@ -109,6 +110,9 @@ _STAGE_WORDS = ("stage", "class", "type", "grade", "ckd")
 _ROMAN_PATTERN = re.compile(
     r"\b(stage|class|type|grade|ckd)\s+(iii|ii|iv|v|i|one|two|three|four|five)([a-d]?)\b", re.IGNORECASE
 )
+# A dictated sub-stage is a capital letter of its own after the stage number ("stage three A", "CKD 3 B"): read as
+# the lettered sub-stage. Capitals only, so that an article ("stage 3 a week ago") stays a word.
+_SPACED_SUBSTAGE = re.compile(r"\b((?i:stage|ckd)\s+\d) ([A-D])\b")
 # A KDIGO GFR category is the CKD stage ICD-10-CM titles name ("CKD G3a" is stage 3a); in capitals only.
 _GFR_CATEGORY = re.compile(r"\bG([1-5])([ab]?)\b")
 # A lettered sub-stage ("CKD 3a", "stage 3b") is one word of its own next to the stage number, in titles and notes
@@ -137,6 +141,7 @@ def _fold_shorthand(text: str) -> str:
         text = _SIDE_INITIAL.sub(lambda m: _SIDE_WORDS[m.group(1)], text)
     if not ascii_text or any(word in text.lower() for word in _STAGE_WORDS):
         text = _ROMAN_PATTERN.sub(lambda m: f"{m.group(1)} {_ROMAN[m.group(2).lower()]}{m.group(3)}", text)
+        text = _SPACED_SUBSTAGE.sub(r"\1\2", text)
     if not ascii_text or "G" in text:
         text = _GFR_CATEGORY.sub(lambda m: f"stage {m.group(1)}{m.group(2)}", text)
     return _SUBSTAGE.sub(lambda m: f"{m.group(1)} {m.group(2).lower()}{m.group(1)}", text)
@@ -288,7 +293,6 @@ def _is_code(item: str) -> bool:
     return item[:1].isalpha() and "-" not in item
 
 
-_REFUTED = frozenset({"ruled_out", "history_only"})
 # the problems a visit addresses, also those a preventive visit handles separately
 _STATEMENT_SECTIONS = frozenset({"assessment", "plan", "preventive", "chief_complaint"})
 # A bullet (any run of marks: "-", "*", "•", ">", "=>"), a number in any of its enumerating forms ("1.", "1)", "(1)",
@@ -332,10 +336,30 @@ def diagnostic_statement(line: Any) -> Any:
     return _part(line, start, end.start() if end else len(line.norm))
 
 
-def dash_clauses(line: Any, parts: list[Any]) -> list[tuple[Any, Any | None]]:
+@dataclass(frozen=True)
+class JoinedStatement:
+    """A statement read on across the mark that ends it (``whole``), with what decides whether it is read: the
+    parenthesis read into it, which must name the condition itself, or the lead before a colon, which must name
+    nothing (a site: "left eye: acute conjunctivitis")."""
+
+    whole: Any
+    parenthesis: Any | None = None
+    lead: Any | None = None
+
+
+def dash_clauses(line: Any, parts: list[Any]) -> list[JoinedStatement]:
     """The statements ``parts`` of ``line`` read on across the dash or parenthesis that ends them (see
-    :func:`_with_clause`), each with the parenthesis read into it (None for a dash)."""
-    return [found for part in parts if (found := _with_clause(line, part)) is not None]
+    :func:`_with_clause`), and the statement after a colon read with the lead before it (see
+    :func:`diagnostic_statements`): a writer names the site first and the condition after a colon ("left eye: acute
+    conjunctivitis", "right axilla: cutaneous abscess") as after a dash."""
+    found: list[JoinedStatement] = []
+    if len(parts) > 1:  # a lead, and the statement after its colon: read first, as the line's first statement
+        lead, after = parts[0], parts[-1]
+        found.append(JoinedStatement(_part(line, lead.start - line.start, after.end - line.start), lead=lead))
+    for part in parts:
+        if (clause := _with_clause(line, part)) is not None:
+            found.append(JoinedStatement(*clause))
+    return found
 
 
 def _with_clause(line: Any, statement: Any) -> tuple[Any, Any | None] | None:
@@ -355,7 +379,14 @@ def _with_clause(line: Any, statement: Any) -> tuple[Any, Any | None] | None:
         parenthesis = _part(line, clause_start, close)
     else:
         return None
-    if clause_end - clause_start > _DASH_CLAUSE or _FINDING_CLAUSE.search(line.norm, clause_start, clause_end):
+    if clause_end - clause_start > _DASH_CLAUSE:
+        # a long clause after a dash gives the detail before its status and findings ("asthma - moderate
+        # persistent, uncomplicated, at goal on the current regimen"): read up to the last comma within reach
+        comma = line.norm.rfind(",", clause_start, clause_start + _DASH_CLAUSE)
+        if parenthesis is not None or comma < 0:
+            return None
+        clause_end = comma
+    if _FINDING_CLAUSE.search(line.norm, clause_start, clause_end):
         return None
     return _part(line, statement.start - line.start, clause_end), parenthesis
 
@@ -382,12 +413,12 @@ def diagnostic_statements(line: Any) -> list[Any]:
 
 
 # The statements of each document, read once for all its billed codes. Entries go with their document.
-_STATEMENTS: weakref.WeakKeyDictionary[Any, tuple[list[list[Any]], list[list[tuple[Any, Any | None]]]]] = (
+_STATEMENTS: weakref.WeakKeyDictionary[Any, tuple[list[list[Any]], list[list[JoinedStatement]]]] = (
     weakref.WeakKeyDictionary()
 )
 
 
-def _statements(doc: Any) -> tuple[list[list[Any]], list[list[tuple[Any, Any | None]]]]:
+def _statements(doc: Any) -> tuple[list[list[Any]], list[list[JoinedStatement]]]:
     """The diagnostic statements of each statement line of ``doc`` (:func:`diagnostic_statements`), and each
     statement read on across the dash that ends it (:func:`dash_clauses`; read only where the plain ones settle
     nothing)."""
@@ -627,7 +658,7 @@ class SpecificityFinder:
             # candidates are read only then. Without statements nothing is found, and with them the candidates of
             # the own category (no gate) all stay.
             statement_words = [_text_words(part) for line_parts in parts for part in line_parts]
-            statement_words += [_text_words(whole) for clauses in joined for whole, _ in clauses]
+            statement_words += [_text_words(clause.whole) for clauses in joined for clause in clauses]
             candidates = [c for c in candidates if any(c.gate <= words for words in statement_words)]
             for at, (gate, _) in enumerate(gates):
                 if any(gate <= words for words in statement_words):
@@ -658,9 +689,16 @@ class SpecificityFinder:
             # is read with its statement only where the statements before their dash settle nothing ("pAF -
             # chronic and well managed" is paroxysmal)
             # a parenthesis is read in only where it names the condition itself: findings in it ("(positive
-            # Tinel on the right)") are the exam's, not the diagnosis
+            # Tinel on the right)") are the exam's, not the diagnosis; a lead before a colon only where it names
+            # nothing: after a condition's name a colon opens its findings ("acute conjunctivitis, right eye:
+            # mucopurulent discharge"), after a site the condition found there
             wholes = [
-                [whole for whole, inner in clauses if inner is None or naming([inner]) is not None]
+                [
+                    clause.whole
+                    for clause in clauses
+                    if (clause.parenthesis is None or naming([clause.parenthesis]) is not None)
+                    and (clause.lead is None or naming([clause.lead]) is None)
+                ]
                 for clauses in joined
             ]
             named = [(naming(whole) if whole else None) or part for whole, part in zip(wholes, named, strict=True)]
@@ -964,11 +1002,18 @@ class DefaultModels:
         support = {c: self.support.classify(doc, c) for c in billed if self.support.judged(c)}
         specific: list[DocumentedCode] = []
         for code in billed:
-            # a condition the note hedges or places in the past is unsupported, not under-specified (a negation read
-            # from another line is too weak to tell; the statements read below must affirm the condition)
-            if code in support and support[code][0] in _REFUTED:
+            # a condition the note hedges is unsupported, not under-specified (a negation read from another line is
+            # too weak to tell; the statements read below must affirm the condition)
+            status = support[code][0] if code in support else None
+            if status == "ruled_out":
                 continue
             found = self.specificity.find(doc, code, billed)
+            # one placed in the past by the support reader (a problem-list line) is under-specified only where the
+            # assessment states it as current by a more specific name that no phrase of the billed code words
+            # ("hypercholesterolemia with endogenous hyperglyceridemia" of billed E78.5): a chief complaint does not
+            # say the visit addressed it
+            if found is not None and status == "history_only" and not _addressed(doc, found[2]):
+                continue
             if found is not None:
                 key = f"n={min(found[1], 3)}"
                 confidence = float(found[1]) if raw else self._specific_confidence(key)
@@ -1077,6 +1122,11 @@ class DefaultModels:
             if self.support.status(doc, line, (span.start - line.start, span.end - line.start)) == "supported":
                 return True
         return False
+
+
+def _addressed(doc: ClinicalDocument, span: Span) -> bool:
+    """Whether ``span`` lies on a line of the sections that say what the visit addressed (assessment, plan)."""
+    return any(line.start <= span.start < line.end for line in lines(doc, ADDRESSED_SECTIONS))
 
 
 def unnamed_items(doc: ClinicalDocument, finder: Any) -> list[Any]:

@@ -325,6 +325,25 @@ def test_hcc_gap_needs_the_condition_stated_as_certain(codesets):
         ("E66.9", "1. morbidly obese, BMI 42 - dietitian referral.", "E66.01"),
         ("G47.00", "1. chronic insomnia disorder - CBT-I.", "F51.01"),
         ("G47.00", "1. chronic insomnia - CBT-I.", None),
+        # a site before a colon is read with the condition after it; after a condition's name a colon opens its
+        # findings
+        ("H10.30", "1. left eye: acute conjunctivitis - polymyxin-trimethoprim drops.", "H10.32"),
+        ("L02.419", "For the left axilla: cutaneous abscess, this is simple acute illness; I&D.", "L02.412"),
+        ("H10.31", "1. acute conjunctivitis, right eye: mucopurulent discharge - drops.", None),
+        # a long clause after a dash is read up to its last comma within reach, findings "with" still not
+        ("J45.909", "1. asthma - moderate persistent, uncomplicated, at goal on the current regimen.", "J45.40"),
+        ("J44.9", "* Pt's COPD - acute exacerbation is poorly controlled, getting worse over the months.", "J44.1"),
+        (
+            "H10.31",
+            "1. acute conjunctivitis, right eye - injection with mucopurulent discharge, crusting of the lashes, "
+            "vision intact.",
+            None,
+        ),
+        # a term read within a condition is read where the condition's adjective names it
+        ("M10.9", "1. gouty arthritis of the left hallux - colchicine.", "M10.072"),
+        # a dictated sub-stage letter, in capitals
+        ("N18.30", "1. chronic kidney disease stage three A - recheck BMP.", "N18.31"),
+        ("N18.30", "1. CKD stage 3 a week after the AKI - recheck BMP.", None),
         # a qualifier in the naming's own clause is read with it: no angina is documented
         ("I25.10", "1. coronary atherosclerosis without anginal symptoms - continue statin.", None),
         # "uncertain" of a problem's status is its prognosis, not a neoplasm's behavior
@@ -453,3 +472,41 @@ def test_unspecified_code_flag_on_a_note_worded_with_an_index_entry_and_a_roman_
     # the near miss: neuropathy and cholesterol without the distinguishing detail
     vague = note.replace("peripheral neuropathy", "neuropathy").replace(" and triglycerides (mixed)", "")
     assert flags(["E11.40", "E78.5"], vague) == set()
+
+
+def test_unspecified_code_where_the_problem_list_has_the_condition_and_the_assessment_its_specific_name(codesets, cms):
+    from datasets.schema import Encounter
+    from models.audit import AuditEngine
+
+    models = load_default_models(codesets, calibration={"specific_default": 0.99})
+    engine = AuditEngine(codesets=codesets, models=models)
+
+    def flags(assessment: str, complaint: str = "follow-up") -> set[tuple[str, str | None]]:
+        text = (
+            f"CHIEF COMPLAINT: {complaint}\n\nPAST MEDICAL HISTORY:\nmixed hyperlipidemia\n\n"
+            f"ASSESSMENT AND PLAN:\n{assessment}\n"
+        )
+        encounter = Encounter.model_validate(
+            {
+                "encounter_id": "u-2",
+                "text": text,
+                "date_of_service": "2024-08-01",
+                "setting": "office",
+                "patient_status": "established",
+                "age": 54,
+                "sex": "F",
+                "claim": {"lines": [{"code": "99213", "dx": ["E78.5"]}]},
+            }
+        )
+        audit = engine.audit(encounter)
+        return {(f.type, f.code or f.billed) for f in audit.flags if f.type.startswith("un")}
+
+    # no phrase of E78.5 words the tabular's inclusion term, but the assessment states the condition as current
+    assert flags("1. hypercholesterolemia with endogenous hyperglyceridemia - continue rosuvastatin.") == {
+        ("unspecified_code", "E78.5")
+    }
+    # named only on the problem list, or in the chief complaint: past history, not under-specified
+    assert flags("1. hypertension - continue lisinopril.") == {("unsupported_diagnosis", "E78.5")}
+    assert flags(
+        "1. hypertension - continue lisinopril.", "hypercholesterolemia with endogenous hyperglyceridemia"
+    ) == {("unsupported_diagnosis", "E78.5")}
