@@ -344,6 +344,7 @@ def test_hcc_gap_needs_the_condition_stated_as_certain(codesets):
         # a dictated sub-stage letter, in capitals
         ("N18.30", "1. chronic kidney disease stage three A - recheck BMP.", "N18.31"),
         ("N18.30", "1. CKD stage 3 a week after the AKI - recheck BMP.", None),
+        ("E78.5", "1. dysbetalipoproteinaemia - continue atorvastatin.", "E78.2"),
         # a qualifier in the naming's own clause is read with it: no angina is documented
         ("I25.10", "1. coronary atherosclerosis without anginal symptoms - continue statin.", None),
         # "uncertain" of a problem's status is its prognosis, not a neoplasm's behavior
