@@ -52,7 +52,36 @@ LAYOUTS: tuple[str, ...] = (
     "Issue {i} \u2013 {name}: {status}. {findings}. Plan: {plan}.",
     "{name} >> {status}. {findings}. {plan}.",
 )
-BATTERIES: dict[int, tuple[str, ...]] = {1: LAYOUTS}
+# Battery 2, written blind after battery 1's fixes: per-problem SOAP and Assessment/Plan sub-lines, tables, letters,
+# roman numerals, other bullet marks, nested numbering, the status in brackets or after the plan, problems written
+# as sentences, dictation with commas only, the name after the findings, multi-line items with indentation.
+LAYOUTS_2: tuple[str, ...] = (
+    "{i}. {name}\n   Assessment: {status}; {findings}\n   Plan: {plan}",
+    "{name} | {status} | {findings} | {plan}",
+    "{name}\t{status}\t{findings}\t{plan}",
+    "{i}. {name}: {findings}. {plan}. [{status}]",
+    "Problem: {name}. Status: {status}. {findings}. Plan: {plan}.",
+    "Dx (primary): {name}. {status}; {findings}. {plan}.",
+    "a. {name} - {status}. {findings}. {plan}.",
+    "A) {name}: {status}; {findings}; {plan}.",
+    "I. {name}, {status}. {findings}. Plan: {plan}.",
+    "ii) {name} - {status}; {findings}. {plan}.",
+    "Impression: {name}, {status}. {findings}. Recommend {plan}.",
+    "\u2022 {name}: {status}. {findings}. {plan}.",
+    "\u2192 {name} ({status}): {findings}; {plan}.",
+    "o {name} - {status}, {findings}, {plan}",
+    "\u2713 {name}: {status}. {findings}. {plan}.",
+    "{i}.1 {name}: {status}\n{i}.2 Findings: {findings}\n{i}.3 Plan: {plan}",
+    "{name} ({status}). {findings}. {plan}.",
+    "The patient's {name} is {status}. {findings}. We will {plan}.",
+    "{name}, {status}, {findings}, {plan}",
+    "{findings}, consistent with {name}, {status}. {plan}.",
+    "{i}. {name}\n      {status}.\n      {findings}.\n      {plan}.",
+    "{name}:\n  S: {status}\n  O: {findings}\n  A: {name}, {status}\n  P: {plan}",
+    "{i}. {name}. {findings}. {plan}. Status: {status}.",
+    "- {name}\n    Assessment: {status}, {findings}.\n    Plan: {plan}.",
+)
+BATTERIES: dict[int, tuple[str, ...]] = {1: LAYOUTS, 2: LAYOUTS_2}
 # Flag types an assessment item's layout can move (the claim-only edits cannot)
 READ_TYPES = ("em_overcoded", "em_undercoded", "unsupported_diagnosis", "hcc_gap", "unspecified_code")
 
