@@ -296,10 +296,15 @@ def _is_code(item: str) -> bool:
 # the problems a visit addresses, also those a preventive visit handles separately
 _STATEMENT_SECTIONS = frozenset({"assessment", "plan", "preventive", "chief_complaint"})
 # A bullet (any run of marks: "-", "*", "•", ">", "=>"), a number in any of its enumerating forms ("1.", "1)", "(1)",
-# "1/", "#1", "1:", "1]", "[1]") or both, then a label naming the item, itself perhaps numbered ("Dx:",
-# "Impression 2:", "Dx 1)", "* Problem #3 -", "Issue 1 –", "A:"). Left in the statement, the item's number reads as
-# a class or stage ("2] class 3 obesity" would state class 2 as well).
-_ITEM_NUMBER = r"(?:\(\d{1,2}\)|\[\d{1,2}\]|#?\d{1,2}[.):/\]]|#\d{1,2})"
+# "1/", "#1", "1:", "1]", "[1]", nested "1.2"), a letter ("a.", "B)", "(c)") or a roman numeral ("II.", "iv)"), or
+# both, then a label naming the item, itself perhaps numbered ("Dx:", "Impression 2:", "Dx 1)", "* Problem #3 -",
+# "Issue 1 –", "A:"). Left in the statement, the item's number reads as a class or stage ("2] class 3 obesity" would
+# state class 2 as well), and a letter or numeral closed by a full stop was the whole statement ("I. COPD, stable").
+# R and L are no item letters: "(R) knee pain" names the side.
+_ITEM_NUMBER = (
+    r"(?:\(\d{1,2}\)|\[\d{1,2}\]|\d{1,2}(?:\.\d{1,2})+[.):]?(?=\s)|#?\d{1,2}[.):/\]]|#\d{1,2}"
+    r"|\(?(?:[a-km-qs-z]|ii|iii|iv|vi|vii|viii|ix)[.)](?=\s))"
+)
 _STATEMENT_LEAD = re.compile(
     rf"^\s*(?:[^\w\s(#]+\s*)?(?:{_ITEM_NUMBER}\s*)?(?:(?:dx|diagnosis|problem|issue|impression|assessment|a)\s*"
     rf"(?:{_ITEM_NUMBER}\s*(?::|[-\u2013\u2014])?|#?\d*\s*(?::|[-\u2013\u2014]))\s*)?",
@@ -309,8 +314,8 @@ _STATEMENT_LEAD = re.compile(
 # read with it, up to its closing mark, or on where the name goes on after it ("intermittent (paroxysmal) atrial
 # fibrillation"); a longer one holds findings ("(conjunctival injection with mucopurulent discharge)") and ends the
 # statement where it opens.
-# A dash ("-", "--", en or em dash) or a bracketed status ("[stable]") ends it too.
-_STATEMENT_END = re.compile(r"\s(?:--?|[–—])\s|:\s|\.(?:\s|$)|\((?![^()]{1,20}\))|(?<=\))(?!\s+[a-z])|;|\||\s\[")
+# A dash ("-", "--", en or em dash), a bracketed status ("[stable]") or a table's column mark ("|", a tab) ends it too.
+_STATEMENT_END = re.compile(r"\s(?:--?|[–—])\s|:\s|\.(?:\s|$)|\((?![^()]{1,20}\))|(?<=\))(?!\s+[a-z])|;|\||\t|\s\[")
 _DASH = re.compile(r"\s(?:--?|[–—])\s")
 # how long a clause after a dash or in parentheses may be and still be read as the statement's own detail
 # ("atrial fibrillation - paroxysmal", "type 2 diabetes - diabetic polyneuropathy of both feet")
@@ -397,6 +402,8 @@ _LEAD_BEFORE_COLON = 60
 # a findings label run in under a problem ("Exam: right conjunctival injection w/ mucopurulent discharge", "Labs:
 # A1c 9.4") quotes what the diagnosis rests on: what follows it is no diagnostic statement
 _FINDINGS_LABELS = frozenset({"exam", "data", "hpi", "ros"})
+# the same run in as a problem's own sub-line ("1.2 Findings: ...", SOAP parts "S: ..." and "O: ..." under a problem)
+_FINDINGS_PARTS = frozenset({"findings", "s", "o"})
 
 
 def diagnostic_statements(line: Any) -> list[Any]:
@@ -405,7 +412,12 @@ def diagnostic_statements(line: Any) -> list[Any]:
     part that names the condition."""
     first = diagnostic_statement(line)
     colon = line.norm.find(": ", first.start - line.start, first.start - line.start + _LEAD_BEFORE_COLON)
-    if colon < 0 or colon < first.end - line.start or section_kind(first.text) in _FINDINGS_LABELS:
+    if (
+        colon < 0
+        or colon < first.end - line.start
+        or section_kind(first.text) in _FINDINGS_LABELS
+        or first.text.strip().lower() in _FINDINGS_PARTS
+    ):
         return [first]
     rest = colon + 1 + len(line.norm[colon + 1 :]) - len(line.norm[colon + 1 :].lstrip())
     after = dataclasses.replace(line, start=line.start + rest, text=line.text[rest:], norm=line.norm[rest:])

@@ -80,6 +80,12 @@ _NAME_END = re.compile(
     r"\s(?:is|are|was|were|remains?|seems?|appears?|looks?)\s",
     re.IGNORECASE,
 )
+# An item lettered ("a.", "B)", "(c)"), numbered in roman numerals ("II.", "iv)") or numbered under a heading's
+# number ("2.1"), which the E/M item reader leaves among the item's words: the letter or numeral closed by a full
+# stop was read as the whole name ("I. paroxysmal AF, at goal"). R and L are no item letters ("(R) knee pain").
+_ITEM_LETTER = re.compile(
+    r"^\s*(?:\(?(?:[a-km-qs-z]|ii|iii|iv|vi|vii|viii|ix)[.)]|\d{1,2}(?:\.\d{1,2})+[.):]?)\s+", re.IGNORECASE
+)
 # Words that lead into the condition in a sentence ("As for the X", "With regard to the X", "I think the X"): the
 # name is read from after the article as well
 _LEAD_IN = re.compile(r"^(?:[\w']+\s+){0,4}?the\s+", re.IGNORECASE)
@@ -714,7 +720,8 @@ class HccConditionFinder:
         """Documented conditions of the assessment/plan (one per item; the item's name part is matched)."""
         out: list[ConditionMatch] = []
         for line in lines(doc, PLAN_SECTIONS):
-            body = item_body(line.text)
+            lettered = _ITEM_LETTER.match(line.text)
+            body = item_body(line.text[lettered.end() :] if lettered else line.text)
             # the name opens the item, or follows a label that opens it with the status ("stable, no changes:
             # paroxysmal AF on warfarin"): the part after the first colon is read when the part before names nothing
             colon = body.find(":")

@@ -364,6 +364,18 @@ def test_hcc_gap_needs_the_condition_stated_as_certain(codesets):
             "1. acute conjunctivitis, right eye\nExam: right conjunctival injection w/ mucopurulent discharge.",
             None,
         ),
+        # so do a "Findings:" sub-line and a SOAP "O:" part under the problem
+        ("H10.31", "1.1 acute conjunctivitis, right eye: new\n1.2 Findings: injection w/ mucopurulent discharge", None),
+        ("H10.31", "acute conjunctivitis, right eye:\n  S: new\n  O: injection w/ mucopurulent discharge", None),
+        # a letter, a roman numeral or a nested number leads the item; a full stop after it does not end the statement
+        ("I48.91", "a. paroxysmal AF - at goal. Apixaban.", "I48.0"),
+        ("I48.91", "B) paroxysmal AF: at goal; apixaban.", "I48.0"),
+        ("I48.91", "I. paroxysmal AF, at goal. Plan: apixaban.", "I48.0"),
+        ("I48.91", "iv) paroxysmal AF - at goal. Apixaban.", "I48.0"),
+        ("I48.91", "2.1 paroxysmal AF: at goal", "I48.0"),
+        ("M17.10", "(R) knee osteoarthritis - injection.", "M17.11"),  # "(R)" is the side, no item letter
+        # a table's column mark ends the statement: the findings column is no diagnosis
+        ("H10.31", "acute conjunctivitis, right eye\tnew\tinjection w/ mucopurulent discharge\tdrops", None),
     ],
 )
 def test_specificity_reads_the_diagnostic_statement(codesets, billed, item, documented):

@@ -28,6 +28,11 @@ def _codes(finder: HccConditionFinder, item: str) -> list[str]:
         # an item number the bullet reader leaves ("1/") is no stage
         ("1/ CKD stage 3a: controlled, same regimen.", "N18.31"),
         ("1] type 2 diabetes w/ diabetic CKD stage 3a -- steady. Refill metformin.", "N18.31"),
+        # a letter or roman numeral closed by a full stop, or a nested number, leads the item: it is not the name
+        ("a. CKD stage 3a - stable. Continue losartan.", "N18.31"),
+        ("I. paroxysmal AF, at goal. Continue apixaban.", "I48.0"),
+        ("ii) paroxysmal AF - at goal; apixaban.", "I48.0"),
+        ("2.1 CKD stage 3a: stable", "N18.31"),
         # acuity: "acute on chronic", and chronic failure decompensated or exacerbated
         ("1. acute on chronic systolic CHF, worse. Admit.", "I50.23"),
         ("1. decompensated HFrEF - chronic with a significant exacerbation.", "I50.23"),
