@@ -75,6 +75,8 @@ LAYOUTS_2: tuple[str, ...] = (
     "{name} ({status}). {findings}. {plan}.",
     "The patient's {name} is {status}. {findings}. We will {plan}.",
     "{name}, {status}, {findings}, {plan}",
+    # "consistent with" makes the diagnosis uncertain (outpatient guideline IV.H), so the audit rightly finds the
+    # billed code unsupported where the generator's labels call it stated: this layout measures that rule, not a layout
     "{findings}, consistent with {name}, {status}. {plan}.",
     "{i}. {name}\n      {status}.\n      {findings}.\n      {plan}.",
     "{name}:\n  S: {status}\n  O: {findings}\n  A: {name}, {status}\n  P: {plan}",
