@@ -47,6 +47,8 @@ _ABBREVIATIONS: dict[str, str] = {
     "hep": "hepatitis", "af": "atrial fibrillation", "dkd": "diabetic kidney disease",
     "dpn": "diabetic polyneuropathy", "etoh": "alcohol", "ihd": "ischemic heart disease",
     "hf": "heart failure", "fib": "fibrillation", "bmi": "body mass index bmi",
+    # severity and course shorthand of a problem list ("MDD, recurrent, mod severity", "COPD exac")
+    "mod": "moderate", "exac": "exacerbation",
 }  # fmt: skip
 _STEM = {"diabetic": "diabetes", "renal": "kidney", "kidneys": "kidney", "depressive": "depressive",
          "cardiac": "heart", "hepatic": "liver", "pulmonary": "pulmonary", "neuropathy": "neuropathy",

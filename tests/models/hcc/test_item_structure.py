@@ -57,6 +57,9 @@ def _codes(finder: HccConditionFinder, item: str) -> list[str]:
         # a lead-in phrase without the article, though titles use its word ("Counseling regarding ...")
         ("Regarding schizophrenia, stable on clozapine: well controlled. Continue clozapine.", "F20.9"),
         ("Re: chronic HCV: slipping from goal. Start sofosbuvir-velpatasvir.", "B18.2"),
+        # severity and course shorthand of a problem list
+        ("1. MDD, recurrent, mod severity - add bupropion.", "F33.1"),
+        ("1. COPD exac - prednisone burst.", "J44.1"),
         # an arrow ends the name as a dash does
         ("MDD, recurrent, moderate >> uncontrolled, trending the wrong way. Add bupropion.", "F33.1"),
         ("MDD, recurrent, moderate -> uncontrolled, trending the wrong way. Add bupropion.", "F33.1"),
