@@ -67,7 +67,7 @@ from models.audit.support import (
 )
 from models.audit.terms import index_terms
 from models.clinical.assertion import assert_span
-from models.clinical.document import ClinicalDocument, Evidence, section_kind
+from models.clinical.document import ITEM_LETTER, NESTED_ITEM_NUMBER, ClinicalDocument, Evidence, section_kind
 from models.em.components._lines import lines
 from models.hcc.conditions import as_suggestions
 from models.icd10.knowledge import clean_title
@@ -302,8 +302,7 @@ _STATEMENT_SECTIONS = frozenset({"assessment", "plan", "preventive", "chief_comp
 # state class 2 as well), and a letter or numeral closed by a full stop was the whole statement ("I. COPD, stable").
 # R and L are no item letters: "(R) knee pain" names the side.
 _ITEM_NUMBER = (
-    r"(?:\(\d{1,2}\)|\[\d{1,2}\]|\d{1,2}(?:\.\d{1,2})+[.):]?(?=\s)|#?\d{1,2}[.):/\]]|#\d{1,2}"
-    r"|\(?(?:[a-km-qs-z]|ii|iii|iv|vi|vii|viii|ix)[.)](?=\s))"
+    rf"(?:\(\d{{1,2}}\)|\[\d{{1,2}}\]|{NESTED_ITEM_NUMBER}(?=\s)|#?\d{{1,2}}[.):/\]]|#\d{{1,2}}|{ITEM_LETTER}(?=\s))"
 )
 _STATEMENT_LEAD = re.compile(
     rf"^\s*(?:[^\w\s(#]+\s*)?(?:{_ITEM_NUMBER}\s*)?(?:(?:dx|diagnosis|problem|issue|impression|assessment|a)\s*"

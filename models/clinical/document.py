@@ -317,6 +317,13 @@ def _is_line_header(header: str) -> bool:
     return _upper_case(header) or all(w.lower() in _HEADER_WORDS for w in words)
 
 
+# An assessment item's lead beside the bullet and the number "1.": a letter ("a.", "B)", "(c)"), a roman numeral
+# ("II.", "iv)") or a number under a heading's number ("2.1"). R and L are no item letters: "(R) knee pain" names the
+# side. Read with re.IGNORECASE, before a space.
+ITEM_LETTER = r"\(?(?:[a-km-qs-z]|ii|iii|iv|vi|vii|viii|ix)[.)]"
+NESTED_ITEM_NUMBER = r"\d{1,2}(?:\.\d{1,2})+[.):]?"
+
+
 # The longest abbreviation alone on its line ("GERD"), and after a problem mark, where longer ones are met ("# AECOPD",
 # "#NSTEMI"); a longer upper-case word there is a header we cannot name ("# ATTESTATION")
 _BARE_ABBREVIATION, _MARKED_ABBREVIATION = 5, 8

@@ -25,7 +25,7 @@ import numpy as np
 
 from datasets.codesets.hcc import HccModel
 from models.clinical.assertion import assert_span, qualifies_a_test
-from models.clinical.document import ClinicalDocument, Evidence
+from models.clinical.document import ITEM_LETTER, NESTED_ITEM_NUMBER, ClinicalDocument, Evidence
 from models.em.components._lines import PLAN_SECTIONS, Line, item_body, lines
 from models.em.cues import default_cues
 
@@ -82,12 +82,9 @@ _NAME_END = re.compile(
     r"\s(?:is|are|was|were|remains?|seems?|appears?|looks?)\s",
     re.IGNORECASE,
 )
-# An item lettered ("a.", "B)", "(c)"), numbered in roman numerals ("II.", "iv)") or numbered under a heading's
-# number ("2.1"), which the E/M item reader leaves among the item's words: the letter or numeral closed by a full
-# stop was read as the whole name ("I. paroxysmal AF, at goal"). R and L are no item letters ("(R) knee pain").
-_ITEM_LETTER = re.compile(
-    r"^\s*(?:\(?(?:[a-km-qs-z]|ii|iii|iv|vi|vii|viii|ix)[.)]|\d{1,2}(?:\.\d{1,2})+[.):]?)\s+", re.IGNORECASE
-)
+# An item lettered or numbered under a heading's number, which the E/M item reader leaves among the item's words:
+# the letter or numeral closed by a full stop was read as the whole name ("I. paroxysmal AF, at goal").
+_ITEM_LETTER = re.compile(rf"^\s*(?:{ITEM_LETTER}|{NESTED_ITEM_NUMBER})\s+", re.IGNORECASE)
 # Words that lead into the condition in a sentence ("As for the X", "With regard to the X", "I think the X"): the
 # name is read from after the article as well
 _LEAD_IN = re.compile(r"^(?:[\w']+\s+){0,4}?the\s+", re.IGNORECASE)
