@@ -59,13 +59,12 @@ from models.audit.support import (
     ADDRESSED_SECTIONS,
     DiagnosisSupport,
     clinical_tokens,
-    content_key,
     restored_text,
     title_vocabulary,
     title_word_weights,
-    word_key,
 )
 from models.audit.terms import index_terms
+from models.audit.wordforms import content_key, word_key
 from models.clinical.assertion import assert_span
 from models.clinical.document import ITEM_LETTER, NESTED_ITEM_NUMBER, ClinicalDocument, Evidence, section_kind
 from models.em.components._lines import lines

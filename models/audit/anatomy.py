@@ -20,7 +20,8 @@ import re
 from functools import lru_cache
 
 from datasets.codesets import Icd10cm
-from models.audit.support import content_key, words_of
+from models.audit.support import words_of
+from models.audit.wordforms import content_key
 from models.icd10.knowledge import clean_title
 from models.icd10.text import tokenize
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datasets.codesets import CodeSets
 from models.audit.anatomy import site_lexicon
-from models.audit.support import word_key
+from models.audit.wordforms import word_key
 
 
 def test_site_parts_belong_to_their_wider_sites(codesets: CodeSets) -> None:

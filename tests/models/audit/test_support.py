@@ -5,7 +5,8 @@ from __future__ import annotations
 import pytest
 
 from configs.audit import load_audit_config
-from models.audit.support import DiagnosisSupport, derived_noun, restored_text, title_vocabulary, word_key
+from models.audit.support import DiagnosisSupport, derived_noun, restored_text, title_vocabulary
+from models.audit.wordforms import word_key
 from models.clinical.document import ClinicalDocument
 
 NOTE = (
